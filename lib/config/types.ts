@@ -1,0 +1,54 @@
+import type { SourcePosition } from '../diagnostics.js';
+
+/** One `ListenStream=` value, parsed. */
+export interface ListenAddress {
+  /** `null` for a bare port: systemd listens on all addresses, dual-stack (`*:PORT` in ss). */
+  host: string | null;
+  family: 'any' | 'ipv4' | 'ipv6';
+  port: number;
+  /** The value written after `ListenStream=`: `13063`, `127.0.0.1:80`, `[::1]:80`. */
+  unitValue: string;
+}
+
+export type ServiceUser = { kind: 'dynamic' } | { kind: 'fixed'; user: string; group: string | null };
+
+export type ServiceState = 'present' | 'absent';
+
+/** An extra `[Socket]`/`[Service]` directive, kept in the order written. */
+export interface Directive {
+  key: string;
+  value: string;
+}
+
+/** A socket-activated service as declared in a playbook, validated and with defaults applied. */
+export interface ServiceSpec {
+  /** Unit base name: NAME.socket and NAME@.service. */
+  name: string;
+  description: string;
+  listen: ListenAddress[];
+  accept: boolean;
+  user: ServiceUser;
+  script: {
+    /** Absolute path on the host. Default /opt/NAME/NAME.sh */
+    path: string;
+    content: string;
+  };
+  state: ServiceState;
+  socketDirectives: Directive[];
+  serviceDirectives: Directive[];
+  /** Where the service's mapping starts in the playbook. */
+  position: SourcePosition;
+}
+
+export interface Play {
+  name: string;
+  /** Inventory host pattern. */
+  hosts: string;
+  services: ServiceSpec[];
+  position: SourcePosition;
+}
+
+export interface Playbook {
+  file: string;
+  plays: Play[];
+}
