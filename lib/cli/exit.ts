@@ -1,0 +1,35 @@
+import { formatDiagnostic, OctoiError, type ErrorKind } from '../diagnostics.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import type { HostResult } from '../run/types.js';
+
+const exitCodeOfKind: Record<ErrorKind, ExitCodeValue> = {
+  'invalid-input': ExitCode.invalidInput,
+  'no-hosts-matched': ExitCode.noHostsMatched,
+  lab: ExitCode.labFailed,
+  interrupted: ExitCode.interrupted,
+  internal: ExitCode.internal,
+};
+
+/** Prints an error the way every command does and says which exit code it means. */
+export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): ExitCodeValue {
+  if (error instanceof OctoiError) {
+    stderr.write(`${error.diagnostics.map(formatDiagnostic).join('\n')}\n`);
+    const errors = error.diagnostics.filter((d) => d.severity === 'error').length;
+    if (errors > 1) stderr.write(`${errors} errors\n`);
+    return exitCodeOfKind[error.kind];
+  }
+  stderr.write(`octoi: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return ExitCode.internal;
+}
+
+/** The exit code of a finished run: interruption first, then failures, then unreachable hosts. */
+export function exitCodeOfRun(results: readonly HostResult[], interrupted: boolean): ExitCodeValue {
+  if (interrupted) return ExitCode.interrupted;
+  if (results.some((result) => result.status === 'failed')) return ExitCode.hostsFailed;
+  if (results.some((result) => result.status === 'unreachable')) return ExitCode.hostsUnreachable;
+  return ExitCode.ok;
+}
+
+export function usageError(message: string, hint: string): OctoiError {
+  return OctoiError.single('invalid-input', { message, hint });
+}

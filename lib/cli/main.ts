@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExitCode } from '../exit-codes.js';
+import { packageRoot } from '../paths.js';
+import { runInventoryCommand } from './inventory.js';
+import { runLabCommand } from './lab.js';
+import { runPlayCommand } from './play.js';
+
+const usage = `usage: octoi COMMAND [ARGS]
+
+commands:
+  play PLAYBOOK -i INVENTORY   converge the hosts a playbook targets (octoi play --help)
+  inventory -i INVENTORY ...   show an inventory: --list, --graph, --host H, --list-hosts PATTERN
+  lab up|down|status|inventory local test hosts with real systemd and sshd (needs root)
+  help, --help                 this text
+  version, --version           the version
+
+exit codes:
+  0    success: every host ok or changed
+  1    internal error (a bug in octoi)
+  2    one or more hosts failed (an action or its verification); the others ran to the end
+  3    one or more hosts were unreachable (connect, host key, login), none failed
+  4    invalid input (playbook, inventory, options); no host was contacted
+  5    the host pattern matched no host
+  6    changes pending (octoi plan found drift)
+  7    the lab could not be started or stopped
+  130  interrupted (SIGINT or SIGTERM); the recap says what was done`;
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  play: runPlayCommand,
+  inventory: runInventoryCommand,
+  lab: runLabCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${usage}\n`);
+    return command === undefined ? ExitCode.invalidInput : ExitCode.ok;
+  }
+  if (command === 'version' || command === '--version') {
+    const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+    process.stdout.write(`octoi ${version}\n`);
+    return ExitCode.ok;
+  }
+  const run = commands[command];
+  if (!run) {
+    process.stderr.write(`octoi: unknown command "${command}"\n\n${usage}\n`);
+    return ExitCode.invalidInput;
+  }
+  return run(rest);
+}

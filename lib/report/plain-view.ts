@@ -1,0 +1,39 @@
+import type { Writable } from 'node:stream';
+import type { RunEvent } from '../run/types.js';
+import { hostResultLines } from './host-lines.js';
+import { formatRecap } from './recap.js';
+import type { View } from './view.js';
+
+/** Line-oriented output for CI logs and pipes: every line names its host. */
+export class PlainView implements View {
+  readonly #out: Writable;
+
+  constructor(out: Writable) {
+    this.#out = out;
+  }
+
+  onEvent(event: RunEvent): void {
+    switch (event.type) {
+      case 'run-started':
+        this.#write(`octoi: ${event.playbook}: ${event.hosts.length} ${event.hosts.length === 1 ? 'host' : 'hosts'}${event.check ? ' (check mode: nothing is changed)' : ''}`);
+        break;
+      case 'play-started':
+        this.#write(`play "${event.play}": ${event.hosts.join(', ') || 'no hosts left'}`);
+        break;
+      case 'host-finished':
+        for (const line of hostResultLines(event.result)) this.#write(line);
+        break;
+      case 'run-finished':
+        this.#write(formatRecap(event.results, event.durationMs, event.interrupted));
+        break;
+      case 'host-step':
+        break;
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  #write(line: string): void {
+    this.#out.write(`${line}\n`);
+  }
+}

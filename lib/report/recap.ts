@@ -1,0 +1,32 @@
+import { totalsOf } from '../run/results.js';
+import type { HostResult } from '../run/types.js';
+
+/** The closing table of a run: one line per host, then the totals. Pure. */
+export function formatRecap(results: readonly HostResult[], durationMs: number, interrupted: boolean): string {
+  const width = Math.max(4, ...results.map((result) => result.host.length));
+  const lines = [`RECAP (${results.length} ${results.length === 1 ? 'host' : 'hosts'}, ${seconds(durationMs)})${interrupted ? ' — interrupted' : ''}`];
+  for (const result of results) {
+    lines.push(`  ${result.host.padEnd(width)}  ${result.status.padEnd(11)}  ${hostSummary(result)}`);
+  }
+  const totals = totalsOf(results);
+  lines.push(
+    `totals: ${totals.ok} ok, ${totals.changed} changed, ${totals.failed} failed, ${totals.unreachable} unreachable` +
+      (totals.skipped > 0 ? `, ${totals.skipped} skipped` : ''),
+  );
+  return lines.join('\n');
+}
+
+export function hostSummary(result: HostResult): string {
+  if (result.error) return result.error.message;
+  const applied = result.actions.filter((action) => action.outcome === 'done' || action.outcome === 'planned').length;
+  const work = applied === 0 ? 'in sync' : `${applied} ${applied === 1 ? 'change' : 'changes'}`;
+  return `${work}, ${plural(result.execs, 'command')}, ${plural(result.uploads, 'upload')}, ${seconds(result.durationMs)}`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,52 @@
+import type { HostResult, HostStatus } from './types.js';
+
+/** Worst first: the status a host ends with over several plays. */
+const severity: HostStatus[] = ['unreachable', 'failed', 'skipped', 'changed', 'ok'];
+
+/** One result per host over all plays that targeted it. */
+export function mergeHostResults(host: string, results: readonly HostResult[]): HostResult {
+  if (results.length === 1) return results[0] as HostResult;
+  const status = severity.find((candidate) => results.some((result) => result.status === candidate)) ?? 'skipped';
+  const withError = results.find((result) => result.error);
+  return {
+    host,
+    status,
+    actions: results.flatMap((result) => result.actions),
+    problems: results.flatMap((result) => result.problems),
+    ...(withError?.error ? { error: withError.error } : {}),
+    execs: sum(results, 'execs'),
+    uploads: sum(results, 'uploads'),
+    durationMs: sum(results, 'durationMs'),
+  };
+}
+
+function sum(results: readonly HostResult[], key: 'execs' | 'uploads' | 'durationMs'): number {
+  return results.reduce((total, result) => total + result[key], 0);
+}
+
+export interface Totals {
+  hosts: number;
+  ok: number;
+  changed: number;
+  failed: number;
+  unreachable: number;
+  skipped: number;
+  actions: number;
+  execs: number;
+  uploads: number;
+}
+
+export function totalsOf(results: readonly HostResult[]): Totals {
+  const count = (status: HostStatus): number => results.filter((result) => result.status === status).length;
+  return {
+    hosts: results.length,
+    ok: count('ok'),
+    changed: count('changed'),
+    failed: count('failed'),
+    unreachable: count('unreachable'),
+    skipped: count('skipped'),
+    actions: results.reduce((total, result) => total + result.actions.length, 0),
+    execs: sum(results, 'execs'),
+    uploads: sum(results, 'uploads'),
+  };
+}

@@ -1,0 +1,59 @@
+import type { Action, VerifyProblem } from '../plan/types.js';
+
+/** Why a host did not converge. */
+export type FailureReason =
+  | 'unreachable'
+  | 'timeout'
+  | 'auth'
+  | 'host-key'
+  | 'connection-lost'
+  | 'disk-full'
+  | 'command-failed'
+  | 'unit-failed'
+  | 'verify-failed'
+  | 'interrupted'
+  | 'internal';
+
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
+
+export type ActionOutcome = 'done' | 'failed' | 'not-run' | 'planned';
+
+export interface ActionRecord {
+  action: Action;
+  outcome: ActionOutcome;
+  /** Human one-liner, e.g. `+ create /etc/systemd/system/x.socket`. */
+  description: string;
+  /** stderr of a failed step. */
+  error?: string;
+}
+
+export interface HostFailure {
+  reason: FailureReason;
+  message: string;
+  hint?: string;
+}
+
+export interface HostResult {
+  host: string;
+  status: HostStatus;
+  actions: ActionRecord[];
+  problems: VerifyProblem[];
+  error?: HostFailure;
+  /** Remote commands run on this host. */
+  execs: number;
+  /** Files written on this host. */
+  uploads: number;
+  durationMs: number;
+}
+
+export type HostStep = 'waiting' | 'connecting' | 'reading facts' | 'uploading' | 'applying' | 'verifying';
+
+/** The one typed stream every report view reads. */
+export type RunEvent =
+  | { type: 'run-started'; playbook: string; hosts: string[]; check: boolean }
+  | { type: 'play-started'; play: string; hosts: string[] }
+  | { type: 'host-step'; host: string; step: HostStep }
+  | { type: 'host-finished'; result: HostResult }
+  | { type: 'run-finished'; results: HostResult[]; interrupted: boolean; durationMs: number };
+
+export type RunEventListener = (event: RunEvent) => void;
