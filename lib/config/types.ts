@@ -40,12 +40,23 @@ export interface ServiceSpec {
   position: SourcePosition;
 }
 
+/** One `serial:` step: a host count or a percentage of the play's hosts. */
+export type BatchSize = { kind: 'count'; count: number } | { kind: 'percent'; percent: number };
+
 export interface Play {
   name: string;
   /** Inventory host pattern. */
   hosts: string;
   services: ServiceSpec[];
   position: SourcePosition;
+  /** Play `vars:`, as written. */
+  vars?: Record<string, unknown>;
+  /** Rolling batches in order; the last one repeats. */
+  serial?: BatchSize[];
+  /** `max_fail_percentage:` per batch, 0-100. */
+  maxFailPercentage?: number;
+  /** `max_failures:` across the whole run. */
+  maxFailures?: number;
 }
 
 export interface Playbook {

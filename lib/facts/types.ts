@@ -54,4 +54,9 @@ export interface HostFacts {
   existingDirectories: string[];
   /** Running `NAME@….service` instances, by template name `NAME@.service`. */
   runningInstances: Record<string, string[]>;
+  /**
+   * Current text of managed files whose content differs from the desired one; read only when a
+   * diff was asked for (`--diff`, `octoi plan`).
+   */
+  fileContents?: Record<string, string>;
 }

@@ -24,6 +24,8 @@ export interface Expectation {
   socketUnit: string;
   state: 'present' | 'absent';
   listen: ListenAddress[];
+  /** Files (present), or files and owned directories (absent), that must exist or be gone. */
+  paths: string[];
 }
 
 export interface HostPlan {

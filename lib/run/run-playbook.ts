@@ -3,7 +3,7 @@ import type { Play, Playbook } from '../config/types.js';
 import { OctoiError } from '../diagnostics.js';
 import type { Inventory } from '../inventory/index.js';
 import { selectHosts } from '../inventory/pattern.js';
-import { SshError } from '../ssh/errors.js';
+import { SshError, type SshFailureReason } from '../ssh/errors.js';
 import { desiredService } from '../units/render.js';
 import type { DesiredService } from '../units/types.js';
 import { forEachLimited } from './concurrency.js';
@@ -119,8 +119,23 @@ function isUnreachable(reason: FailureReason): boolean {
 
 function failureOf(error: unknown, signal: AbortSignal | undefined): HostFailure {
   if (signal?.aborted) return { reason: 'interrupted', message: 'the run was interrupted while this host was in progress' };
-  if (error instanceof SshError) return { reason: error.failureReason, message: error.message, hint: error.hint };
+  if (error instanceof SshError) {
+    return { reason: failureReasonOf[error.reason], message: error.diagnostic.message, ...(error.diagnostic.hint ? { hint: error.diagnostic.hint } : {}) };
+  }
   if (error instanceof FactsError) return { reason: 'command-failed', message: error.message };
   if (error instanceof OctoiError) return { reason: 'internal', message: error.message };
   return { reason: 'internal', message: `unexpected error: ${(error as Error)?.stack ?? String(error)}` };
 }
+
+const failureReasonOf: Record<SshFailureReason, FailureReason> = {
+  unreachable: 'unreachable',
+  timeout: 'timeout',
+  auth: 'auth',
+  'host-key-unknown': 'host-key',
+  'host-key-changed': 'host-key',
+  'host-key-revoked': 'host-key',
+  'connection-lost': 'connection-lost',
+  'disk-full': 'disk-full',
+  'sftp-failed': 'command-failed',
+  interrupted: 'interrupted',
+};

@@ -34,7 +34,10 @@ export interface SshTarget {
   user: string;
   identityFiles: string[];
   identitiesOnly: boolean;
+  /** UserKnownHostsFile: checked, and the first one is where `accept-new` records a new key. */
   knownHostsFiles: string[];
+  /** GlobalKnownHostsFile: checked only. */
+  globalKnownHostsFiles?: string[];
   strictHostKeyChecking: StrictHostKeyChecking;
   /** Name to look the host key up by, when not `[hostname]:port`. */
   hostKeyAlias?: string;

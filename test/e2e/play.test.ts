@@ -94,7 +94,7 @@ describe('octoi play on a lab of 3 hosts', { timeout: 600_000 }, () => {
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
     for (const host of lab.hosts) {
       const actions = run.report?.hosts[host.name]?.actions ?? [];
-      assert.deepEqual(actions.map((action) => action.description), ['~ update /opt/octoi-e2e/octoi-e2e.sh']);
+      assert.deepEqual(actions.map((action) => action.description), ['~ update /opt/octoi-e2e/octoi-e2e.sh (0755)']);
       assert.equal(await readFromPort(host.address, 14002), 'two\n');
     }
   });
@@ -119,7 +119,7 @@ describe('octoi play on a lab of 3 hosts', { timeout: 600_000 }, () => {
       const inventory = await writePlaybook('counter-inventory.yml', `all:\n  hosts:\n    trap:\n      ansible_host: 127.0.0.1\n      ansible_port: ${counter.port}\n`);
       const cases: Array<[string, string, RegExp]> = [
         ['bad-yaml.yml', '- name: x\n  hosts: [all\n', /bad-yaml\.yml:\d+:\d+: error: invalid YAML/],
-        ['unknown-key.yml', '- name: x\n  hosts: all\n  services:\n    - name: a\n      listen: 1\n      descripton: d\n      script: { content: "x" }\n', /unknown-key\.yml:6:7: error: .*did you mean `description`/],
+        ['unknown-key.yml', '- name: x\n  hosts: all\n  services:\n    - name: a\n      listen: 1\n      descripton: d\n      script: { content: "x" }\n', /unknown-key\.yml:6:7: error: unknown key `descripton`.*\n\s+hint: did you mean `description`\?/],
         ['port.yml', '- name: x\n  hosts: all\n  services:\n    - name: a\n      listen: 70000\n      script: { content: "x" }\n', /port\.yml:5:15: error: /],
         ['semicolon.yml', '- name: x\n  hosts: all\n  services:\n    - name: "a;b"\n      listen: 1\n      script: { content: "x" }\n', /semicolon\.yml:4:\d+: error: /],
         ['newline.yml', '- name: x\n  hosts: all\n  services:\n    - name: "a\\nb"\n      listen: 1\n      script: { content: "x" }\n', /newline\.yml:4:\d+: error: /],

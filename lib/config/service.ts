@@ -1,0 +1,159 @@
+import { posix } from 'node:path';
+import type { Diagnostic } from '../diagnostics.js';
+import { unitValueProblem } from '../units/unit-syntax.js';
+import { parseListen } from './listen.js';
+import { scriptSrcProblem, type ScriptReader } from './script-source.js';
+import type { Directive, ListenAddress, ServiceSpec, ServiceUser } from './types.js';
+import { fieldName } from './validate.js';
+import type { YamlPath, YamlSource } from './yaml-source.js';
+
+/** A service as the schema lets it through: types are right, meaning is not checked yet. */
+export interface RawService {
+  name: string;
+  description?: string;
+  listen?: RawListen | RawListen[];
+  accept?: boolean;
+  user?: 'dynamic' | { user: string; group?: string };
+  script?: { content?: string; src?: string; path?: string };
+  state?: 'present' | 'absent';
+  socket?: RawDirectives;
+  service?: RawDirectives;
+}
+
+type RawListen = number | string;
+type RawDirectiveValue = string | number | boolean;
+type RawDirectives = Record<string, RawDirectiveValue | RawDirectiveValue[]>;
+
+/** Collects diagnostics at positions of one document. */
+export class Findings {
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    readonly source: YamlSource,
+    private readonly rootName: string,
+  ) {}
+
+  add(path: YamlPath, message: string, hint?: string, at: 'key' | 'value' = 'value'): void {
+    this.diagnostics.push({
+      severity: 'error',
+      message,
+      ...(hint ? { hint } : {}),
+      position: this.source.positionOf(path, at),
+      field: fieldName(this.rootName, path),
+    });
+  }
+}
+
+/** Directives octoi writes itself: an extra one with these names would contradict them. */
+export const MANAGED_DIRECTIVES = ['ListenStream', 'Accept', 'ExecStart', 'StandardInput', 'StandardError', 'DynamicUser', 'User', 'Group'];
+
+export const SCRIPT_ROOTS = ['/opt/', '/usr/local/', '/srv/'];
+const SCRIPT_PATH_CHARACTERS = /^[A-Za-z0-9._+@:/ -]+$/;
+
+/** Applies defaults and checks what the schema cannot; problems go to `findings`. */
+export async function buildService(findings: Findings, raw: RawService, path: YamlPath, readScript: ScriptReader): Promise<ServiceSpec> {
+  const at = (...rest: YamlPath): YamlPath => [...path, ...rest];
+  const state = raw.state ?? 'present';
+  const description = raw.description ?? `${raw.name} socket-activated service`;
+  checkUnitValue(findings, at('description'), description);
+  if (raw.accept === false) {
+    findings.add(at('accept'), 'accept: false (Accept=no) is not supported', 'remove `accept`: octoi starts one NAME@.service instance per connection');
+  }
+  if (state === 'present' && raw.listen === undefined) findings.add(path, 'missing required key `listen` for a present service', 'add e.g. `listen: 13063`');
+  if (state === 'present' && raw.script === undefined) findings.add(path, 'missing required key `script` for a present service', 'add `script: {content: ...}` or `script: {src: FILE}`');
+  return {
+    name: raw.name,
+    description,
+    listen: listenAddresses(findings, raw.listen, at('listen')),
+    accept: raw.accept ?? true,
+    user: serviceUser(raw.user),
+    script: {
+      path: scriptPath(findings, raw.script?.path ?? `/opt/${raw.name}/${raw.name}.sh`, at('script', 'path')),
+      content: await scriptContent(findings, raw.script, at('script'), readScript),
+    },
+    state,
+    socketDirectives: directives(findings, raw.socket, at('socket')),
+    serviceDirectives: directives(findings, raw.service, at('service')),
+    position: findings.source.positionOf(path),
+  };
+}
+
+function listenAddresses(findings: Findings, raw: RawService['listen'], path: YamlPath): ListenAddress[] {
+  if (raw === undefined) return [];
+  const entries = Array.isArray(raw) ? raw.map((value, index) => ({ value, path: [...path, index] })) : [{ value: raw, path }];
+  const addresses: ListenAddress[] = [];
+  for (const entry of entries) {
+    const result = parseListen(entry.value);
+    if (result.problem !== undefined) findings.add(entry.path, result.problem, result.hint);
+    else addresses.push(result.address);
+  }
+  return addresses;
+}
+
+function serviceUser(raw: RawService['user']): ServiceUser {
+  if (raw === undefined || raw === 'dynamic') return { kind: 'dynamic' };
+  return { kind: 'fixed', user: raw.user, group: raw.group ?? null };
+}
+
+function scriptPath(findings: Findings, path: string, where: YamlPath): string {
+  const problem = scriptPathProblem(path);
+  if (problem) findings.add(where, `script path ${JSON.stringify(path)} ${problem.problem}`, problem.hint);
+  return path;
+}
+
+/** Why `path` may not receive a script, or null when it may. */
+export function scriptPathProblem(path: string): { problem: string; hint: string } | null {
+  const roots = SCRIPT_ROOTS.join(', ');
+  if (!path.startsWith('/')) return { problem: 'is not absolute', hint: `use a path under ${roots}` };
+  if (!SCRIPT_PATH_CHARACTERS.test(path)) return { problem: 'has characters other than letters, digits, space and . _ + @ : - /', hint: 'rename the path' };
+  if (path.split('/').some((segment) => segment === '..' || segment === '.') || posix.normalize(path) !== path || path.endsWith('/')) {
+    return { problem: 'is not a plain path (no `.`, `..`, `//` or trailing `/`)', hint: `write it out, e.g. ${SCRIPT_ROOTS[0]}NAME/NAME.sh` };
+  }
+  if (!SCRIPT_ROOTS.some((root) => path.startsWith(root))) return { problem: `is outside ${roots}`, hint: `scripts go under ${roots}` };
+  return null;
+}
+
+async function scriptContent(findings: Findings, raw: RawService['script'], path: YamlPath, readScript: ScriptReader): Promise<string> {
+  if (raw?.src === undefined) return raw?.content ?? '';
+  const srcPath = [...path, 'src'];
+  const problem = scriptSrcProblem(raw.src);
+  if (problem) {
+    findings.add(srcPath, `script src ${JSON.stringify(raw.src)} ${problem}`, "keep scripts in the playbook's folder or below it");
+    return '';
+  }
+  try {
+    return await readScript(raw.src);
+  } catch (error) {
+    findings.add(srcPath, `cannot read script src ${JSON.stringify(raw.src)}: ${(error as Error).message}`, 'the path is relative to the playbook file');
+    return '';
+  }
+}
+
+function directives(findings: Findings, raw: RawDirectives | undefined, path: YamlPath): Directive[] {
+  const result: Directive[] = [];
+  for (const [key, values] of Object.entries(raw ?? {})) {
+    if (MANAGED_DIRECTIVES.includes(key)) {
+      findings.add([...path, key], `directive ${key} is written by octoi and cannot be set here`, managedHint(key), 'key');
+      continue;
+    }
+    const list = Array.isArray(values) ? values.map((value, index) => ({ value, where: [...path, key, index] })) : [{ value: values, where: [...path, key] }];
+    for (const { value, where } of list) {
+      const text = typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value);
+      checkUnitValue(findings, where, text);
+      result.push({ key, value: text });
+    }
+  }
+  return result;
+}
+
+function managedHint(key: string): string {
+  if (key === 'ListenStream') return 'use `listen`';
+  if (key === 'DynamicUser' || key === 'User' || key === 'Group') return 'use `user`';
+  if (key === 'ExecStart') return 'use `script`';
+  return 'remove it: octoi sets it for socket activation';
+}
+
+function checkUnitValue(findings: Findings, path: YamlPath, value: string): void {
+  const problem = unitValueProblem(value);
+  if (problem) findings.add(path, `value ${JSON.stringify(value)} ${problem}`, 'values are written into unit files one line each');
+}

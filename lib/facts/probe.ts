@@ -1,0 +1,89 @@
+import { posix } from 'node:path';
+import { shellCommand, shellQuote } from '../shell.js';
+import type { DesiredService } from '../units/types.js';
+import { MARKER } from './probe-format.js';
+import { UNIT_PROPERTIES } from './systemctl-show.js';
+
+export const TEMP_SUFFIX = '.octoi-tmp';
+
+/**
+ * Shell functions shared by the probe and the apply script. Each prints its own section;
+ * none stops the script when a file or unit is missing (no `set -e`).
+ */
+export const PROBE_FUNCTIONS = `LC_ALL=C
+export LC_ALL
+octoi_marker() { printf '%s %s\\n' ${shellQuote(MARKER)} "$*"; }
+octoi_hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \\n'; }
+octoi_file() {
+  octoi_marker file "$(octoi_hex "$1")"
+  if [ -f "$1" ]; then
+    if octoi_sum=$(sha256sum < "$1") && octoi_stat=$(stat -L -c '%a %U %G' -- "$1"); then
+      printf 'present %s %s\\n' "\${octoi_sum%% *}" "$octoi_stat"
+    else
+      echo unreadable
+    fi
+  elif [ -e "$1" ] || [ -L "$1" ]; then
+    echo other
+  else
+    echo missing
+  fi
+}
+octoi_dir() {
+  if [ ! -d "$1" ]; then octoi_marker dir "$(octoi_hex "$1")" no; return 0; fi
+  octoi_marker dir "$(octoi_hex "$1")" yes
+  for octoi_temp in "$1"/.*${TEMP_SUFFIX}; do
+    if [ -e "$octoi_temp" ] || [ -L "$octoi_temp" ]; then octoi_marker temp "$(octoi_hex "$octoi_temp")"; fi
+  done
+}
+octoi_unit() {
+  octoi_marker unit "$(octoi_hex "$1")"
+  systemctl show -p ${UNIT_PROPERTIES.join(',')} -- "$1"
+}
+octoi_instances() {
+  octoi_marker instances "$(octoi_hex "$1")"
+  systemctl list-units --plain --no-legend --no-pager -- "$2"
+}
+octoi_listeners() {
+  if command -v ss >/dev/null 2>&1; then
+    octoi_marker listeners ss
+    ss -H -tlnp
+  else
+    octoi_marker listeners netstat
+    netstat -tlnp
+  fi
+}
+`;
+
+/** `NAME@*.service`: the pattern matching a template's running instances. */
+export function instancePattern(template: string): string {
+  return template.replace(/@\.service$/, '@*.service');
+}
+
+/** The directories the probe looks at: each file's parent and the services' own directories. */
+export function probedDirectories(services: readonly DesiredService[]): string[] {
+  const dirs = services.flatMap((s) => [...s.files.map((f) => posix.dirname(f.path)), ...s.ownedDirectories]);
+  return [...new Set(dirs)].sort();
+}
+
+/** The probe's commands, without the function definitions (the apply script reuses them). */
+export function probeCommands(services: readonly DesiredService[]): string {
+  const files = [...new Set(services.flatMap((s) => s.files.map((f) => f.path)))].sort();
+  const lines = [
+    'octoi_marker probe 1',
+    ...files.map((path) => shellCommand(['octoi_file', path])),
+    ...probedDirectories(services).map((dir) => shellCommand(['octoi_dir', dir])),
+    ...services.flatMap((s) => [
+      shellCommand(['octoi_unit', s.socketUnit]),
+      shellCommand(['octoi_unit', s.serviceTemplate]),
+      shellCommand(['octoi_instances', s.serviceTemplate, instancePattern(s.serviceTemplate)]),
+    ]),
+    'octoi_listeners',
+    'octoi_marker end',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** One POSIX `sh` script that reads every fact the planner needs; parse its output with `parseProbe`. */
+export function probeScript(services: readonly DesiredService[]): string {
+  return `${PROBE_FUNCTIONS}${probeCommands(services)}`;
+}

@@ -1,0 +1,143 @@
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { OctoiError, type Diagnostic } from '../diagnostics.js';
+import type { InventoryConnection, SshOption } from '../ssh/types.js';
+import type { Inventory } from './inventory.js';
+import { shlexSplit, ShlexError } from './shlex.js';
+
+/**
+ * What a host's inventory variables say about reaching it, read as Ansible's ssh connection plugin
+ * reads them. Of two names for one setting the later wins (`ansible_ssh_port` over `ansible_port`).
+ * A relative `ansible_ssh_private_key_file` is relative to the current directory, as Ansible hands it
+ * to ssh unchanged; `~` is the home directory.
+ */
+export interface ConnectionOptions {
+  /** Where relative key paths start; default the current directory. */
+  cwd?: string;
+  home?: string;
+}
+
+const aliases = {
+  host: ['ansible_host', 'ansible_ssh_host'],
+  port: ['ansible_port', 'ansible_ssh_port'],
+  user: ['ansible_user', 'ansible_ssh_user'],
+  identityFile: ['ansible_private_key_file', 'ansible_ssh_private_key_file'],
+  become: ['ansible_become'],
+  becomeUser: ['ansible_become_user'],
+} as const;
+
+/** ssh's own flags and the ssh_config option each sets (with its argument, or a fixed value). */
+const flagsWithArgument: Record<string, string> = {
+  b: 'BindAddress', B: 'BindInterface', c: 'Ciphers', D: 'DynamicForward', e: 'EscapeChar', i: 'IdentityFile',
+  I: 'PKCS11Provider', J: 'ProxyJump', l: 'User', L: 'LocalForward', m: 'MACs', p: 'Port', R: 'RemoteForward',
+  S: 'ControlPath', w: 'TunnelDevice',
+};
+const flagsWithoutArgument: Record<string, SshOption> = {
+  '4': { key: 'AddressFamily', value: 'inet' }, '6': { key: 'AddressFamily', value: 'inet6' },
+  A: { key: 'ForwardAgent', value: 'yes' }, a: { key: 'ForwardAgent', value: 'no' },
+  C: { key: 'Compression', value: 'yes' }, g: { key: 'GatewayPorts', value: 'yes' },
+  k: { key: 'GSSAPIDelegateCredentials', value: 'no' }, M: { key: 'ControlMaster', value: 'yes' },
+  q: { key: 'LogLevel', value: 'QUIET' }, v: { key: 'LogLevel', value: 'VERBOSE' },
+  T: { key: 'RequestTTY', value: 'no' }, t: { key: 'RequestTTY', value: 'yes' },
+  x: { key: 'ForwardX11', value: 'no' }, X: { key: 'ForwardX11', value: 'yes' },
+};
+
+const booleanTrue = new Set(['y', 'yes', 'on', '1', 'true', 't']);
+const booleanFalse = new Set(['n', 'no', 'off', '0', 'false', 'f']);
+
+export function inventoryConnection(inventory: Inventory, host: string, options: ConnectionOptions = {}): InventoryConnection {
+  const vars = inventory.hostVars(host);
+  const problems: Diagnostic[] = [];
+  const problem = (field: string, message: string, hint: string): void => {
+    problems.push({ severity: 'error', message, hint, field, host });
+  };
+  const setting = (names: readonly string[]): { name: string; value: unknown } | null => {
+    const name = names.filter((candidate) => vars[candidate] !== undefined && vars[candidate] !== null).at(-1);
+    return name === undefined ? null : { name, value: vars[name] };
+  };
+  const text = (names: readonly string[]): string | undefined => {
+    const found = setting(names);
+    if (!found) return undefined;
+    if (typeof found.value === 'string' || typeof found.value === 'number') return String(found.value);
+    problem(found.name, `${found.name} must be a string, not ${JSON.stringify(found.value)}`, `set ${found.name} to a quoted string`);
+    return undefined;
+  };
+
+  const connection: InventoryConnection = { name: host, options: [] };
+  const address = text(aliases.host);
+  if (address !== undefined) connection.host = address;
+  const user = text(aliases.user);
+  if (user !== undefined) connection.user = user;
+  const becomeUser = text(aliases.becomeUser);
+  if (becomeUser !== undefined) connection.becomeUser = becomeUser;
+
+  const port = setting(aliases.port);
+  if (port) {
+    const value = typeof port.value === 'string' && /^\s*\d+\s*$/.test(port.value) ? Number(port.value) : port.value;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535) connection.port = value;
+    else problem(port.name, `${port.name} must be a port number from 1 to 65535, not ${JSON.stringify(port.value)}`, `set ${port.name} to a number such as 22`);
+  }
+
+  const keyFile = text(aliases.identityFile);
+  if (keyFile !== undefined) connection.identityFile = resolveKeyPath(keyFile, options);
+
+  const become = setting(aliases.become);
+  if (become) {
+    const value = typeof become.value === 'string' ? become.value.toLowerCase() : become.value;
+    if (value === true || value === 1 || (typeof value === 'string' && booleanTrue.has(value))) connection.become = true;
+    else if (value === false || value === 0 || (typeof value === 'string' && booleanFalse.has(value))) connection.become = false;
+    else problem(become.name, `${become.name} must be a boolean, not ${JSON.stringify(become.value)}`, `set ${become.name} to true or false`);
+  }
+
+  for (const name of ['ansible_ssh_common_args', 'ansible_ssh_extra_args']) {
+    const args = text([name]);
+    if (args === undefined) continue;
+    try {
+      connection.options.push(...sshOptionsFromArgs(shlexSplit(args)));
+    } catch (error) {
+      if (!(error instanceof ShlexError || error instanceof SshArgsError)) throw error;
+      problem(name, `cannot read ${name}: ${error.message}`, 'write ssh options as -o Key=Value (also -J HOST, -p PORT, -l USER, -i FILE)');
+    }
+  }
+  if (problems.length > 0) throw new OctoiError('invalid-input', problems);
+  return connection;
+}
+
+function resolveKeyPath(path: string, options: ConnectionOptions): string {
+  const home = options.home ?? homedir();
+  const expanded = path === '~' ? home : path.startsWith('~/') ? home + path.slice(1) : path;
+  return resolve(options.cwd ?? process.cwd(), expanded);
+}
+
+export class SshArgsError extends Error {}
+
+/** ssh command-line arguments (already split into words) as ssh_config options, in order. */
+export function sshOptionsFromArgs(words: readonly string[]): SshOption[] {
+  const result: SshOption[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as string;
+    if (!word.startsWith('-') || word.length < 2) throw new SshArgsError(`unexpected argument "${word}"`);
+    for (let j = 1; j < word.length; j++) {
+      const flag = word[j] as string;
+      if (flag === 'o' || flag in flagsWithArgument) {
+        const argument = j + 1 < word.length ? word.slice(j + 1) : words[++i];
+        if (argument === undefined) throw new SshArgsError(`-${flag} needs an argument`);
+        result.push(flag === 'o' ? configLine(argument) : { key: flagsWithArgument[flag] as string, value: argument });
+        break;
+      }
+      const option = flagsWithoutArgument[flag];
+      if (!option) throw new SshArgsError(`the ssh flag -${flag} is not supported`);
+      result.push({ ...option });
+    }
+  }
+  return result;
+}
+
+/** One ssh_config line given to -o: `Key=Value`, `Key Value` or `Key = "Value"`. */
+function configLine(line: string): SshOption {
+  const match = /^\s*([^\s=]+)\s*(?:=\s*|\s+)(.*?)\s*$/.exec(line);
+  if (!match || match[2] === '') throw new SshArgsError(`"-o ${line}" is not Key=Value`);
+  const value = match[2] as string;
+  const unquoted = value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  return { key: match[1] as string, value: unquoted };
+}

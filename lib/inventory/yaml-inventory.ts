@@ -1,0 +1,99 @@
+import type { YamlPath, YamlSource } from '../config/yaml-source.js';
+import { closestMatch } from '../config/suggest.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { expandHostEntry, HostRangeError } from './host-range.js';
+import { InventoryRuleError, type InventoryData } from './inventory-data.js';
+import { ansibleValue, isMapping } from './yaml-values.js';
+
+/**
+ * The YAML inventory format, read as Ansible's `yaml` inventory plugin reads it: top-level keys are
+ * groups, each with optional `hosts:`, `children:` and `vars:` mappings.
+ */
+const sections = ['vars', 'children', 'hosts'] as const;
+
+/** Whether a parsed YAML document is a YAML inventory; Ansible tries the INI format on anything else. */
+export function isYamlInventory(value: unknown): value is Record<string, unknown> {
+  return isMapping(value) && Object.keys(value).length > 0 && !value['plugin'];
+}
+
+export function readYamlInventory(source: YamlSource, data: InventoryData, diagnostics: Diagnostic[]): void {
+  const reader = new YamlInventoryReader(source, data, diagnostics);
+  for (const [group, groupData] of Object.entries(ansibleValue(source.value) as Record<string, unknown>)) {
+    reader.group(group, groupData, [group]);
+  }
+}
+
+class YamlInventoryReader {
+  constructor(
+    private readonly source: YamlSource,
+    private readonly data: InventoryData,
+    private readonly diagnostics: Diagnostic[],
+  ) {}
+
+  group(name: string, groupData: unknown, path: YamlPath): void {
+    if (groupData !== null && !isMapping(groupData)) {
+      this.report('warning', `skipping ${name}: a group must be a mapping (with hosts:, children:, vars:) or empty`, path, 'Ansible ignores it too; write it as "NAME:" followed by its hosts:, children: or vars:');
+      return;
+    }
+    if (!this.apply(() => this.data.addGroup(name), path) || groupData === null) return;
+    for (const [key, raw] of Object.entries(groupData)) {
+      const at = [...path, key];
+      const value = typeof raw === 'string' && (sections as readonly string[]).includes(key) ? { [raw]: null } : raw;
+      if (value === null) continue;
+      if (!isMapping(value)) {
+        const isSection = (sections as readonly string[]).includes(key);
+        this.report(isSection ? 'error' : 'warning', `"${key}" of group ${name} must be a mapping, not ${describe(value)}`, at, isSection ? `write each entry as "NAME:" on its own line under ${key}:` : 'Ansible skips it');
+        continue;
+      }
+      if (key === 'vars') {
+        for (const [variable, item] of Object.entries(value)) this.apply(() => this.data.setGroupVariable(name, variable, item), [...at, variable]);
+      } else if (key === 'children') {
+        for (const [child, childData] of Object.entries(value)) {
+          this.group(child, childData, [...at, child]);
+          this.apply(() => this.data.addChild(name, child), [...at, child]);
+        }
+      } else if (key === 'hosts') {
+        for (const [entry, hostVars] of Object.entries(value)) this.hosts(name, entry, hostVars, [...at, entry]);
+      } else {
+        const guess = closestMatch(key, sections);
+        this.report('warning', `skipping unexpected key "${key}" in group ${name}: only vars, children and hosts are read`, at, guess ? `did you mean "${guess}"?` : 'Ansible skips it too');
+      }
+    }
+  }
+
+  private hosts(group: string, entry: string, hostVars: unknown, path: YamlPath): void {
+    const vars = hostVars || {};
+    if (!isMapping(vars)) {
+      this.report('error', `the variables of host ${entry} must be a mapping, not ${describe(vars)}`, path, 'write "name: value" pairs under the host, or nothing');
+      return;
+    }
+    this.apply(() => {
+      const { hostnames, port } = expandHostEntry(entry);
+      for (const host of hostnames) {
+        this.data.addHost(host, group, port);
+        for (const [key, value] of Object.entries(vars)) this.data.setHostVariable(host, key, value);
+      }
+    }, path);
+  }
+
+  /** Runs one change to the inventory, turning a broken rule into a diagnostic at `path`. */
+  private apply(change: () => void, path: YamlPath): boolean {
+    try {
+      change();
+      return true;
+    } catch (error) {
+      if (!(error instanceof InventoryRuleError || error instanceof HostRangeError)) throw error;
+      const hint = error instanceof InventoryRuleError ? error.hint : 'write ranges as [01:20], [a:f] or [1:10:2]';
+      this.report('error', error.message, path, hint ?? 'fix the inventory here');
+      return false;
+    }
+  }
+
+  private report(severity: Diagnostic['severity'], message: string, path: YamlPath, hint: string): void {
+    this.diagnostics.push({ severity, message, hint, position: this.source.positionOf(path, 'key') });
+  }
+}
+
+function describe(value: unknown): string {
+  return Array.isArray(value) ? 'a list' : `the ${typeof value} ${JSON.stringify(value)}`;
+}

@@ -1,0 +1,336 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { OctoiError, type Diagnostic } from '../diagnostics.js';
+import { cgroup2Mount, cgroupPopulated, removeCgroupTree, systemdOwnsCgroups } from './cgroup.js';
+import {
+  consoleTail,
+  execInHost,
+  hostCgroup,
+  hostPid,
+  launchHost,
+  powerOffHost,
+  prepareHost,
+  sshBanner,
+  sshLogin,
+  waitForSshBanner,
+} from './host.js';
+import { ensureImage, type ImageOptions } from './image.js';
+import { raiseInotifyLimit, restoreInotifyLimit } from './inotify.js';
+import { renderInventory } from './inventory.js';
+import { ensureEd25519Key, knownHostsText } from './keys.js';
+import { hostName, hostPaths, labCgroupName, labId, labPaths, scopeUnitName } from './names.js';
+import {
+  createHostNetwork,
+  ensureBridge,
+  labBridges,
+  labNetns,
+  removeBridge,
+  removeHostNetwork,
+} from './network.js';
+import { runChecked, runCommand, type CommandResult } from './run-command.js';
+import { readLabRecord, writeLabRecord, type LabRecord } from './state.js';
+import { chooseSubnet, hostAddress, maxHosts, routedPrefixes } from './subnet.js';
+
+export { buildImage, ensureImage, type Image, type ImageOptions } from './image.js';
+
+export interface LabHost {
+  name: string;
+  address: string;
+  /** The host's PID 1 as seen from the machine. */
+  pid: number;
+}
+
+export interface LabState {
+  dir: string;
+  inventoryPath: string;
+  knownHostsPath: string;
+  privateKeyPath: string;
+  hosts: LabHost[];
+}
+
+export interface LabHostStatus {
+  name: string;
+  address: string;
+  state: 'running' | 'stopped';
+  /** sshd answered with its banner just now. */
+  sshReady: boolean;
+  pid?: number;
+}
+
+export interface LabUpOptions extends ImageOptions {
+  dir: string;
+  hosts: number;
+  /** Hosts booting at once; boot is CPU-bound, so more than a few per core only adds contention. */
+  concurrency?: number;
+  /** How long one host may take from launch to a successful login. */
+  bootTimeoutMs?: number;
+  /** Readiness is a real SSH login (default); false settles for sshd's banner. */
+  loginCheck?: boolean;
+}
+
+const defaultBootTimeoutMs = 90_000;
+const powerOffGraceMs = 10_000;
+
+export function labInventoryPath(dir: string): string {
+  return labPaths(dir).inventory;
+}
+
+function requireRoot(): void {
+  if (process.getuid?.() !== 0) {
+    throw OctoiError.single('lab', {
+      message: 'octoi lab needs root: it creates network namespaces, mounts and cgroups for its hosts',
+      hint: 'run it as root, e.g. `sudo octoi lab up`',
+    });
+  }
+}
+
+function checkDir(dir: string): void {
+  // overlayfs takes its layers as a comma- and colon-separated option string.
+  if (/[\s,:]/.test(labPaths(dir).dir)) {
+    throw OctoiError.single('lab', {
+      message: `the lab folder ${labPaths(dir).dir} contains a space, comma or colon, which overlayfs cannot take`,
+      hint: 'choose another folder with --dir or OCTOI_LAB_DIR',
+    });
+  }
+}
+
+/**
+ * Starts (or completes) a lab of `hosts` hosts in `dir` and waits until each host's sshd answers.
+ * Hosts already running are left as they are; hosts that stopped are booted again.
+ */
+export async function labUp(options: LabUpOptions): Promise<LabState> {
+  requireRoot();
+  checkDir(options.dir);
+  if (!Number.isInteger(options.hosts) || options.hosts < 1 || options.hosts > maxHosts) {
+    throw OctoiError.single('lab', {
+      message: `a lab has 1 to ${maxHosts} hosts, not ${options.hosts}`,
+      field: 'hosts',
+    });
+  }
+  const progress = options.onProgress ?? (() => undefined);
+  const paths = labPaths(options.dir);
+  await mkdir(paths.hostsDir, { recursive: true });
+  const image = await ensureImage(options);
+  const record = (await readLabRecord(options.dir)) ?? (await newRecord(options.dir, image.rootfs));
+  const count = Math.max(options.hosts, record.hosts.length);
+  for (let index = record.hosts.length + 1; index <= count; index += 1) {
+    record.hosts.push({ name: hostName(index), index, address: hostAddress(record.subnet, index) });
+  }
+  record.imageRootfs = image.rootfs;
+  await writeLabRecord(options.dir, record);
+
+  await raiseInotifyLimit();
+  const labKey = await ensureEd25519Key(paths.privateKey, `octoi-lab-${record.id}`);
+  await ensureBridge(record.id, record.subnet);
+  const cgroupBase = systemdOwnsCgroups() ? undefined : join(await cgroup2Mount(), labCgroupName(record.id));
+
+  const running = new Set<string>();
+  for (const host of record.hosts) {
+    if ((await hostPid(options.dir, host.name)) !== undefined) running.add(host.name);
+  }
+  const toBoot = record.hosts.filter((host) => !running.has(host.name));
+  if (toBoot.length === 0) {
+    progress(`lab ${paths.dir} is already up with ${record.hosts.length} hosts`);
+  } else if (running.size > 0) {
+    progress(`lab ${paths.dir} is up with ${running.size} hosts; booting ${toBoot.length} more`);
+  }
+
+  const failures: Diagnostic[] = [];
+  const started = Date.now();
+  const timeoutMs = options.bootTimeoutMs ?? defaultBootTimeoutMs;
+  const fail = async (name: string, message: string): Promise<void> => {
+    failures.push({
+      severity: 'error',
+      host: name,
+      message: `${message}; console:\n${await consoleTail(options.dir, name)}`,
+      hint: `the whole console log is ${hostPaths(options.dir, name).consoleLog}`,
+    });
+  };
+  await forEachLimited(toBoot, 8, (host) => prepareHost(options.dir, host.name, labKey).then(() => undefined));
+  await writeKnownHosts(options.dir, record.hosts);
+  await forEachLimited(toBoot, options.concurrency ?? defaultConcurrency(), async (host) => {
+    const netnsPath = await createHostNetwork(record.id, host.name, host.index, host.address);
+    launchHost({
+      labDir: options.dir,
+      labId: record.id,
+      name: host.name,
+      netnsPath,
+      lowerdir: record.imageRootfs,
+      cgroupDir: cgroupBase === undefined ? undefined : join(cgroupBase, host.name),
+    });
+    const launched = Date.now();
+    const alive = async (): Promise<boolean> => {
+      const cgroup = await hostCgroup(options.dir, host.name);
+      // The launcher writes its cgroup within milliseconds; until then the host counts as starting.
+      return cgroup === undefined ? Date.now() - launched < 5000 : cgroupPopulated(cgroup);
+    };
+    if (!(await waitForSshBanner(host.address, launched + timeoutMs, alive))) {
+      await fail(host.name, `did not answer on ${host.address}:22 (${seconds(Date.now() - launched)} after launch)`);
+      return;
+    }
+    if (options.loginCheck !== false) {
+      const login = await sshLogin(host.address, paths.privateKey, paths.knownHosts, Math.max(10_000, launched + timeoutMs - Date.now()));
+      if (login.exitCode !== 0) {
+        await fail(host.name, `sshd answers on ${host.address}:22 but a login as root with the lab's key failed: ${login.stderr.trim()}`);
+        return;
+      }
+    }
+    progress(`${host.name} ${host.address} ready in ${seconds(Date.now() - launched)} (${seconds(Date.now() - started)} since start)`);
+  });
+
+  const hosts = await writeAccessFiles(options.dir, record);
+  if (failures.length > 0) throw new OctoiError('lab', failures);
+  if (toBoot.length > 0) progress(`${toBoot.length} hosts ready in ${seconds(Date.now() - started)}`);
+  return { ...accessPaths(options.dir), hosts };
+}
+
+async function newRecord(dir: string, imageRootfs: string): Promise<LabRecord> {
+  const id = labId(dir);
+  const routes = await runChecked(['ip', '-4', '-o', 'route', 'show', 'table', 'all']);
+  const subnet = chooseSubnet(dir, routedPrefixes(routes));
+  if (!subnet) {
+    throw OctoiError.single('lab', {
+      message: 'found no free /24 in 10.64.0.0/10 for the lab: every candidate overlaps a route of this machine',
+    });
+  }
+  return { version: 1, id, subnet, imageRootfs, hosts: [] };
+}
+
+function accessPaths(dir: string): Omit<LabState, 'hosts'> {
+  const paths = labPaths(dir);
+  return {
+    dir: paths.dir,
+    inventoryPath: paths.inventory,
+    knownHostsPath: paths.knownHosts,
+    privateKeyPath: paths.privateKey,
+  };
+}
+
+async function writeKnownHosts(dir: string, hosts: readonly { name: string; address: string }[]): Promise<void> {
+  const keys: { address: string; publicKey: string }[] = [];
+  for (const host of hosts) {
+    const keyFile = join(hostPaths(dir, host.name).upper, 'etc', 'ssh', 'ssh_host_ed25519_key.pub');
+    if (existsSync(keyFile)) keys.push({ address: host.address, publicKey: await readFile(keyFile, 'utf8') });
+  }
+  await writeFile(labPaths(dir).knownHosts, knownHostsText(keys));
+}
+
+/** known_hosts and the inventory list every host of the record that runs. */
+async function writeAccessFiles(dir: string, record: LabRecord): Promise<LabHost[]> {
+  const paths = labPaths(dir);
+  const hosts: LabHost[] = [];
+  for (const host of record.hosts) {
+    const pid = await hostPid(dir, host.name);
+    if (pid !== undefined) hosts.push({ name: host.name, address: host.address, pid });
+  }
+  await writeKnownHosts(dir, hosts);
+  await writeFile(
+    paths.inventory,
+    renderInventory(hosts, { privateKeyPath: paths.privateKey, knownHostsPath: paths.knownHosts }),
+  );
+  return hosts;
+}
+
+/**
+ * Stops every host (systemd poweroff, then kill) and removes everything the lab made: cgroups,
+ * network namespaces and veths, the bridge, mounts and its files. Safe after a crash, after a host
+ * died and when called twice: what it removes is found by name, not only from the record.
+ */
+export async function labDown(options: { dir: string; onProgress?: (line: string) => void }): Promise<void> {
+  requireRoot();
+  const progress = options.onProgress ?? (() => undefined);
+  const paths = labPaths(options.dir);
+  const id = labId(options.dir);
+  const names = await labHostNames(options.dir);
+  if (names.length > 0) progress(`stopping ${names.length} hosts`);
+  await Promise.all(names.map((name) => powerOffHost(options.dir, name, powerOffGraceMs)));
+  for (const name of names) {
+    const cgroup = await hostCgroup(options.dir, name);
+    if (systemdOwnsCgroups()) await runCommand(['systemctl', 'stop', scopeUnitName(id, name)]);
+    if (cgroup) await removeCgroupTree(cgroup);
+  }
+  if (!systemdOwnsCgroups()) await removeCgroupTree(join(await cgroup2Mount(), labCgroupName(id)));
+  for (const name of names) await removeHostNetwork(id, name);
+  await removeBridge(id);
+  await unmountBelow(paths.dir);
+  for (const file of [paths.stateFile, paths.inventory, paths.knownHosts, paths.privateKey, `${paths.privateKey}.pub`]) {
+    await rm(file, { force: true });
+  }
+  await rm(paths.hostsDir, { recursive: true, force: true });
+  if (existsSync(paths.dir) && (await readdir(paths.dir)).length === 0) await rmdir(paths.dir);
+  if ((await labBridges()).length === 0) await restoreInotifyLimit();
+  progress(`lab ${paths.dir} is down`);
+}
+
+/** Hosts named in the record, in the hosts folder, or by a leftover network namespace. */
+async function labHostNames(dir: string): Promise<string[]> {
+  const names = new Set<string>();
+  for (const host of (await readLabRecord(dir))?.hosts ?? []) names.add(host.name);
+  const hostsDir = labPaths(dir).hostsDir;
+  if (existsSync(hostsDir)) for (const name of await readdir(hostsDir)) names.add(name);
+  const prefix = `octoi-${labId(dir)}-`;
+  for (const netns of await labNetns(labId(dir))) names.add(netns.slice(prefix.length));
+  return [...names].sort();
+}
+
+/** Hosts mount inside their own namespaces; anything left in the machine's is a leftover of a crash. */
+async function unmountBelow(dir: string): Promise<void> {
+  const mounts = (await readFile('/proc/self/mounts', 'utf8'))
+    .split('\n')
+    .map((line) => line.split(' ')[1]?.replace(/\\040/g, ' ') ?? '')
+    .filter((target) => target === dir || target.startsWith(`${dir}/`));
+  for (const target of mounts.reverse()) await runCommand(['umount', '-l', target]);
+}
+
+export async function labStatus(dir: string): Promise<LabHostStatus[]> {
+  const record = await readLabRecord(dir);
+  if (!record) return [];
+  return Promise.all(
+    record.hosts.map(async (host): Promise<LabHostStatus> => {
+      const pid = await hostPid(dir, host.name);
+      if (pid === undefined) return { name: host.name, address: host.address, state: 'stopped', sshReady: false };
+      return { name: host.name, address: host.address, state: 'running', sshReady: await sshBanner(host.address, 2000), pid };
+    }),
+  );
+}
+
+async function runningHostPid(dir: string, name: string): Promise<number> {
+  const pid = await hostPid(dir, name);
+  if (pid === undefined) {
+    throw OctoiError.single('lab', { host: name, message: `host ${name} of the lab in ${labPaths(dir).dir} is not running` });
+  }
+  return pid;
+}
+
+/** Runs a command inside a host (nsenter into all its namespaces, no SSH). */
+export async function hostExec(dir: string, name: string, command: string[]): Promise<CommandResult> {
+  return execInHost(await runningHostPid(dir, name), command);
+}
+
+/** Powers one host off (killing it if it does not stop in time); the others stay up. */
+export async function stopHost(dir: string, name: string): Promise<void> {
+  requireRoot();
+  await powerOffHost(dir, name, powerOffGraceMs);
+}
+
+function defaultConcurrency(): number {
+  return 4 * availableParallelism();
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next];
+      next += 1;
+      if (item !== undefined) await work(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}

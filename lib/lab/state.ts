@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { labPaths } from './names.js';
+import type { Subnet24 } from './subnet.js';
+
+/** What `up` records in `<dir>/lab.json` before it creates anything, so `down` finds it all again. */
+export interface LabRecord {
+  version: 1;
+  id: string;
+  subnet: Subnet24;
+  imageRootfs: string;
+  hosts: { name: string; index: number; address: string }[];
+}
+
+export async function readLabRecord(dir: string): Promise<LabRecord | undefined> {
+  const file = labPaths(dir).stateFile;
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(await readFile(file, 'utf8')) as LabRecord;
+}
+
+export async function writeLabRecord(dir: string, record: LabRecord): Promise<void> {
+  const file = labPaths(dir).stateFile;
+  await writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+}

@@ -1,0 +1,71 @@
+import { formatDiagnostic, type Diagnostic } from '../diagnostics.js';
+
+export type SshFailureReason =
+  | 'unreachable'
+  | 'timeout'
+  | 'auth'
+  | 'host-key-unknown'
+  | 'host-key-changed'
+  | 'host-key-revoked'
+  | 'connection-lost'
+  | 'disk-full'
+  /** An SFTP operation the server refused for another reason (permissions, missing folder). */
+  | 'sftp-failed'
+  | 'interrupted';
+
+/** A transport failure on one host: why (`reason`) and a diagnostic that says what to do. */
+export class SshError extends Error {
+  readonly reason: SshFailureReason;
+  readonly host: string;
+  readonly diagnostic: Diagnostic;
+
+  constructor(reason: SshFailureReason, host: string, message: string, hint?: string) {
+    const diagnostic: Diagnostic = { severity: 'error', message, host, ...(hint ? { hint } : {}) };
+    super(formatDiagnostic(diagnostic));
+    this.name = 'SshError';
+    this.reason = reason;
+    this.host = host;
+    this.diagnostic = diagnostic;
+  }
+}
+
+interface TransportError {
+  message: string;
+  code?: string;
+  level?: string;
+}
+
+function asTransportError(error: unknown): TransportError {
+  if (error instanceof Error) return error as TransportError;
+  return { message: String(error) };
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+/** Maps an ssh2/socket error to a reason; `where` names the host (and the jump host, if any). */
+export function toSshError(error: unknown, host: string, where: string): SshError {
+  if (error instanceof SshError) return error;
+  const { message, code, level } = asTransportError(error);
+  if (code && UNREACHABLE_CODES.has(code)) {
+    return new SshError('unreachable', host, `cannot reach ${where}: ${message}`,
+      'check the address and port, and that sshd runs on the host');
+  }
+  if (level === 'client-timeout' || code === 'ETIMEDOUT') {
+    return new SshError('timeout', host, `timed out connecting to ${where}: ${message}`,
+      'the host accepted no SSH session in time; check that sshd answers there, or raise the connect timeout');
+  }
+  if (level === 'client-authentication') {
+    return new SshError('auth', host, `authentication to ${where} failed: ${message}`,
+      'check the user and the identity files (IdentityFile, ansible_ssh_private_key_file) or the ssh-agent');
+  }
+  if (/Channel open failure/.test(message)) {
+    return new SshError('unreachable', host, `the jump host could not open a connection to ${where}: ${message}`,
+      'check that the jump host can reach the target and allows TCP forwarding');
+  }
+  if ((code && LOST_CODES.has(code)) || /No response from server|Keepalive timeout|Not connected/.test(message)) {
+    return new SshError('connection-lost', host, `the connection to ${where} was lost: ${message}`,
+      'the host or the network dropped the connection; re-run once it is back');
+  }
+  return new SshError('connection-lost', host, `SSH to ${where} failed: ${message}`);
+}

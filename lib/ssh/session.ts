@@ -1,0 +1,299 @@
+import { NodeSSH, type Config } from 'node-ssh';
+import type { Client, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
+import type { Duplex } from 'node:stream';
+import { planAuthentication, type AuthOptions } from './auth.js';
+import { SshError, toSshError } from './errors.js';
+import { runCommand, type ExecOptions, type ExecResult } from './exec.js';
+import { hostKeyAlgorithmsForTarget, verifyHostKey } from './host-key-policy.js';
+import { writeFilesOverSftp, type RemoteFile } from './sftp-write.js';
+import type { SshTarget } from './types.js';
+
+export type { ExecOptions, ExecResult } from './exec.js';
+export type { RemoteFile } from './sftp-write.js';
+
+export interface ConnectOptions extends AuthOptions {
+  /** TCP connect + handshake + authentication, per hop. Default: the target's ConnectTimeout, else 15 s. */
+  connectTimeoutMs?: number;
+  /** Default timeout of each command (none when unset). */
+  commandTimeoutMs?: number;
+  /** A dead link is detected after three unanswered keep-alives. Default 5 s. */
+  keepaliveIntervalMs?: number;
+  /** Aborting closes the connection; pending and later calls fail with reason `interrupted`. */
+  signal?: AbortSignal;
+}
+
+export interface WriteFilesOptions {
+  /** Folders to create first (with missing parents, mode 0755). */
+  createDirectories?: string[];
+}
+
+export interface SessionCounters {
+  execs: number;
+  uploads: number;
+  sftpSessions: number;
+}
+
+export interface RemoteSession {
+  readonly target: SshTarget;
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Writes each file at exactly `path` (temp paths are the caller's choice): open with mode 0600,
+   * write, fsync (OpenSSH's fsync extension), close, all in one SFTP session.
+   */
+  writeFiles(files: RemoteFile[], options?: WriteFilesOptions): Promise<void>;
+  close(): Promise<void>;
+  readonly counters: Readonly<SessionCounters>;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+const DEFAULT_KEEPALIVE_MS = 5_000;
+
+function describeTarget(target: SshTarget, via: SshTarget | undefined): string {
+  const where = `${target.user}@${target.hostname}:${target.port}`;
+  return via ? `${where} (via jump host ${via.hostname}:${via.port})` : where;
+}
+
+function connectTimeoutMs(target: SshTarget, options: ConnectOptions): number {
+  if (options.connectTimeoutMs !== undefined) return options.connectTimeoutMs;
+  return target.connectTimeoutSeconds ? target.connectTimeoutSeconds * 1000 : DEFAULT_CONNECT_TIMEOUT_MS;
+}
+
+function interrupted(host: string): SshError {
+  return new SshError('interrupted', host, `the connection to ${host} was interrupted`);
+}
+
+/** A `direct-tcpip` channel through the jump host, to be the target connection's socket. */
+function forwardThrough(jump: Client, target: SshTarget, timeoutMs: number, where: string): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(toSshError(Object.assign(new Error('forwarding did not open'), {
+      level: 'client-timeout',
+    }), target.name, where)), timeoutMs);
+    try {
+      jump.forwardOut('127.0.0.1', 0, target.hostname, target.port, (error, stream) => {
+        clearTimeout(timer);
+        if (error) reject(toSshError(error, target.name, where));
+        else resolve(stream);
+      });
+    } catch (error) {
+      clearTimeout(timer);
+      reject(toSshError(error, target.name, where));
+    }
+  });
+}
+
+/**
+ * One authenticated ssh2 client. It keeps an `error` listener for its whole life (a late
+ * ECONNRESET must not crash the process); the last error is kept to explain a failure.
+ */
+async function openClient(target: SshTarget, options: ConnectOptions, via?: { client: Client; target: SshTarget }): Promise<Client> {
+  if (options.signal?.aborted) throw interrupted(target.name);
+  const where = describeTarget(target, via?.target);
+  const timeoutMs = connectTimeoutMs(target, options);
+  const sock = via ? await forwardThrough(via.client, target, timeoutMs, where) : undefined;
+  const auth = planAuthentication(target, options);
+  if (auth.methods.length === 0) {
+    sock?.destroy();
+    throw new SshError('auth', target.name, `no usable identity for ${where}`,
+      [...auth.problems, 'set IdentityFile (or ansible_ssh_private_key_file), or start an ssh-agent'].join('; '));
+  }
+  let hostKeyFailure: SshError | null = null;
+  const config: Config = {
+    host: target.hostname,
+    port: target.port,
+    ...(sock ? { sock } : {}),
+    username: target.user,
+    readyTimeout: timeoutMs,
+    keepaliveInterval: options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
+    keepaliveCountMax: 3,
+    authHandler: auth.methods,
+    algorithms: { serverHostKey: hostKeyAlgorithmsForTarget(target) as ServerHostKeyAlgorithm[] },
+    hostVerifier: (key: Buffer) => {
+      hostKeyFailure = verifyHostKey(target, key);
+      return hostKeyFailure === null;
+    },
+  };
+  const ssh = new NodeSSH();
+  const connecting = ssh.connect(config);
+  // node-ssh creates the client synchronously, before its first await
+  const client = ssh.connection!;
+  client.on('error', () => {});
+  const abort = (): void => {
+    client.end();
+    client.destroy();
+  };
+  options.signal?.addEventListener('abort', abort, { once: true });
+  try {
+    await connecting;
+  } catch (error) {
+    client.destroy();
+    options.signal?.removeEventListener('abort', abort);
+    if (hostKeyFailure) throw hostKeyFailure;
+    if (options.signal?.aborted) throw interrupted(target.name);
+    const failure = toSshError(error, target.name, where);
+    if (failure.reason === 'auth' && auth.problems.length > 0) {
+      throw new SshError('auth', target.name, failure.diagnostic.message, [...auth.problems, failure.diagnostic.hint].join('; '));
+    }
+    throw failure;
+  }
+  client.once('close', () => options.signal?.removeEventListener('abort', abort));
+  return client;
+}
+
+interface JumpConnection {
+  client: Client;
+  target: SshTarget;
+  upstream: PooledJump | null;
+}
+
+interface PooledJump {
+  key: string;
+  users: number;
+  connection: Promise<JumpConnection>;
+}
+
+/** Jump connections shared by every target behind the same chain of hops. */
+const jumpPool = new Map<string, PooledJump>();
+
+/** Everything but the display name: a connection is shared only under the same host-key policy and identity. */
+function chainKey(hops: readonly SshTarget[]): string {
+  return JSON.stringify(hops.map(({ name: _name, ...hop }) => hop));
+}
+
+function releaseJump(jump: PooledJump | null): void {
+  if (!jump) return;
+  jump.users -= 1;
+  if (jump.users > 0) return;
+  if (jumpPool.get(jump.key) === jump) jumpPool.delete(jump.key);
+  jump.connection.then(({ client, upstream }) => {
+    client.end();
+    releaseJump(upstream);
+  }, () => undefined);
+}
+
+async function connectHop(hops: readonly SshTarget[], options: ConnectOptions): Promise<JumpConnection> {
+  const upstream = await acquireJump(hops.slice(0, -1), options);
+  try {
+    const via = upstream ? await upstream.connection : undefined;
+    const target = hops[hops.length - 1];
+    // a jump is shared: one target's abort signal must not close it for the others
+    const client = await openClient(target, { ...options, signal: undefined }, via);
+    return { client, target, upstream };
+  } catch (error) {
+    releaseJump(upstream);
+    throw error;
+  }
+}
+
+/** The pool entry is registered before any await, so concurrent targets share one connection. */
+async function acquireJump(hops: readonly SshTarget[], options: ConnectOptions): Promise<PooledJump | null> {
+  if (hops.length === 0) return null;
+  const key = chainKey(hops);
+  let jump = jumpPool.get(key);
+  if (jump) {
+    jump.users += 1;
+  } else {
+    const created: PooledJump = { key, users: 1, connection: connectHop(hops, options) };
+    jumpPool.set(key, created);
+    created.connection.then(({ client }) => client.once('close', () => {
+      if (jumpPool.get(key) === created) jumpPool.delete(key);
+    }), () => undefined);
+    jump = created;
+  }
+  try {
+    await jump.connection;
+    return jump;
+  } catch (error) {
+    releaseJump(jump);
+    throw error;
+  }
+}
+
+class Session implements RemoteSession {
+  readonly counters: SessionCounters = { execs: 0, uploads: 0, sftpSessions: 0 };
+  private closed = false;
+
+  constructor(
+    readonly target: SshTarget,
+    private readonly client: Client,
+    private readonly jump: PooledJump | null,
+    private readonly options: ConnectOptions,
+  ) {
+    client.once('close', () => this.release());
+  }
+
+  private release(): void {
+    if (this.closed) return;
+    this.closed = true;
+    releaseJump(this.jump);
+  }
+
+  private failure(error: unknown): SshError {
+    if (this.options.signal?.aborted) return interrupted(this.target.name);
+    return toSshError(error, this.target.name, this.target.name);
+  }
+
+  private ensureOpen(): void {
+    if (this.options.signal?.aborted) throw interrupted(this.target.name);
+    if (this.closed) {
+      throw new SshError('connection-lost', this.target.name, `the connection to ${this.target.name} is closed`);
+    }
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    this.ensureOpen();
+    this.counters.execs += 1;
+    const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs;
+    try {
+      return await runCommand(this.client, command, { ...options, timeoutMs }, this.target.name);
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
+  async writeFiles(files: RemoteFile[], options: WriteFilesOptions = {}): Promise<void> {
+    this.ensureOpen();
+    let sftp: SFTPWrapper;
+    try {
+      sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
+        this.client.sftp((error, wrapper) => (error ? reject(error) : resolve(wrapper))));
+    } catch (error) {
+      throw this.failure(error);
+    }
+    this.counters.sftpSessions += 1;
+    try {
+      await writeFilesOverSftp(sftp, files, options.createDirectories ?? [], this.target.name);
+      this.counters.uploads += files.length;
+    } catch (error) {
+      throw this.failure(error);
+    } finally {
+      sftp.end();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const ended = new Promise<void>((resolve) => this.client.once('close', () => resolve()));
+    this.client.end();
+    await ended;
+    this.release();
+  }
+}
+
+/** Opens one connection to the target, through its ProxyJump hops (shared with other targets). */
+export async function connect(target: SshTarget, options: ConnectOptions = {}): Promise<RemoteSession> {
+  let jump: PooledJump | null;
+  try {
+    jump = await acquireJump(target.proxyJump, options);
+  } catch (error) {
+    const failure = toSshError(error, target.name, target.name);
+    throw new SshError(failure.reason, target.name, `jump host: ${failure.diagnostic.message}`, failure.diagnostic.hint);
+  }
+  try {
+    const via = jump ? await jump.connection : undefined;
+    const client = await openClient(target, options, via);
+    return new Session(target, client, jump, options);
+  } catch (error) {
+    releaseJump(jump);
+    throw error;
+  }
+}

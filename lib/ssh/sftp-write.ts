@@ -1,0 +1,111 @@
+import { posix } from 'node:path';
+import type { SFTPWrapper, Stats } from 'ssh2';
+import { SshError, toSshError } from './errors.js';
+
+export interface RemoteFile {
+  path: string;
+  content: string;
+}
+
+interface SftpStatusError extends Error {
+  /** The SFTP status code (4 = FAILURE, which is what OpenSSH answers for ENOSPC). */
+  code?: number | string;
+}
+
+const NO_SUCH_FILE = 2;
+
+function sftpCall<T>(start: (callback: (error: Error | undefined | null, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    start((error, value) => (error ? reject(error) : resolve(value)));
+  });
+}
+
+async function statOrNull(sftp: SFTPWrapper, path: string): Promise<Stats | null> {
+  try {
+    return await sftpCall<Stats>((cb) => sftp.stat(path, cb));
+  } catch (error) {
+    if ((error as SftpStatusError).code === NO_SUCH_FILE) return null;
+    throw error;
+  }
+}
+
+function ancestorsAndSelf(directory: string): string[] {
+  const parts = posix.normalize(directory).split('/').filter(Boolean);
+  return parts.map((_, index) => `/${parts.slice(0, index + 1).join('/')}`);
+}
+
+/** Creates each folder and its missing parents (0755), one at a time so no two race on mkdir. */
+async function ensureDirectories(sftp: SFTPWrapper, directories: readonly string[], host: string): Promise<void> {
+  const done = new Set<string>();
+  for (const directory of directories) {
+    for (const path of ancestorsAndSelf(directory)) {
+      if (done.has(path)) continue;
+      const stats = await statOrNull(sftp, path);
+      if (stats === null) {
+        await sftpCall<void>((cb) => sftp.mkdir(path, { mode: 0o755 }, (error) => cb(error, undefined)));
+      } else if (!stats.isDirectory()) {
+        throw new SshError('sftp-failed', host, `${path} exists on ${host} but is not a folder`,
+          'remove or rename it, or choose another target path');
+      }
+      done.add(path);
+    }
+  }
+}
+
+async function writeOne(sftp: SFTPWrapper, file: RemoteFile): Promise<void> {
+  const handle = await sftpCall<Buffer>((cb) => sftp.open(file.path, 'w', { mode: 0o600 }, cb));
+  try {
+    // open's mode applies only to a new file; a leftover temp file keeps its own otherwise
+    await sftpCall<void>((cb) => sftp.fchmod(handle, 0o600, (error) => cb(error, undefined)));
+    const data = Buffer.from(file.content, 'utf8');
+    if (data.length > 0) {
+      await sftpCall<void>((cb) => sftp.write(handle, data, 0, data.length, 0, (error) => cb(error, undefined)));
+    }
+    await sftpCall<void>((cb) => sftp.ext_openssh_fsync(handle, (error) => cb(error, undefined)));
+  } finally {
+    await sftpCall<void>((cb) => sftp.close(handle, (error) => cb(error, undefined))).catch(() => undefined);
+  }
+}
+
+/** OpenSSH reports ENOSPC as a bare "Failure": ask the file system whether it is full. */
+async function isFileSystemFull(sftp: SFTPWrapper, file: RemoteFile): Promise<boolean> {
+  try {
+    const stats = await sftpCall<Record<string, number | bigint>>((cb) =>
+      sftp.ext_openssh_statvfs(posix.dirname(file.path), cb));
+    const freeBytes = Number(stats.f_bfree) * Number(stats.f_frsize);
+    return freeBytes < Buffer.byteLength(file.content) || Number(stats.f_ffree) === 0;
+  } catch {
+    return false;
+  }
+}
+
+async function describeFailure(sftp: SFTPWrapper, file: RemoteFile, error: unknown, host: string): Promise<SshError> {
+  if (error instanceof SshError) return error;
+  const code = (error as SftpStatusError).code;
+  if (typeof code !== 'number') return toSshError(error, host, host);
+  if (await isFileSystemFull(sftp, file)) {
+    return new SshError('disk-full', host, `no space left on ${host} to write ${file.path}`,
+      `free space in ${posix.dirname(file.path)} on the host; nothing was replaced, the old files are intact`);
+  }
+  return new SshError('sftp-failed', host, `cannot write ${file.path} on ${host}: ${(error as Error).message}`,
+    'check that the login user may write there (or use become)');
+}
+
+/** Writes every file exactly at its path over one SFTP session. */
+export async function writeFilesOverSftp(
+  sftp: SFTPWrapper,
+  files: readonly RemoteFile[],
+  directories: readonly string[],
+  host: string,
+): Promise<void> {
+  try {
+    await ensureDirectories(sftp, directories, host);
+  } catch (error) {
+    throw await describeFailure(sftp, { path: directories[0] ?? '/', content: '' }, error, host);
+  }
+  const results = await Promise.allSettled(files.map((file) => writeOne(sftp, file)));
+  const index = results.findIndex((result) => result.status === 'rejected');
+  if (index >= 0) {
+    throw await describeFailure(sftp, files[index], (results[index] as PromiseRejectedResult).reason, host);
+  }
+}

@@ -1,0 +1,59 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hostExec, labDown, labUp, type LabHost, type LabState } from '../../lib/lab/index.js';
+import { runCommand, type CommandResult } from '../../lib/lab/run-command.js';
+
+export interface TestLab extends LabState {
+  /** Stops every host and removes the lab and its folder. Safe to call twice. */
+  down(): Promise<void>;
+  host(name: string): LabHost;
+  /** Runs a command inside a host without SSH (nsenter). */
+  exec(hostName: string, command: string[]): Promise<CommandResult>;
+  /** Runs a shell command on a host over real SSH with the lab's key and strict host-key checking. */
+  ssh(hostName: string, command: string): Promise<CommandResult>;
+}
+
+/** Fails loudly: lab tests must never pass by skipping when they cannot run. */
+export function requireRootForLab(): void {
+  if (process.getuid?.() !== 0) {
+    throw new Error('this test starts a lab (network namespaces, mounts, cgroups) and must run as root');
+  }
+}
+
+/** A fresh lab of `hosts` hosts in a new temporary folder. */
+export async function startLab(hosts: number): Promise<TestLab> {
+  requireRootForLab();
+  const dir = await mkdtemp(join(tmpdir(), 'octoi-lab-'));
+  const down = async (): Promise<void> => {
+    await labDown({ dir });
+    await rm(dir, { recursive: true, force: true });
+  };
+  let state: LabState;
+  try {
+    state = await labUp({ dir, hosts });
+  } catch (error) {
+    await down();
+    throw error;
+  }
+  const host = (name: string): LabHost => {
+    const found = state.hosts.find((h) => h.name === name);
+    if (!found) throw new Error(`the lab has no host ${name}`);
+    return found;
+  };
+  return {
+    ...state,
+    down,
+    host,
+    exec: (hostName, command) => hostExec(dir, hostName, command),
+    ssh: (hostName, command) => runCommand(sshArgv(state, host(hostName).address, command), { timeoutMs: 60_000 }),
+  };
+}
+
+export function sshArgv(lab: Pick<LabState, 'privateKeyPath' | 'knownHostsPath'>, address: string, command: string): string[] {
+  return [
+    'ssh', '-F', '/dev/null', '-i', lab.privateKeyPath, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
+    '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${lab.knownHostsPath}`,
+    '-o', 'ConnectTimeout=15', `root@${address}`, command,
+  ];
+}

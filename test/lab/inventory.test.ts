@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { renderInventory } from '../../lib/lab/inventory.js';
+import { knownHostsText } from '../../lib/lab/keys.js';
+
+describe('lab inventory and known_hosts', () => {
+  it('writes an Ansible YAML inventory: group gateways, connection variables and strict host keys per host', () => {
+    const text = renderInventory(
+      [
+        { name: 'gw01', address: '10.70.1.2' },
+        { name: 'gw02', address: '10.70.1.3' },
+      ],
+      { privateKeyPath: '/srv/lab/id_ed25519', knownHostsPath: '/srv/lab/known_hosts' },
+    );
+    assert.deepEqual(parse(text), {
+      all: {
+        children: {
+          gateways: {
+            hosts: {
+              gw01: {
+                ansible_host: '10.70.1.2',
+                ansible_user: 'root',
+                ansible_ssh_private_key_file: '/srv/lab/id_ed25519',
+                ansible_ssh_common_args: '-o UserKnownHostsFile=/srv/lab/known_hosts -o StrictHostKeyChecking=yes',
+              },
+              gw02: {
+                ansible_host: '10.70.1.3',
+                ansible_user: 'root',
+                ansible_ssh_private_key_file: '/srv/lab/id_ed25519',
+                ansible_ssh_common_args: '-o UserKnownHostsFile=/srv/lab/known_hosts -o StrictHostKeyChecking=yes',
+              },
+            },
+          },
+        },
+      },
+    });
+  });
+
+  it('writes known_hosts lines of address, key type and key, without the comment', () => {
+    const text = knownHostsText([
+      { address: '10.70.1.2', publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA root@gw01\n' },
+      { address: '10.70.1.3', publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB' },
+    ]);
+    assert.equal(text, '10.70.1.2 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA\n10.70.1.3 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB\n');
+  });
+});

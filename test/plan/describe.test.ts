@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { describeAction, formatSummary, summarizeActions } from '../../lib/plan/describe.js';
+import type { Action } from '../../lib/plan/types.js';
+
+const CASES: [Action, string][] = [
+  [{ kind: 'write-file', path: '/etc/systemd/system/x.socket', content: '', mode: 0o644, change: 'create', service: 'x' }, '+ create /etc/systemd/system/x.socket (0644)'],
+  [{ kind: 'write-file', path: '/etc/systemd/system/x.socket', content: '', mode: 0o644, change: 'update', service: 'x' }, '~ update /etc/systemd/system/x.socket (0644)'],
+  [{ kind: 'write-file', path: '/opt/x/x.sh', content: '', mode: 0o755, change: 'mode', service: 'x' }, '~ set mode 0755 root:root on /opt/x/x.sh'],
+  [{ kind: 'remove-file', path: '/opt/x/x.sh', service: 'x' }, '- remove /opt/x/x.sh'],
+  [{ kind: 'remove-directory', path: '/opt/x', service: 'x' }, '- remove directory /opt/x'],
+  [{ kind: 'remove-temp-file', path: '/opt/x/.x.sh.octoi-tmp' }, '- remove leftover temp file /opt/x/.x.sh.octoi-tmp'],
+  [{ kind: 'daemon-reload' }, '± daemon-reload'],
+  [{ kind: 'enable-socket', unit: 'x.socket', service: 'x' }, '+ enable --now x.socket'],
+  [{ kind: 'restart-socket', unit: 'x.socket', service: 'x', reason: 'not listening on *:13064' }, '± restart x.socket (not listening on *:13064)'],
+  [{ kind: 'disable-socket', unit: 'x.socket', service: 'x' }, '- disable --now x.socket'],
+  [{ kind: 'stop-instances', template: 'x@.service', service: 'x' }, '- stop running instances of x@.service'],
+  [{ kind: 'reset-failed', units: ['x.socket', 'x@1.service'], service: 'x' }, '± reset-failed x.socket x@1.service'],
+  [{ kind: 'remove-file', path: '/opt/a\nb', service: 'x' }, '- remove /opt/a\\x0ab'],
+];
+
+describe('describeAction', () => {
+  for (const [action, line] of CASES) {
+    it(line, () => assert.equal(describeAction(action), line));
+  }
+});
+
+describe('summarizeActions', () => {
+  it('counts actions by symbol', () => {
+    const summary = summarizeActions(CASES.map(([action]) => action));
+    assert.deepEqual(summary, { add: 2, change: 2, remove: 6, restart: 3, total: 13 });
+    assert.equal(formatSummary(summary), '2 to add, 2 to change, 6 to remove, 3 to restart/reload');
+  });
+
+  it('says so when there is nothing to do', () => {
+    assert.equal(formatSummary(summarizeActions([])), 'no changes');
+  });
+});

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { loadPlaybook, parsePlaybook } from '../../lib/config/playbook.js';
+import type { ServiceSpec } from '../../lib/config/types.js';
+import { packageRoot } from '../../lib/paths.js';
+import { desiredService, renderServiceTemplate, renderSocketUnit } from '../../lib/units/render.js';
+import { stringify } from 'yaml';
+
+const SEED_SOCKET = `[Unit]
+Description=OCTOI HelloWorld Socket for Per-Connection Servers
+
+[Socket]
+ListenStream=13063
+Accept=yes
+
+[Install]
+WantedBy=sockets.target
+`;
+
+const SEED_SERVICE = `[Unit]
+Description=OCTOI HelloWorld Socket for Per-Connection Servers
+
+[Service]
+ExecStart=-/opt/octoi-helloworld/octoi-helloworld.sh
+StandardInput=socket
+StandardError=null
+DynamicUser=true
+`;
+
+async function seedService(): Promise<ServiceSpec> {
+  const playbook = await loadPlaybook(join(packageRoot(), 'playbooks', 'helloworld.yml'));
+  const service = playbook.plays[0]?.services[0];
+  assert.ok(service);
+  return service;
+}
+
+async function serviceFrom(fields: Record<string, unknown>): Promise<ServiceSpec> {
+  const text = stringify([{ hosts: 'all', services: [{ name: 'svc', listen: 1, script: { content: '#!/bin/sh\n' }, ...fields }] }]);
+  const service = (await parsePlaybook('p.yml', text)).plays[0]?.services[0];
+  assert.ok(service);
+  return service;
+}
+
+describe('desiredService', () => {
+  it('renders the seed service exactly', async () => {
+    const desired = desiredService(await seedService());
+    assert.deepEqual(desired.files, [
+      { path: '/etc/systemd/system/octoi-helloworld.socket', mode: 0o644, role: 'socket', content: SEED_SOCKET },
+      { path: '/etc/systemd/system/octoi-helloworld@.service', mode: 0o644, role: 'service', content: SEED_SERVICE },
+      { path: '/opt/octoi-helloworld/octoi-helloworld.sh', mode: 0o755, role: 'script', content: '#!/bin/sh\necho "Hello World"\n' },
+    ]);
+    assert.equal(desired.socketUnit, 'octoi-helloworld.socket');
+    assert.equal(desired.serviceTemplate, 'octoi-helloworld@.service');
+    assert.deepEqual(desired.ownedDirectories, []);
+    assert.deepEqual(desired.listen, [{ host: null, family: 'any', port: 13063, unitValue: '13063' }]);
+  });
+
+  it('lists the same paths, empty, and the owned directories for an absent service', async () => {
+    const desired = desiredService({ ...(await seedService()), state: 'absent' });
+    assert.deepEqual(
+      desired.files.map((file) => [file.path, file.content]),
+      [
+        ['/etc/systemd/system/octoi-helloworld.socket', ''],
+        ['/etc/systemd/system/octoi-helloworld@.service', ''],
+        ['/opt/octoi-helloworld/octoi-helloworld.sh', ''],
+      ],
+    );
+    assert.deepEqual(desired.ownedDirectories, [
+      '/etc/systemd/system/octoi-helloworld.socket.d',
+      '/etc/systemd/system/octoi-helloworld@.service.d',
+      '/opt/octoi-helloworld',
+    ]);
+  });
+
+  it('does not claim a script folder that is not named after the service', async () => {
+    const spec = await serviceFrom({ state: 'absent', script: { content: '', path: '/usr/local/bin/svc.sh' } });
+    assert.deepEqual(desiredService(spec).ownedDirectories, ['/etc/systemd/system/svc.socket.d', '/etc/systemd/system/svc@.service.d']);
+  });
+
+  it('renders listeners, a fixed user, extra directives and escapes', async () => {
+    const spec = await serviceFrom({
+      description: 'Echo 100% %n',
+      listen: [7, '127.0.0.1:8', '[::1]:9'],
+      user: { user: 'nobody', group: 'nogroup' },
+      script: { content: 'x', path: '/srv/echo dir/run.sh' },
+      socket: { MaxConnections: 64, FreeBind: true },
+      service: { Environment: ['A=%i', 'B=2'], PrivateTmp: false },
+    });
+    assert.equal(
+      renderSocketUnit(spec),
+      `[Unit]
+Description=Echo 100%% %%n
+
+[Socket]
+ListenStream=7
+ListenStream=127.0.0.1:8
+ListenStream=[::1]:9
+Accept=yes
+MaxConnections=64
+FreeBind=yes
+
+[Install]
+WantedBy=sockets.target
+`,
+    );
+    assert.equal(
+      renderServiceTemplate(spec),
+      `[Unit]
+Description=Echo 100%% %%n
+
+[Service]
+ExecStart=-"/srv/echo dir/run.sh"
+StandardInput=socket
+StandardError=null
+User=nobody
+Group=nogroup
+Environment=A=%%i
+Environment=B=2
+PrivateTmp=no
+`,
+    );
+  });
+
+  it('writes only User= when no group is given', async () => {
+    const unit = renderServiceTemplate(await serviceFrom({ user: { user: 'www-data' } }));
+    assert.match(unit, /\nUser=www-data\n/);
+    assert.doesNotMatch(unit, /Group=|DynamicUser=/);
+  });
+
+  it('refuses to render what validation would have rejected', async () => {
+    const spec = await serviceFrom({});
+    assert.throws(() => renderSocketUnit({ ...spec, description: 'a\nExecStartPre=/bin/sh' }), /contains a newline/);
+    assert.throws(() => renderServiceTemplate({ ...spec, serviceDirectives: [{ key: 'A', value: 'x\\' }] }), /ends with a backslash/);
+    assert.throws(() => renderServiceTemplate({ ...spec, serviceDirectives: [{ key: 'X=1\nY', value: 'x' }] }), /not a systemd directive name/);
+    assert.throws(() => renderSocketUnit({ ...spec, accept: false }), /Accept=no is not supported/);
+  });
+});
+
+/** Any text the author might type, injection attempts included. */
+const hostileText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('x\nExecStartPre=/bin/sh', 'a\rB=1', 'nul\0', 'tail\\', '%n%i%%', '$(reboot)', '`id`', "'\"", '../../etc', '[Service]', '; rm -rf /', 'a\u0085b', 'a\u2028b'),
+);
+
+/** `Key=value` lines and section headers as systemd reads them, continuation lines joined. */
+function unitLines(unit: string): string[] {
+  assert.ok(unit.endsWith('\n'));
+  const lines: string[] = [];
+  let pending = '';
+  for (const line of unit.slice(0, -1).split(/\r\n|\n\r|\n|\r|\0/)) {
+    const whole = pending + line;
+    const trailing = /\\+$/.exec(whole)?.[0].length ?? 0;
+    if (trailing % 2 === 1) {
+      pending = `${whole.slice(0, -1)} `;
+      continue;
+    }
+    pending = '';
+    if (whole.trim() !== '' && !/^[#;]/.test(whole.trim())) lines.push(whole);
+  }
+  return lines;
+}
+
+function keysOf(unit: string): string[] {
+  return unitLines(unit).map((line) => (line.startsWith('[') ? line : line.slice(0, line.indexOf('='))));
+}
+
+describe('rendering never gains a line or directive (property)', () => {
+  it('for any description, user, script path and extra directive that validation accepts', async () => {
+    let accepted = 0;
+    const runs = 400;
+    const either = (valid: fc.Arbitrary<string>) => fc.oneof(valid, hostileText);
+    await fc.assert(
+      fc.asyncProperty(
+        either(fc.string({ maxLength: 30 })),
+        either(fc.stringMatching(/^[a-z_][a-z0-9_-]{0,8}$/)),
+        either(fc.stringMatching(/^[A-Za-z0-9._ -]{1,12}$/)),
+        either(fc.string({ maxLength: 20 })),
+        either(fc.stringMatching(/^[A-Z][A-Za-z0-9]{0,10}$/)).filter((key) => key !== 'Environment'),
+        async (description, user, path, value, key) => {
+          const fields = {
+            description,
+            user: { user },
+            script: { content: 'x', path: `/opt/svc/${path}` },
+            socket: { Backlog: value },
+            service: { [key]: value, Environment: [value, value] },
+          };
+          let spec: ServiceSpec;
+          try {
+            spec = await serviceFrom(fields);
+          } catch {
+            return; // rejected with diagnostics: nothing is rendered
+          }
+          accepted++;
+          const [socket, service] = desiredService(spec).files.map((file) => file.content);
+          assert.deepEqual(keysOf(socket ?? ''), ['[Unit]', 'Description', '[Socket]', 'ListenStream', 'Accept', 'Backlog', '[Install]', 'WantedBy']);
+          assert.deepEqual(keysOf(service ?? ''), ['[Unit]', 'Description', '[Service]', 'ExecStart', 'StandardInput', 'StandardError', 'User', key, 'Environment', 'Environment']);
+          assert.equal(unitLines(socket ?? '')[1], `Description=${description.replaceAll('%', '%%')}`);
+        },
+      ),
+      { numRuns: runs },
+    );
+    assert.ok(accepted > runs / 20, `only ${accepted} of ${runs} generated services were accepted`);
+  });
+
+  it('accepts the printable text it is given, so the property above is not vacuous', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((text) => !text.endsWith('\\') && !/[\u0000-\u001f\u007f-\u009f]/.test(text)), async (description) => {
+        const spec = await serviceFrom({ description });
+        assert.equal(spec.description, description);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
