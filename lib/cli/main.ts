@@ -4,12 +4,13 @@ import { ExitCode } from '../exit-codes.js';
 import { packageRoot } from '../paths.js';
 import { runInventoryCommand } from './inventory.js';
 import { runLabCommand } from './lab.js';
-import { runPlayCommand } from './play.js';
+import { runPlanCommand, runPlayCommand } from './play.js';
 
 const usage = `usage: octoi COMMAND [ARGS]
 
 commands:
   play PLAYBOOK -i INVENTORY   converge the hosts a playbook targets (octoi play --help)
+  plan PLAYBOOK -i INVENTORY   show what play would change, grouped over the fleet (exit 6: drift)
   inventory -i INVENTORY ...   show an inventory: --list, --graph, --host H, --list-hosts PATTERN
   lab up|down|status|inventory local test hosts with real systemd and sshd (needs root)
   help, --help                 this text
@@ -28,6 +29,7 @@ exit codes:
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   play: runPlayCommand,
+  plan: runPlanCommand,
   inventory: runInventoryCommand,
   lab: runLabCommand,
 };

@@ -14,7 +14,7 @@ export interface RawService {
   listen?: RawListen | RawListen[];
   accept?: boolean;
   user?: 'dynamic' | { user: string; group?: string };
-  script?: { content?: string; src?: string; path?: string };
+  script?: { content?: string; src?: string; path?: string; secret?: boolean };
   state?: 'present' | 'absent';
   socket?: RawDirectives;
   service?: RawDirectives;
@@ -70,6 +70,7 @@ export async function buildService(findings: Findings, raw: RawService, path: Ya
     script: {
       path: scriptPath(findings, raw.script?.path ?? `/opt/${raw.name}/${raw.name}.sh`, at('script', 'path')),
       content: await scriptContent(findings, raw.script, at('script'), readScript),
+      secret: raw.script?.secret ?? false,
     },
     state,
     socketDirectives: directives(findings, raw.socket, at('socket')),

@@ -32,6 +32,8 @@ export interface ServiceSpec {
     /** Absolute path on the host. Default /opt/NAME/NAME.sh */
     path: string;
     content: string;
+    /** Never shown in diffs or reports. */
+    secret: boolean;
   };
   state: ServiceState;
   socketDirectives: Directive[];

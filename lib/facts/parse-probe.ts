@@ -44,10 +44,13 @@ export function parseProbe(text: string): HostFacts {
 
 function readSection(facts: HostFacts, { kind, args, body }: Section): void {
   // Sections about a file, directory or unit carry its name, hex-encoded, as first argument.
-  const name = ['file', 'dir', 'temp', 'unit', 'instances'].includes(kind) ? decodeHex(args[0] ?? '') : '';
+  const name = ['file', 'content', 'dir', 'temp', 'unit', 'instances'].includes(kind) ? decodeHex(args[0] ?? '') : '';
   switch (kind) {
     case 'file':
       facts.files[name] = parseFileLine(name, body[0] ?? '');
+      break;
+    case 'content':
+      (facts.fileContents ??= {})[name] = Buffer.from(body.join(''), 'base64').toString('utf8');
       break;
     case 'dir':
       if (args[1] === 'yes') facts.existingDirectories.push(name);

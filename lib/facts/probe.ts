@@ -28,6 +28,12 @@ octoi_file() {
     echo missing
   fi
 }
+octoi_content() {
+  if [ -f "$1" ]; then
+    octoi_marker content "$(octoi_hex "$1")"
+    base64 < "$1"
+  fi
+}
 octoi_dir() {
   if [ ! -d "$1" ]; then octoi_marker dir "$(octoi_hex "$1")" no; return 0; fi
   octoi_marker dir "$(octoi_hex "$1")" yes
@@ -65,12 +71,18 @@ export function probedDirectories(services: readonly DesiredService[]): string[]
   return [...new Set(dirs)].sort();
 }
 
+export interface ProbeOptions {
+  /** Also read the current text of every managed file, for diffs. */
+  contents?: boolean;
+}
+
 /** The probe's commands, without the function definitions (the apply script reuses them). */
-export function probeCommands(services: readonly DesiredService[]): string {
+export function probeCommands(services: readonly DesiredService[], options: ProbeOptions = {}): string {
   const files = [...new Set(services.flatMap((s) => s.files.map((f) => f.path)))].sort();
   const lines = [
     'octoi_marker probe 1',
     ...files.map((path) => shellCommand(['octoi_file', path])),
+    ...(options.contents ? files.map((path) => shellCommand(['octoi_content', path])) : []),
     ...probedDirectories(services).map((dir) => shellCommand(['octoi_dir', dir])),
     ...services.flatMap((s) => [
       shellCommand(['octoi_unit', s.socketUnit]),
@@ -84,6 +96,6 @@ export function probeCommands(services: readonly DesiredService[]): string {
 }
 
 /** One POSIX `sh` script that reads every fact the planner needs; parse its output with `parseProbe`. */
-export function probeScript(services: readonly DesiredService[]): string {
-  return `${PROBE_FUNCTIONS}${probeCommands(services)}`;
+export function probeScript(services: readonly DesiredService[], options: ProbeOptions = {}): string {
+  return `${PROBE_FUNCTIONS}${probeCommands(services, options)}`;
 }

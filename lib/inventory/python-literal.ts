@@ -15,7 +15,9 @@ const simpleEscapes: Record<string, string> = {
 };
 const integer = /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|[1-9](?:_?[0-9])*|0(?:_?0)*)$/;
 const digits = '[0-9](?:_?[0-9])*';
-const float = new RegExp(`^(?:(?:${digits})?\\.${digits}|${digits}\\.?)(?:[eE][+-]?${digits})?$`);
+const exponent = `[eE][+-]?${digits}`;
+// A float has a point or an exponent; `0644` alone is neither a float nor (in Python 3) an int.
+const float = new RegExp(`^(?:(?:${digits})?\\.${digits}(?:${exponent})?|${digits}\\.(?:${exponent})?|${digits}${exponent})$`);
 
 export function parsePythonLiteral(text: string): LiteralResult {
   try {

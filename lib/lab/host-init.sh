@@ -5,13 +5,14 @@
 #   OCTOI_INIT    this script's path          OCTOI_HOST_NAME  host name (gw01)
 #   OCTOI_NETNS   /run/netns/NAME to join     OCTOI_HOST_DIR   holds upper/ work/ root/ console.log
 #   OCTOI_LOWER   the image's rootfs          OCTOI_CGROUP     the host's cgroup2 dir, or "self"
+#   OCTOI_CGROUP2 where cgroup2 is mounted
 set -eu
 
 case "$1" in
 launch)
   # Under a systemd PID 1 the lab runs inside a delegated scope: its own cgroup is the host's.
   if [ "$OCTOI_CGROUP" = self ]; then
-    OCTOI_CGROUP="/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)"
+    OCTOI_CGROUP="$OCTOI_CGROUP2$(sed -n 's/^0:://p' /proc/self/cgroup)"
     export OCTOI_CGROUP
   fi
   mkdir -p "$OCTOI_CGROUP/supervisor" "$OCTOI_CGROUP/payload"

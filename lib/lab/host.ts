@@ -41,6 +41,7 @@ export interface LaunchOptions {
   lowerdir: string;
   /** The host's cgroup2 directory; undefined when systemd delegates a scope for it. */
   cgroupDir: string | undefined;
+  cgroup2Mount: string;
 }
 
 /** Starts the host's launcher in the background; it outlives this process. */
@@ -64,6 +65,7 @@ export function launchHost(options: LaunchOptions): void {
       OCTOI_HOST_DIR: paths.dir,
       OCTOI_LOWER: options.lowerdir,
       OCTOI_CGROUP: options.cgroupDir ?? 'self',
+      OCTOI_CGROUP2: options.cgroup2Mount,
     },
   });
   child.on('error', () => undefined);

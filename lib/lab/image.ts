@@ -120,8 +120,8 @@ async function removeAbandonedBuilds(cacheDir: string): Promise<void> {
     const match = /^\.(build|old)-[0-9a-f]+-(\d+)$/.exec(name);
     if (!match) continue;
     const owner = Number(match[2]);
-    if (match[1] === 'build' && owner !== process.pid && existsSync(`/proc/${owner}`)) continue;
-    if (match[1] === 'build' && owner === process.pid) continue;
+    // A build still running (this one included) is not abandoned.
+    if (match[1] === 'build' && (owner === process.pid || existsSync(`/proc/${owner}`))) continue;
     await rm(join(cacheDir, name), { recursive: true, force: true });
   }
 }

@@ -20,7 +20,7 @@ import { ensureImage, type ImageOptions } from './image.js';
 import { raiseInotifyLimit, restoreInotifyLimit } from './inotify.js';
 import { renderInventory } from './inventory.js';
 import { ensureEd25519Key, knownHostsText } from './keys.js';
-import { hostName, hostPaths, labCgroupName, labId, labPaths, scopeUnitName } from './names.js';
+import { hostName, hostPaths, labCgroupName, labId, labPaths, netnsPrefix, scopeUnitName } from './names.js';
 import {
   createHostNetwork,
   ensureBridge,
@@ -124,7 +124,8 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   await raiseInotifyLimit();
   const labKey = await ensureEd25519Key(paths.privateKey, `octoi-lab-${record.id}`);
   await ensureBridge(record.id, record.subnet);
-  const cgroupBase = systemdOwnsCgroups() ? undefined : join(await cgroup2Mount(), labCgroupName(record.id));
+  const cgroupRoot = await cgroup2Mount();
+  const cgroupBase = systemdOwnsCgroups() ? undefined : join(cgroupRoot, labCgroupName(record.id));
 
   const running = new Set<string>();
   for (const host of record.hosts) {
@@ -148,7 +149,15 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
       hint: `the whole console log is ${hostPaths(options.dir, name).consoleLog}`,
     });
   };
-  await forEachLimited(toBoot, 8, (host) => prepareHost(options.dir, host.name, labKey).then(() => undefined));
+  await forEachLimited(toBoot, 8, async (host) => {
+    // A host that stopped boots afresh: what is left of its last run goes first.
+    const oldCgroup = await hostCgroup(options.dir, host.name);
+    if (oldCgroup) {
+      await powerOffHost(options.dir, host.name, 0);
+      await removeCgroupTree(oldCgroup);
+    }
+    await prepareHost(options.dir, host.name, labKey);
+  });
   await writeKnownHosts(options.dir, record.hosts);
   await forEachLimited(toBoot, options.concurrency ?? defaultConcurrency(), async (host) => {
     const netnsPath = await createHostNetwork(record.id, host.name, host.index, host.address);
@@ -159,6 +168,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
       netnsPath,
       lowerdir: record.imageRootfs,
       cgroupDir: cgroupBase === undefined ? undefined : join(cgroupBase, host.name),
+      cgroup2Mount: cgroupRoot,
     });
     const launched = Date.now();
     const alive = async (): Promise<boolean> => {
@@ -270,8 +280,8 @@ async function labHostNames(dir: string): Promise<string[]> {
   for (const host of (await readLabRecord(dir))?.hosts ?? []) names.add(host.name);
   const hostsDir = labPaths(dir).hostsDir;
   if (existsSync(hostsDir)) for (const name of await readdir(hostsDir)) names.add(name);
-  const prefix = `octoi-${labId(dir)}-`;
-  for (const netns of await labNetns(labId(dir))) names.add(netns.slice(prefix.length));
+  const id = labId(dir);
+  for (const netns of await labNetns(id)) names.add(netns.slice(netnsPrefix(id).length));
   return [...names].sort();
 }
 

@@ -69,3 +69,4 @@ export function formatFleetGroups(groups: readonly FleetGroup[]): string[] {
     return `${count}${names}: ${group.phrases.length === 0 ? 'in sync' : group.phrases.join('; ')}`;
   });
 }
+

@@ -1,7 +1,8 @@
 import type { HostResult } from '../run/types.js';
+import { formatFileDiff } from './diff.js';
 import { hostSummary } from './recap.js';
 
-/** What a finished host did, as lines prefixed with its name: the heart of every human view. Pure. */
+/** What a finished host did, as lines prefixed with its name, then its diffs: the heart of every human view. Pure. */
 export function hostResultLines(result: HostResult): string[] {
   const lines = [`${result.host}: ${result.status}: ${hostSummary(result)}`];
   for (const record of result.actions) {
@@ -11,5 +12,6 @@ export function hostResultLines(result: HostResult): string[] {
   }
   for (const problem of result.problems) lines.push(`${result.host}:   ! ${problem.service}: ${problem.message}`);
   if (result.error?.hint) lines.push(`${result.host}:   hint: ${result.error.hint}`);
+  for (const diff of result.diffs ?? []) lines.push(...formatFileDiff(result.host, diff).trimEnd().split('\n'));
   return lines;
 }

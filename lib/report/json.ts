@@ -22,35 +22,50 @@ export interface JsonReport {
   playbook: string;
   check: boolean;
   interrupted: boolean;
+  /** Why the rollout stopped before its last batch (a failure budget ran out). */
+  stoppedBy?: string;
   durationMs: number;
   hosts: Record<string, JsonHostEntry>;
   totals: Totals;
 }
 
+/**
+ * One host's entry of every machine-readable report. File contents never appear in it (they may
+ * be secret); actions are described by kind and one line.
+ */
+export function jsonHostEntry(result: HostResult): JsonHostEntry {
+  const failedActions = result.actions.filter((action) => action.outcome === 'failed').length;
+  return {
+    status: result.status,
+    changed: result.actions.filter((action) => action.outcome === 'done' || action.outcome === 'planned').length,
+    failed: failedActions + (result.problems.length > 0 ? 1 : 0),
+    unreachable: result.status === 'unreachable',
+    actions: result.actions.map((record) => ({
+      kind: record.action.kind,
+      description: record.description,
+      outcome: record.outcome,
+      ...(record.error ? { error: record.error } : {}),
+    })),
+    problems: result.problems.map((problem) => `${problem.service}: ${problem.message}`),
+    execs: result.execs,
+    uploads: result.uploads,
+    durationMs: result.durationMs,
+    ...(result.error ? { error: { reason: result.error.reason, message: result.error.message } } : {}),
+  };
+}
+
 /** The final document of `--json FILE`; its names are read by other tools, keep them stable. */
 export function jsonReport(playbook: string, check: boolean, event: Extract<RunEvent, { type: 'run-finished' }>): JsonReport {
-  const hosts: Record<string, JsonHostEntry> = {};
-  for (const result of event.results) {
-    const failedActions = result.actions.filter((action) => action.outcome === 'failed').length;
-    hosts[result.host] = {
-      status: result.status,
-      changed: result.actions.filter((action) => action.outcome === 'done' || action.outcome === 'planned').length,
-      failed: failedActions + (result.problems.length > 0 ? 1 : 0),
-      unreachable: result.status === 'unreachable',
-      actions: result.actions.map((record) => ({
-        kind: record.action.kind,
-        description: record.description,
-        outcome: record.outcome,
-        ...(record.error ? { error: record.error } : {}),
-      })),
-      problems: result.problems.map((problem) => `${problem.service}: ${problem.message}`),
-      execs: result.execs,
-      uploads: result.uploads,
-      durationMs: result.durationMs,
-      ...(result.error ? { error: { reason: result.error.reason, message: result.error.message } } : {}),
-    };
-  }
-  return { playbook, check, interrupted: event.interrupted, durationMs: event.durationMs, hosts, totals: totalsOf(event.results) };
+  const hosts = Object.fromEntries(event.results.map((result) => [result.host, jsonHostEntry(result)]));
+  return {
+    playbook,
+    check,
+    interrupted: event.interrupted,
+    ...(event.stoppedBy ? { stoppedBy: event.stoppedBy } : {}),
+    durationMs: event.durationMs,
+    hosts,
+    totals: totalsOf(event.results),
+  };
 }
 
 /** Writes the document once the run finishes, atomically (temp file, then rename). */
@@ -69,13 +84,18 @@ export class JsonFileView implements View {
       this.#playbook = event.playbook;
       this.#check = event.check;
     } else if (event.type === 'run-finished') {
-      const document = `${JSON.stringify(jsonReport(this.#playbook, this.#check, event), null, 2)}\n`;
-      const temp = `${this.#file}.tmp-${process.pid}`;
-      this.#pending = writeFile(temp, document, { mode: 0o600 }).then(() => rename(temp, this.#file));
+      this.#pending = writeFileAtomically(this.#file, `${JSON.stringify(jsonReport(this.#playbook, this.#check, event), null, 2)}\n`);
     }
   }
 
   close(): Promise<void> {
     return this.#pending;
   }
+}
+
+/** Readers of a report never see half of it: write beside it, then rename over it. */
+export async function writeFileAtomically(file: string, content: string): Promise<void> {
+  const temp = `${file}.tmp-${process.pid}`;
+  await writeFile(temp, content, { mode: 0o600 });
+  await rename(temp, file);
 }

@@ -18,8 +18,9 @@ export function formatRecap(results: readonly HostResult[], durationMs: number, 
 
 export function hostSummary(result: HostResult): string {
   if (result.error) return result.error.message;
-  const applied = result.actions.filter((action) => action.outcome === 'done' || action.outcome === 'planned').length;
-  const work = applied === 0 ? 'in sync' : `${applied} ${applied === 1 ? 'change' : 'changes'}`;
+  const done = result.actions.filter((action) => action.outcome === 'done').length;
+  const planned = result.actions.filter((action) => action.outcome === 'planned').length;
+  const work = planned > 0 ? `${plural(planned, 'change')} pending` : done > 0 ? plural(done, 'change') : 'in sync';
   return `${work}, ${plural(result.execs, 'command')}, ${plural(result.uploads, 'upload')}, ${seconds(result.durationMs)}`;
 }
 

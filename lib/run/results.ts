@@ -12,6 +12,8 @@ export function mergeHostResults(host: string, results: readonly HostResult[]): 
     host,
     status,
     actions: results.flatMap((result) => result.actions),
+    changes: results.flatMap((result) => result.changes),
+    ...(results.some((result) => result.diffs) ? { diffs: results.flatMap((result) => result.diffs ?? []) } : {}),
     problems: results.flatMap((result) => result.problems),
     ...(withError?.error ? { error: withError.error } : {}),
     execs: sum(results, 'execs'),
@@ -49,4 +51,9 @@ export function totalsOf(results: readonly HostResult[]): Totals {
     execs: sum(results, 'execs'),
     uploads: sum(results, 'uploads'),
   };
+}
+
+/** Hosts whose run changed something, or in check mode would. */
+export function changedHosts(results: readonly HostResult[]): HostResult[] {
+  return results.filter((result) => result.actions.some((record) => record.outcome === 'planned' || record.outcome === 'done'));
 }

@@ -6,6 +6,7 @@ import { selectHosts } from '../inventory/pattern.js';
 import { SshError, type SshFailureReason } from '../ssh/errors.js';
 import { desiredService } from '../units/render.js';
 import type { DesiredService } from '../units/types.js';
+import { batches, budgetExceeded } from './batches.js';
 import { forEachLimited } from './concurrency.js';
 import { mergeHostResults } from './results.js';
 import type { SessionPool } from './session-pool.js';
@@ -30,7 +31,11 @@ export interface RunOptions {
   plays: PlayTarget[];
   /** How many hosts are worked on at once. */
   forks: number;
+  /** Change nothing; report what would change. */
   check: boolean;
+  /** Report before and after of every changed file. */
+  diff: boolean;
+  /** Connections, owned by the caller (a second pass may reuse them). */
   sessions: SessionPool;
   onEvent: RunEventListener;
   signal?: AbortSignal;
@@ -40,12 +45,15 @@ export interface RunSummary {
   /** One result per targeted host, in inventory order, merged over the plays. */
   results: HostResult[];
   interrupted: boolean;
+  /** Why the rollout stopped early, when a failure budget ran out. */
+  stoppedBy?: string;
 }
 
 /**
- * Plays run one after the other, like Ansible's; within a play hosts run concurrently up to
- * `forks`, each on its own connection kept for the whole run. A host that failed or could not
- * be reached is left out of the plays after it; the others carry on.
+ * Plays run one after the other, like Ansible's; a play's hosts run in rolling batches (`serial`),
+ * within a batch concurrently up to `forks`, each on its own connection kept for the whole run.
+ * A host that failed or could not be reached is left out of the plays after it; the others carry
+ * on unless a failure budget runs out, which stops the rollout before the next batch.
  */
 export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
@@ -57,29 +65,37 @@ export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
     resultsByHost.set(result.host, [...(resultsByHost.get(result.host) ?? []), result]);
     options.onEvent({ type: 'host-finished', result });
   };
-  const isDown = (host: string): boolean =>
-    (resultsByHost.get(host) ?? []).some((result) => result.status === 'failed' || result.status === 'unreachable');
+  const isDown = (host: string): boolean => (resultsByHost.get(host) ?? []).some((result) => isFailure(result.status));
+  const failedInRun = (): number => allHosts.filter(isDown).length;
+  let stoppedBy: string | undefined;
 
-  try {
-    for (const { play, hosts } of options.plays) {
-      const services = play.services.map(desiredService);
-      const live = hosts.filter((host) => !isDown(host));
-      options.onEvent({ type: 'play-started', play: play.name, hosts: live });
-      await forEachLimited(
-        live,
-        options.forks,
-        async (host) => record(await runHost(host, services, options)),
-        { signal: options.signal, onSkipped: (host) => record(skipped(host, 'interrupted', 'the run was interrupted before this host started')) },
-      );
+  for (const { play, hosts } of options.plays) {
+    const live = hosts.filter((host) => !isDown(host));
+    if (stoppedBy) {
+      for (const host of live) record(skipped(host, 'budget-exceeded', `not touched: the rollout stopped (${stoppedBy})`));
+      continue;
     }
-  } finally {
-    await options.sessions.closeAll();
+    const services = play.services.map(desiredService);
+    options.onEvent({ type: 'play-started', play: play.name, hosts: live });
+    const rollout = batches(live, play.serial);
+    for (const [index, batch] of rollout.entries()) {
+      await forEachLimited(batch, options.forks, async (host) => record(await runHost(host, services, options)), {
+        signal: options.signal,
+        onSkipped: (host) => record(skipped(host, 'interrupted', 'not touched: the run was interrupted before this host started')),
+      });
+      const failed = batch.filter(isDown).length;
+      stoppedBy = budgetExceeded(play, { size: batch.length, failed }, failedInRun()) ?? undefined;
+      if (stoppedBy) {
+        for (const host of rollout.slice(index + 1).flat()) record(skipped(host, 'budget-exceeded', `not touched: the rollout stopped (${stoppedBy})`));
+        break;
+      }
+    }
   }
 
   const results = allHosts.map((host) => mergeHostResults(host, resultsByHost.get(host) ?? []));
   const interrupted = options.signal?.aborted ?? false;
-  options.onEvent({ type: 'run-finished', results, interrupted, durationMs: Date.now() - started });
-  return { results, interrupted };
+  options.onEvent({ type: 'run-finished', results, interrupted, durationMs: Date.now() - started, ...(stoppedBy ? { stoppedBy } : {}) });
+  return { results, interrupted, ...(stoppedBy ? { stoppedBy } : {}) };
 }
 
 async function runHost(host: string, services: DesiredService[], options: RunOptions): Promise<HostResult> {
@@ -91,7 +107,7 @@ async function runHost(host: string, services: DesiredService[], options: RunOpt
     const session = await options.sessions.get(host);
     const before = { ...session.counters };
     try {
-      const outcome = await convergeHost(session, services, { check: options.check, onStep });
+      const outcome = await convergeHost(session, services, { check: options.check, diff: options.diff, onStep });
       const changed = outcome.actions.some((action) => action.outcome === 'done' || action.outcome === 'planned');
       const status: HostStatus = outcome.error ? 'failed' : changed ? 'changed' : 'ok';
       return { host, status, ...outcome, ...countersSince(before, session.counters), durationMs: Date.now() - started };
@@ -101,7 +117,7 @@ async function runHost(host: string, services: DesiredService[], options: RunOpt
   } catch (error) {
     const failure = failureOf(error, options.signal);
     const status: HostStatus = isUnreachable(failure.reason) ? 'unreachable' : 'failed';
-    return { host, status, actions: [], problems: [], error: failure, ...counters, durationMs: Date.now() - started };
+    return { host, status, actions: [], changes: [], problems: [], error: failure, ...counters, durationMs: Date.now() - started };
   }
 }
 
@@ -110,7 +126,11 @@ function countersSince(before: { execs: number; uploads: number }, now: { execs:
 }
 
 function skipped(host: string, reason: FailureReason, message: string): HostResult {
-  return { host, status: 'skipped', actions: [], problems: [], error: { reason, message }, execs: 0, uploads: 0, durationMs: 0 };
+  return { host, status: 'skipped', actions: [], changes: [], problems: [], error: { reason, message }, execs: 0, uploads: 0, durationMs: 0 };
+}
+
+function isFailure(status: HostStatus): boolean {
+  return status === 'failed' || status === 'unreachable';
 }
 
 function isUnreachable(reason: FailureReason): boolean {
@@ -120,7 +140,8 @@ function isUnreachable(reason: FailureReason): boolean {
 function failureOf(error: unknown, signal: AbortSignal | undefined): HostFailure {
   if (signal?.aborted) return { reason: 'interrupted', message: 'the run was interrupted while this host was in progress' };
   if (error instanceof SshError) {
-    return { reason: failureReasonOf[error.reason], message: error.diagnostic.message, ...(error.diagnostic.hint ? { hint: error.diagnostic.hint } : {}) };
+    const { message, hint } = error.diagnostic;
+    return { reason: failureReasonOf[error.reason], message, ...(hint ? { hint } : {}) };
   }
   if (error instanceof FactsError) return { reason: 'command-failed', message: error.message };
   if (error instanceof OctoiError) return { reason: 'internal', message: error.message };

@@ -12,6 +12,7 @@ export type FailureReason =
   | 'unit-failed'
   | 'verify-failed'
   | 'interrupted'
+  | 'budget-exceeded'
   | 'internal';
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
@@ -33,10 +34,23 @@ export interface HostFailure {
   hint?: string;
 }
 
+/** A managed file that changes, for `--diff`. `null` stands for "does not exist". */
+export interface FileDiff {
+  path: string;
+  before: string | null;
+  after: string | null;
+  /** Marked secret in the playbook: show that it changes, never its text. */
+  secret: boolean;
+}
+
 export interface HostResult {
   host: string;
   status: HostStatus;
   actions: ActionRecord[];
+  /** Short phrases equal on hosts with equal changes, for grouping a fleet (`octoi plan`). */
+  changes: string[];
+  /** Present when diffs were asked for. */
+  diffs?: FileDiff[];
   problems: VerifyProblem[];
   error?: HostFailure;
   /** Remote commands run on this host. */
@@ -54,6 +68,6 @@ export type RunEvent =
   | { type: 'play-started'; play: string; hosts: string[] }
   | { type: 'host-step'; host: string; step: HostStep }
   | { type: 'host-finished'; result: HostResult }
-  | { type: 'run-finished'; results: HostResult[]; interrupted: boolean; durationMs: number };
+  | { type: 'run-finished'; results: HostResult[]; interrupted: boolean; durationMs: number; stoppedBy?: string };
 
 export type RunEventListener = (event: RunEvent) => void;

@@ -34,7 +34,7 @@ export function desiredService(spec: ServiceSpec): DesiredService {
     files: [
       file(posix.join(UNIT_DIRECTORY, socketUnit), UNIT_FILE_MODE, 'socket', () => renderSocketUnit(spec)),
       file(posix.join(UNIT_DIRECTORY, serviceTemplate), UNIT_FILE_MODE, 'service', () => renderServiceTemplate(spec)),
-      file(spec.script.path, SCRIPT_FILE_MODE, 'script', () => spec.script.content),
+      { ...file(spec.script.path, SCRIPT_FILE_MODE, 'script', () => spec.script.content), ...(spec.script.secret ? { secret: true } : {}) },
     ],
     ownedDirectories: present ? [] : ownedDirectories(spec, socketUnit, serviceTemplate),
     listen: spec.listen,

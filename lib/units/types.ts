@@ -5,6 +5,8 @@ export interface ManagedFile {
   /** e.g. 0o644 for units, 0o755 for scripts. */
   mode: number;
   role: 'socket' | 'service' | 'script';
+  /** Its text must never be shown (diffs, reports). */
+  secret?: boolean;
 }
 
 /** What one declared service means on disk and in systemd. */

@@ -70,8 +70,9 @@ export class Ansible {
     };
   }
 
-  async list(sources: string[]): Promise<unknown> {
-    return JSON.parse(await this.run('ansible-inventory', [...inventoryArgs(sources), '--list']));
+  /** The text of `ansible-inventory --list`, without its final newline. */
+  async list(sources: string[]): Promise<string> {
+    return (await this.run('ansible-inventory', [...inventoryArgs(sources), '--list'])).replace(/\n$/, '');
   }
 
   async graph(sources: string[]): Promise<string> {
@@ -129,7 +130,7 @@ export async function inBatches<T, R>(items: readonly T[], width: number, work: 
 export async function ansibleOutputs(ansible: Ansible, testCase: InventoryCase): Promise<AnsibleOutputs> {
   const listHosts = await inBatches(testCase.patterns, 4, (pattern) => ansible.listHosts(testCase.sources, pattern));
   return {
-    list: await ansible.list(testCase.sources),
+    list: JSON.parse(await ansible.list(testCase.sources)),
     graph: await ansible.graph(testCase.sources),
     listHosts: Object.fromEntries(testCase.patterns.map((pattern, i) => [pattern, listHosts[i] as string[]])),
     limited: await inBatches(testCase.limits, 4, ([pattern, limit]) => ansible.listHosts(testCase.sources, pattern, limit)),

@@ -18,16 +18,18 @@ const changed: HostResult = {
       description: '~ update /opt/x/x.sh',
     },
   ],
+  changes: ['x.sh script drift'],
   problems: [],
   execs: 2,
   uploads: 1,
   durationMs: 812,
 };
-const inSync: HostResult = { host: 'gw02', status: 'ok', actions: [], problems: [], execs: 1, uploads: 0, durationMs: 301 };
+const inSync: HostResult = { host: 'gw02', status: 'ok', actions: [], changes: [], problems: [], execs: 1, uploads: 0, durationMs: 301 };
 const unreachable: HostResult = {
   host: 'gateway-long-name',
   status: 'unreachable',
   actions: [],
+  changes: [],
   problems: [],
   error: { reason: 'unreachable', message: 'connect ECONNREFUSED 10.0.0.3:22', hint: 'is sshd running?' },
   execs: 0,

@@ -37,6 +37,21 @@ function opensshFingerprint(publicKeyLine: string): string {
   return execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', file], { encoding: 'utf8' }).split(' ')[1];
 }
 
+/** A TCP server on 127.0.0.1 that accepts connections and never says a word. */
+async function silentServer(): Promise<{ port: number; close: () => void }> {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: () => {
+      sockets.forEach((socket) => socket.destroy());
+      server.close();
+    },
+  };
+}
+
 async function withSession<T>(target: SshTarget, use: (session: Awaited<ReturnType<typeof connect>>) => Promise<T>, options: ConnectOptions = {}): Promise<T> {
   const session = await connect(target, options);
   try {
@@ -167,18 +182,24 @@ describe('connection failures', () => {
   });
 
   test('a port that accepts TCP but never speaks SSH times out within the bound', async () => {
-    const sockets: Socket[] = [];
-    const silent = createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const address = silent.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
+    const { port, close } = await silentServer();
     const started = Date.now();
     try {
       await rejectsWith(connect(loopbackTarget(sshd, knownHosts, { port }), { connectTimeoutMs: 800 }), 'timeout');
       assert.ok(Date.now() - started < 2500, `took ${Date.now() - started} ms`);
     } finally {
-      sockets.forEach((socket) => socket.destroy());
-      silent.close();
+      close();
+    }
+  });
+
+  test('aborting while connecting is interrupted, not a timeout', async () => {
+    const { port, close } = await silentServer();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    try {
+      await rejectsWith(connect(loopbackTarget(sshd, knownHosts, { port }), { connectTimeoutMs: 10_000, signal: controller.signal }), 'interrupted');
+    } finally {
+      close();
     }
   });
 

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { OctoiError } from '../../lib/diagnostics.js';
+import { inventoryConnection, loadInventory, sshOptionsFromArgs } from '../../lib/inventory/index.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'octoi-connection-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function inventoryOf(yaml: string) {
+  const file = join(scratch, `inventory-${Math.random().toString(36).slice(2)}.yml`);
+  writeFileSync(file, yaml);
+  return loadInventory([file]);
+}
+
+test('connection variables, the later alias winning', async () => {
+  const inventory = await inventoryOf(`
+all:
+  vars:
+    ansible_user: ops
+  hosts:
+    gw1:2200:
+      ansible_host: 192.0.2.1
+      ansible_ssh_user: admin
+      ansible_ssh_private_key_file: keys/gw1
+      ansible_become: "yes"
+      ansible_become_user: root
+      ansible_ssh_common_args: -o UserKnownHostsFile=/x -oStrictHostKeyChecking=yes
+      ansible_ssh_extra_args: '-o "ConnectTimeout 5" -J bastion -p2201 -4A'
+    gw2:
+      ansible_port: "22"
+      ansible_ssh_port: 2222
+      ansible_private_key_file: ~/.ssh/id_gw
+      ansible_become: no
+`);
+  assert.deepEqual(inventoryConnection(inventory, 'gw1', { cwd: '/srv/ops', home: '/home/me' }), {
+    name: 'gw1',
+    host: '192.0.2.1',
+    port: 2200,
+    user: 'admin',
+    identityFile: '/srv/ops/keys/gw1',
+    become: true,
+    becomeUser: 'root',
+    options: [
+      { key: 'UserKnownHostsFile', value: '/x' },
+      { key: 'StrictHostKeyChecking', value: 'yes' },
+      { key: 'ConnectTimeout', value: '5' },
+      { key: 'ProxyJump', value: 'bastion' },
+      { key: 'Port', value: '2201' },
+      { key: 'AddressFamily', value: 'inet' },
+      { key: 'ForwardAgent', value: 'yes' },
+    ],
+  });
+  assert.deepEqual(inventoryConnection(inventory, 'gw2', { cwd: '/srv/ops', home: '/home/me' }), {
+    name: 'gw2', port: 2222, user: 'ops', identityFile: '/home/me/.ssh/id_gw', become: false, options: [],
+  });
+});
+
+test('bad values are diagnostics naming the host and the variable', async () => {
+  const inventory = await inventoryOf(`
+gw:
+  hosts:
+    gw1:
+      ansible_port: abc
+      ansible_become: maybe
+      ansible_ssh_extra_args: -F other_config
+      ansible_host: [a]
+`);
+  assert.throws(() => inventoryConnection(inventory, 'gw1'), (error: unknown) => {
+    assert.ok(error instanceof OctoiError);
+    assert.equal(error.kind, 'invalid-input');
+    assert.deepEqual(error.diagnostics.map((d) => [d.host, d.field]), [
+      ['gw1', 'ansible_host'],
+      ['gw1', 'ansible_port'],
+      ['gw1', 'ansible_become'],
+      ['gw1', 'ansible_ssh_extra_args'],
+    ]);
+    assert.match(error.diagnostics[1]?.message ?? '', /port number from 1 to 65535, not "abc"/);
+    assert.match(error.diagnostics[3]?.message ?? '', /-F is not supported/);
+    return true;
+  });
+});
+
+test('ssh arguments need their values and -o needs Key=Value', () => {
+  assert.throws(() => sshOptionsFromArgs(['-J']), /-J needs an argument/);
+  assert.throws(() => sshOptionsFromArgs(['-o', 'JustAKey']), /is not Key=Value/);
+  assert.throws(() => sshOptionsFromArgs(['bastion']), /unexpected argument/);
+  assert.deepEqual(sshOptionsFromArgs(['-o', 'Key = "a b"']), [{ key: 'Key', value: 'a b' }]);
+});
