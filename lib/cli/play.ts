@@ -1,9 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadPlaybook } from '../config/playbook.js';
-import { OctoiError } from '../diagnostics.js';
 import { ExitCode } from '../exit-codes.js';
-import { inventoryConnection } from '../inventory/connection.js';
-import { loadInventory, type Inventory } from '../inventory/index.js';
+import { loadInventory } from '../inventory/index.js';
 import { formatFleetGroups, groupFleet } from '../plan/change-summary.js';
 import { EventsFileView } from '../report/events-view.js';
 import { JsonFileView } from '../report/json.js';
@@ -14,9 +12,8 @@ import { broadcast, type View } from '../report/view.js';
 import { runPlaybook, targetPlays, type PlayTarget, type RunSummary } from '../run/run-playbook.js';
 import { changedHosts } from '../run/results.js';
 import { SessionPool } from '../run/session-pool.js';
-import { resolveSshTarget } from '../ssh/ssh-config.js';
-import type { SshTarget } from '../ssh/types.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
+import { onInterrupt, positiveInteger, resolveTargets } from './targets.js';
 
 const commonOptions = `  -i, --inventory FILE     inventory file or directory (repeatable; sources merge)
   -l, --limit PATTERN      only hosts that also match PATTERN (repeatable; @FILE reads patterns)
@@ -153,49 +150,4 @@ function assertIdempotent(second: RunSummary): number {
 
 function servicesByHost(plays: readonly PlayTarget[]): (host: string) => string[] {
   return (host) => [...new Set(plays.filter((target) => target.hosts.includes(host)).flatMap((target) => target.play.services.map((service) => service.name)))];
-}
-
-async function resolveTargets(inventory: Inventory, hosts: readonly string[], configFile: string | undefined, acceptNew: boolean): Promise<Map<string, SshTarget>> {
-  const targets = new Map<string, SshTarget>();
-  for (const host of hosts) {
-    const target = await resolveSshTarget(inventoryConnection(inventory, host), { configFile });
-    if (acceptNew && target.strictHostKeyChecking === 'yes') target.strictHostKeyChecking = 'accept-new';
-    targets.set(host, target);
-  }
-  return targets;
-}
-
-function positiveInteger(text: string, option: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw usageError(`${option} must be a whole number of at least 1, not "${text}"`, `for example ${option} 10`);
-  return value;
-}
-
-/**
- * The first SIGINT/SIGTERM stops new hosts from starting and lets those in progress finish
- * their step for a few seconds; a second one, or the grace period running out, closes every
- * connection at once. Either way the recap says what was done.
- */
-function onInterrupt(closeConnections: () => Promise<void>): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const handler = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) {
-      void closeConnections();
-      return;
-    }
-    process.stderr.write(`octoi: ${signal}: no new host starts; hosts in progress get 5 s to finish (again to stop now)\n`);
-    controller.abort(new OctoiError('interrupted', [{ severity: 'error', message: `interrupted by ${signal}` }]));
-    timer = setTimeout(() => void closeConnections(), 5000);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
 }

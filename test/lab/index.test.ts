@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { OctoiError } from '../../lib/diagnostics.js';
 import { cgroup2Mount } from '../../lib/lab/cgroup.js';
+import { recipeHash } from '../../lib/lab/image.js';
 import { labDown, labStatus, labUp, stopHost } from '../../lib/lab/index.js';
 import { labId } from '../../lib/lab/names.js';
 import { runCommand } from '../../lib/lab/run-command.js';
@@ -176,7 +178,7 @@ describe('a lab of three hosts', () => {
 });
 
 describe('lab teardown and neighbours', () => {
-  let dirs: string[] = [];
+  const dirs: string[] = [];
   before(() => requireRootForLab());
   after(async () => {
     for (const dir of dirs) {
@@ -186,8 +188,9 @@ describe('lab teardown and neighbours', () => {
   });
 
   it('runs two labs from two folders side by side and leaves nothing behind after a host was killed', async () => {
-    dirs = [await mkdtemp(join(tmpdir(), 'octoi-lab-a-')), await mkdtemp(join(tmpdir(), 'octoi-lab-b-'))];
-    const [dirA = '', dirB = ''] = dirs;
+    const dirA = await mkdtemp(join(tmpdir(), 'octoi-lab-a-'));
+    const dirB = await mkdtemp(join(tmpdir(), 'octoi-lab-b-'));
+    dirs.push(dirA, dirB);
     const a = await labUp({ dir: dirA, hosts: 2 });
     const b = await labUp({ dir: dirB, hosts: 1 });
     const subnet = (address: string) => address.split('.').slice(0, 3).join('.');
@@ -206,5 +209,25 @@ describe('lab teardown and neighbours', () => {
     await labDown({ dir: dirB });
     assert.deepEqual(await leftovers(dirB), []);
     for (const pid of bPids) assert.equal(existsSync(`/proc/${pid}/cmdline`) && (await readFile(`/proc/${pid}/cmdline`, 'utf8')) !== '', false);
+  });
+
+  it('reports a host that fails to boot with the tail of its console log', async () => {
+    // An image cache whose image is an empty folder: the host dies mounting /proc into it.
+    const cache = await mkdtemp(join(tmpdir(), 'octoi-image-'));
+    const dir = await mkdtemp(join(tmpdir(), 'octoi-lab-broken-'));
+    dirs.push(dir, cache);
+    await mkdir(join(cache, await recipeHash(), 'rootfs'), { recursive: true });
+    const started = Date.now();
+    await assert.rejects(labUp({ dir, hosts: 1, imageCacheDir: cache }), (error: unknown) => {
+      assert.ok(error instanceof OctoiError);
+      assert.equal(error.kind, 'lab');
+      assert.equal(error.diagnostics[0]?.host, 'gw01');
+      assert.match(error.diagnostics[0]?.message ?? '', /did not answer on .*; console:\n[^]*mount point does not exist/);
+      assert.match(error.diagnostics[0]?.hint ?? '', /console\.log/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 30_000, 'a dead host is reported at once, not after the boot timeout');
+    await labDown({ dir });
+    assert.deepEqual(await leftovers(dir), []);
   });
 });

@@ -1,0 +1,43 @@
+import { UNIT_DIRECTORY } from '../units/render.js';
+import { shellQuote } from '../shell.js';
+import { parseProbe } from './parse-probe.js';
+import { PROBE_FUNCTIONS } from './probe.js';
+import { decodeHex, parseMarker, splitLines } from './probe-format.js';
+import type { HostFacts } from './types.js';
+
+/**
+ * One POSIX `sh` script that finds the services octoi-style units make up on a host — every
+ * `NAME.socket` in the unit directory with a `NAME@.service` template beside it — and reads
+ * their sockets' state and the host's TCP listeners. Masked units (links to /dev/null) are no
+ * regular files and are left out. Parse its output with `parseDiscovery`.
+ */
+export function discoveryScript(unitDirectory: string = UNIT_DIRECTORY): string {
+  return `${PROBE_FUNCTIONS}octoi_marker probe 1
+for octoi_socket in ${shellQuote(unitDirectory)}/*.socket; do
+  octoi_name=\${octoi_socket##*/}
+  octoi_name=\${octoi_name%.socket}
+  if [ -f "$octoi_socket" ] && [ -f "\${octoi_socket%/*}/$octoi_name@.service" ]; then
+    octoi_marker service "$(octoi_hex "$octoi_name")"
+    octoi_unit "$octoi_name.socket"
+  fi
+done
+octoi_listeners
+octoi_marker end
+`;
+}
+
+export interface Discovery {
+  /** Service base names (`NAME` of `NAME.socket`), in the order the host listed them. */
+  services: string[];
+  /** The sockets' units and the host's listeners. */
+  facts: HostFacts;
+}
+
+export function parseDiscovery(text: string): Discovery {
+  const facts = parseProbe(text);
+  const services = splitLines(text)
+    .map(parseMarker)
+    .filter((marker) => marker?.kind === 'service')
+    .map((marker) => decodeHex(marker?.args[0] ?? ''));
+  return { services, facts };
+}
