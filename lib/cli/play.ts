@@ -12,6 +12,7 @@ import { broadcast, type View } from '../report/view.js';
 import { runPlaybook, targetPlays, type PlayTarget, type RunSummary } from '../run/run-playbook.js';
 import { changedHosts } from '../run/results.js';
 import { SessionPool } from '../run/session-pool.js';
+import { parseShard, shardPlays } from '../run/shard.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
 import { onInterrupt, positiveInteger, resolveTargets } from './targets.js';
 
@@ -25,6 +26,7 @@ const commonOptions = `  -i, --inventory FILE     inventory file or directory (r
       --accept-new         trust a host key seen for the first time and record it (a changed key still fails)
       --connect-timeout S  seconds to connect and log in (default 15)
       --command-timeout S  seconds a remote command may take (default 120)
+      --shard K/N          only the K-th of N deterministic parts of the targeted hosts (for CI matrices)
       --plain              line output even on a terminal (the default when not a terminal)`;
 
 export const playUsage = `usage: octoi play PLAYBOOK -i INVENTORY [options]
@@ -71,6 +73,7 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
         'accept-new': { type: 'boolean', default: false },
         'connect-timeout': { type: 'string', default: '15' },
         'command-timeout': { type: 'string', default: '120' },
+        shard: { type: 'string' },
         plain: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         ...(mode === 'play'
@@ -98,7 +101,8 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
 
     // Everything is read and checked before any host is contacted.
     const [playbook, inventory] = await Promise.all([loadPlaybook(playbookFile), loadInventory(values.inventory)]);
-    const plays = targetPlays(playbook, inventory, values.limit ?? []);
+    const targeted = targetPlays(playbook, inventory, values.limit ?? []);
+    const plays = values.shard ? shardPlays(targeted, parseShard(values.shard)) : targeted;
     const hosts = [...new Set(plays.flatMap((target) => target.hosts))];
     const targets = await resolveTargets(inventory, hosts, values['ssh-config'], values['accept-new']);
 

@@ -18,7 +18,7 @@ export class ProgressView implements View {
   readonly #out: Writable;
   readonly #hosts = new Map<string, HostLine>();
   #listr: Promise<void> = Promise.resolve();
-  #finished: HostResult[] = [];
+  #results: HostResult[] = [];
   #recap = '';
 
   constructor(out: Writable) {
@@ -34,12 +34,12 @@ export class ProgressView implements View {
         this.#hosts.get(event.host)?.title(`${event.host}: ${event.step}`);
         break;
       case 'host-finished':
-        this.#finished.push(event.result);
         this.#hosts.get(event.result.host)?.finished(event.result);
         break;
       case 'run-finished':
         // Hosts of later plays that were never started still hold a line: settle them.
         for (const result of event.results) this.#hosts.get(result.host)?.finished(result);
+        this.#results = event.results;
         this.#recap = formatRecap(event.results, event.durationMs, event.interrupted);
         break;
       case 'play-started':
@@ -49,7 +49,7 @@ export class ProgressView implements View {
 
   async close(): Promise<void> {
     await this.#listr;
-    const details = this.#finished.filter((result) => result.status !== 'ok').flatMap(hostResultLines);
+    const details = this.#results.filter((result) => result.status !== 'ok').flatMap(hostResultLines);
     this.#out.write([...details, this.#recap].filter(Boolean).join('\n') + '\n');
   }
 
