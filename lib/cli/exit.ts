@@ -23,7 +23,7 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream = proc
 }
 
 /** The exit code of a finished run: interruption first, then failures, then unreachable hosts. */
-export function exitCodeOfRun(results: readonly HostResult[], interrupted: boolean): ExitCodeValue {
+export function exitCodeOfRun(results: ReadonlyArray<{ status: HostResult['status'] | 'failed' | 'unreachable' | 'ok' }>, interrupted: boolean): ExitCodeValue {
   if (interrupted) return ExitCode.interrupted;
   if (results.some((result) => result.status === 'failed')) return ExitCode.hostsFailed;
   if (results.some((result) => result.status === 'unreachable')) return ExitCode.hostsUnreachable;

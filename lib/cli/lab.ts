@@ -87,7 +87,7 @@ export async function runLabCommand(argv: string[]): Promise<number> {
         return ExitCode.ok;
       case 'image': {
         const options = { onProgress, ...(imageCacheDir ? { imageCacheDir } : {}) };
-        const image = values.rebuild ? await buildImage(options) : await ensureImage(options);
+        const image = values.rebuild ? await buildImage({ ...options, replace: true }) : await ensureImage(options);
         process.stdout.write(`${image.rootfs}\n`);
         return ExitCode.ok;
       }

@@ -5,12 +5,14 @@ import { packageRoot } from '../paths.js';
 import { runInventoryCommand } from './inventory.js';
 import { runLabCommand } from './lab.js';
 import { runPlanCommand, runPlayCommand } from './play.js';
+import { runStatusCommand } from './status.js';
 
 const usage = `usage: octoi COMMAND [ARGS]
 
 commands:
   play PLAYBOOK -i INVENTORY   converge the hosts a playbook targets (octoi play --help)
   plan PLAYBOOK -i INVENTORY   show what play would change, grouped over the fleet (exit 6: drift)
+  status -i INVENTORY [PB]     per host and service: enabled, active, listening, connection counters
   inventory -i INVENTORY ...   show an inventory: --list, --graph, --host H, --list-hosts PATTERN
   lab up|down|status|inventory local test hosts with real systemd and sshd (needs root)
   help, --help                 this text
@@ -30,6 +32,7 @@ exit codes:
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
   play: runPlayCommand,
   plan: runPlanCommand,
+  status: runStatusCommand,
   inventory: runInventoryCommand,
   lab: runLabCommand,
 };

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { readExtraVars } from '../config/extra-vars.js';
+import { desiredStateByHost, renderPlayHeaders, servicesOf, type DesiredState } from '../config/host-services.js';
 import { loadPlaybook } from '../config/playbook.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadInventory } from '../inventory/index.js';
@@ -14,18 +16,13 @@ import { changedHosts } from '../run/results.js';
 import { SessionPool } from '../run/session-pool.js';
 import { parseShard, shardPlays } from '../run/shard.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
-import { onInterrupt, positiveInteger, resolveTargets } from './targets.js';
+import { fleetOptions, fleetOptionsUsage, fleetSettings, onInterrupt, resolveTargets } from './targets.js';
 
-const commonOptions = `  -i, --inventory FILE     inventory file or directory (repeatable; sources merge)
-  -l, --limit PATTERN      only hosts that also match PATTERN (repeatable; @FILE reads patterns)
-  -f, --forks N            hosts worked on at once (default 50)
+const commonOptions = `${fleetOptionsUsage}
+  -e, --extra-vars VARS    variables for {{ }}: NAME=VALUE, '{"NAME": VALUE}' or @FILE (repeatable; later wins)
       --json FILE          write the result document to FILE
       --events FILE        write one JSON line per event as the run goes
       --junit FILE         write a JUnit report: one testcase per host and service
-  -F, --ssh-config FILE    OpenSSH client config (default ~/.ssh/config when it exists)
-      --accept-new         trust a host key seen for the first time and record it (a changed key still fails)
-      --connect-timeout S  seconds to connect and log in (default 15)
-      --command-timeout S  seconds a remote command may take (default 120)
       --shard K/N          only the K-th of N deterministic parts of the targeted hosts (for CI matrices)
       --plain              line output even on a terminal (the default when not a terminal)`;
 
@@ -63,19 +60,12 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
-        inventory: { type: 'string', short: 'i', multiple: true },
-        limit: { type: 'string', short: 'l', multiple: true },
-        forks: { type: 'string', short: 'f', default: '50' },
-        json: { type: 'string' },
+        ...fleetOptions,
+        'extra-vars': { type: 'string', short: 'e', multiple: true },
         events: { type: 'string' },
         junit: { type: 'string' },
-        'ssh-config': { type: 'string', short: 'F' },
-        'accept-new': { type: 'boolean', default: false },
-        'connect-timeout': { type: 'string', default: '15' },
-        'command-timeout': { type: 'string', default: '120' },
         shard: { type: 'string' },
         plain: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
         ...(mode === 'play'
           ? {
               check: { type: 'boolean', default: false },
@@ -92,29 +82,27 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
     }
     const [playbookFile, ...extra] = positionals;
     if (!playbookFile || extra.length > 0) throw usageError(`octoi ${mode} takes exactly one playbook`, usage);
-    if (!values.inventory?.length) throw usageError('no inventory given', 'pass -i INVENTORY (for the lab: -i .lab/inventory.yml)');
-    const forks = positiveInteger(values.forks, '--forks');
-    const connectTimeoutMs = positiveInteger(values['connect-timeout'], '--connect-timeout') * 1000;
-    const commandTimeoutMs = positiveInteger(values['command-timeout'], '--command-timeout') * 1000;
+    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs } = fleetSettings(values);
     const check = mode === 'plan' || values.check === true;
     const diff = mode === 'plan' || values.diff === true;
 
     // Everything is read and checked before any host is contacted.
-    const [playbook, inventory] = await Promise.all([loadPlaybook(playbookFile), loadInventory(values.inventory)]);
-    const targeted = targetPlays(playbook, inventory, values.limit ?? []);
+    const [playbook, inventory, extraVars] = await Promise.all([loadPlaybook(playbookFile), loadInventory(inventories), readExtraVars(values['extra-vars'] ?? [])]);
+    const targeted = targetPlays(renderPlayHeaders(playbook, extraVars), inventory, limit);
     const plays = values.shard ? shardPlays(targeted, parseShard(values.shard)) : targeted;
+    const desired = await desiredStateByHost(plays, inventory, extraVars);
     const hosts = [...new Set(plays.flatMap((target) => target.hosts))];
     const targets = await resolveTargets(inventory, hosts, values['ssh-config'], values['accept-new']);
 
     const views: View[] = [values.plain || !process.stdout.isTTY ? new PlainView(process.stdout) : new ProgressView(process.stdout)];
     if (values.json) views.push(new JsonFileView(values.json));
     if (values.events) views.push(new EventsFileView(values.events));
-    if (values.junit) views.push(new JunitFileView(values.junit, servicesByHost(plays)));
+    if (values.junit) views.push(new JunitFileView(values.junit, servicesByHost(plays, desired)));
     const sessions = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs });
     const interruption = onInterrupt(() => sessions.closeAll());
     try {
       const run = (runCheck: boolean, runDiff: boolean, onEvent: (event: Parameters<View['onEvent']>[0]) => void) =>
-        runPlaybook({ playbookFile: playbook.file, plays, forks, check: runCheck, diff: runDiff, sessions, onEvent, signal: interruption.signal });
+        runPlaybook({ playbookFile: playbook.file, plays, desired, forks, check: runCheck, diff: runDiff, sessions, onEvent, signal: interruption.signal });
       const summary = await run(check, diff, broadcast(views));
       await Promise.all(views.map((view) => view.close()));
       if (mode === 'plan') return reportPlan(summary);
@@ -152,6 +140,6 @@ function assertIdempotent(second: RunSummary): number {
   return ExitCode.changesPending;
 }
 
-function servicesByHost(plays: readonly PlayTarget[]): (host: string) => string[] {
-  return (host) => [...new Set(plays.filter((target) => target.hosts.includes(host)).flatMap((target) => target.play.services.map((service) => service.name)))];
+function servicesByHost(plays: readonly PlayTarget[], desired: DesiredState): (host: string) => string[] {
+  return (host) => [...new Set(plays.flatMap((target, index) => (target.hosts.includes(host) ? servicesOf(desired, index, host).map((service) => service.name) : [])))];
 }

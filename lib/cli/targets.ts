@@ -5,6 +5,53 @@ import { resolveSshTarget } from '../ssh/ssh-config.js';
 import type { SshTarget } from '../ssh/types.js';
 import { usageError } from './exit.js';
 
+/** The options of every command that reaches hosts, for `parseArgs`. */
+export const fleetOptions = {
+  inventory: { type: 'string', short: 'i', multiple: true },
+  limit: { type: 'string', short: 'l', multiple: true },
+  forks: { type: 'string', short: 'f', default: '50' },
+  json: { type: 'string' },
+  'ssh-config': { type: 'string', short: 'F' },
+  'accept-new': { type: 'boolean', default: false },
+  'connect-timeout': { type: 'string', default: '15' },
+  'command-timeout': { type: 'string', default: '120' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export const fleetOptionsUsage = `  -i, --inventory FILE     inventory file or directory (repeatable; sources merge)
+  -l, --limit PATTERN      only hosts that also match PATTERN (repeatable; @FILE reads patterns)
+  -f, --forks N            hosts worked on at once (default 50)
+  -F, --ssh-config FILE    OpenSSH client config (default ~/.ssh/config when it exists)
+      --accept-new         trust a host key seen for the first time and record it (a changed key still fails)
+      --connect-timeout S  seconds to connect and log in (default 15)
+      --command-timeout S  seconds a remote command may take (default 120)`;
+
+export interface FleetSettings {
+  inventories: string[];
+  limit: string[];
+  forks: number;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+}
+
+/** Checks the parsed fleet options; throws invalid-input naming the option. */
+export function fleetSettings(values: {
+  inventory?: string[] | undefined;
+  limit?: string[] | undefined;
+  forks: string;
+  'connect-timeout': string;
+  'command-timeout': string;
+}): FleetSettings {
+  if (!values.inventory?.length) throw usageError('no inventory given', 'pass -i INVENTORY (for the lab: -i .lab/inventory.yml)');
+  return {
+    inventories: values.inventory,
+    limit: values.limit ?? [],
+    forks: positiveInteger(values.forks, '--forks'),
+    connectTimeoutMs: positiveInteger(values['connect-timeout'], '--connect-timeout') * 1000,
+    commandTimeoutMs: positiveInteger(values['command-timeout'], '--command-timeout') * 1000,
+  };
+}
+
 /** Shared by every command that reaches hosts: inventory connection variables + ssh_config, resolved before connecting. */
 export async function resolveTargets(inventory: Inventory, hosts: readonly string[], configFile: string | undefined, acceptNew: boolean): Promise<Map<string, SshTarget>> {
   const targets = new Map<string, SshTarget>();
@@ -16,7 +63,7 @@ export async function resolveTargets(inventory: Inventory, hosts: readonly strin
   return targets;
 }
 
-export function positiveInteger(text: string, option: string): number {
+function positiveInteger(text: string, option: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) throw usageError(`${option} must be a whole number of at least 1, not "${text}"`, `for example ${option} 10`);
   return value;

@@ -1,7 +1,8 @@
 import { dirname } from 'node:path';
-import { OctoiError, formatPosition } from '../diagnostics.js';
+import { OctoiError, formatPosition, type Diagnostic } from '../diagnostics.js';
 import { listenersCollide } from './listen.js';
 import { fileScriptReader, type ScriptReader } from './script-source.js';
+import { parsePlayTemplates } from './play-templates.js';
 import { buildService, Findings, type RawService } from './service.js';
 import type { BatchSize, Play, Playbook, ServiceSpec } from './types.js';
 import { byPosition, fieldName, schemaValidator, type SourceValidator } from './validate.js';
@@ -22,7 +23,8 @@ interface RawPlay {
 
 type RawBatchSize = number | string;
 
-const ROOT_NAME = 'plays';
+/** Names the document in field paths: `plays[0].services[1].listen`. */
+export const PLAYBOOK_ROOT = 'plays';
 let validatePlaybookSchema: SourceValidator | undefined;
 
 /** Reads, validates and resolves a playbook file; throws `OctoiError('invalid-input')` with every problem found. */
@@ -38,39 +40,68 @@ export async function parsePlaybook(file: string, text: string, readScript: Scri
 async function playbookFrom(parsed: YamlResult, readScript: ScriptReader): Promise<Playbook> {
   if (!parsed.source) throw new OctoiError('invalid-input', parsed.diagnostics);
   const source = parsed.source;
-  validatePlaybookSchema ??= schemaValidator('playbook.schema.json', ROOT_NAME);
+  validatePlaybookSchema ??= schemaValidator('playbook.schema.json', PLAYBOOK_ROOT);
   const schemaProblems = validatePlaybookSchema(source);
-  // Services the schema found no fault in are still checked, so one run reports every problem.
-  const faulty = new Set(schemaProblems.map((problem) => problem.field));
-  const isClean = (path: YamlPath): boolean => {
-    const field = fieldName(ROOT_NAME, path);
-    return ![...faulty].some((other) => other === undefined || other === field || other.startsWith(`${field}.`) || other.startsWith(`${field}[`));
-  };
-  const findings = new Findings(source, ROOT_NAME);
+  const isClean = cleanOf(schemaProblems);
+  const findings = new Findings(source, PLAYBOOK_ROOT);
   const rawPlays = Array.isArray(source.value) ? (source.value as RawPlay[]) : [];
-  const plays = await Promise.all(rawPlays.map((raw, index) => buildPlay(findings, raw, [index], readScript, isClean)));
+  const reader = readOnce(readScript);
+  const plays = await Promise.all(rawPlays.map((raw, index) => buildPlay(findings, raw, [index], reader, isClean)));
   const diagnostics = [...schemaProblems, ...findings.diagnostics].sort(byPosition);
   if (diagnostics.length > 0) throw new OctoiError('invalid-input', diagnostics);
   return { file: source.file, plays };
 }
 
+/**
+ * Which paths the schema found no fault in: services there are still checked, so one run reports
+ * every problem.
+ */
+export function cleanOf(schemaProblems: readonly Diagnostic[]): (path: YamlPath) => boolean {
+  const faulty = new Set(schemaProblems.map((problem) => problem.field));
+  return (path) => {
+    const field = fieldName(PLAYBOOK_ROOT, path);
+    return ![...faulty].some((other) => other === undefined || other === field || other.startsWith(`${field}.`) || other.startsWith(`${field}[`));
+  };
+}
+
+/** Templated plays read a `src` again for every host: the file is read once. */
+function readOnce(readScript: ScriptReader): ScriptReader {
+  const reads = new Map<string, Promise<string>>();
+  return (src) => {
+    const read = reads.get(src) ?? readScript(src);
+    reads.set(src, read);
+    return read;
+  };
+}
+
 async function buildPlay(findings: Findings, raw: RawPlay, path: YamlPath, readScript: ScriptReader, isClean: (path: YamlPath) => boolean): Promise<Play> {
   const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(',') : raw.hosts;
   const servicesPath = [...path, 'services'];
-  const rawServices = Array.isArray(raw.services) ? raw.services : [];
-  const clean = rawServices.map((service, index) => ({ service, path: [...servicesPath, index] })).filter((entry) => isClean(entry.path));
-  const services = await Promise.all(clean.map((entry) => buildService(findings, entry.service, entry.path, readScript)));
-  checkServicesApart(findings, services, clean.map((entry) => entry.path));
+  const templates = parsePlayTemplates(findings, raw, path);
+  const templated = templates?.templatedServices ?? new Set<number>();
+  // Templated services are built for each host; the others are checked here, before any host.
+  const services = await buildServices(findings, raw.services, servicesPath, readScript, (at) => isClean(at) && !templated.has(Number(at.at(-1))));
+  const servicesVary = templated.size > 0;
   return {
     name: raw.name ?? hosts,
     hosts,
-    services,
+    services: servicesVary ? [] : services,
     position: findings.source.positionOf(path),
+    ...(templates ? { templates: { source: findings.source, path, parsed: templates.parsed, headerVaries: templates.headerVaries, servicesVary, readScript } } : {}),
     ...(raw.vars === undefined ? {} : { vars: raw.vars }),
     ...(raw.serial === undefined ? {} : { serial: (Array.isArray(raw.serial) ? raw.serial : [raw.serial]).map(batchSize) }),
     ...(raw.max_fail_percentage === undefined ? {} : { maxFailPercentage: raw.max_fail_percentage }),
     ...(raw.max_failures === undefined ? {} : { maxFailures: raw.max_failures }),
   };
+}
+
+/** Builds the services of a play's `services` list (skipping those not `isClean`) and checks them against each other. */
+export async function buildServices(findings: Findings, raw: unknown, servicesPath: YamlPath, readScript: ScriptReader, isClean: (path: YamlPath) => boolean): Promise<ServiceSpec[]> {
+  const rawServices = Array.isArray(raw) ? (raw as RawService[]) : [];
+  const clean = rawServices.map((service, index) => ({ service, path: [...servicesPath, index] })).filter((entry) => isClean(entry.path));
+  const services = await Promise.all(clean.map((entry) => buildService(findings, entry.service, entry.path, readScript)));
+  checkServicesApart(findings, services, clean.map((entry) => entry.path));
+  return services;
 }
 
 function batchSize(raw: RawBatchSize): BatchSize {

@@ -1,4 +1,7 @@
 import type { SourcePosition } from '../diagnostics.js';
+import type { ScriptReader } from './script-source.js';
+import type { Template } from './template.js';
+import type { YamlPath, YamlSource } from './yaml-source.js';
 
 /** One `ListenStream=` value, parsed. */
 export interface ListenAddress {
@@ -49,8 +52,11 @@ export interface Play {
   name: string;
   /** Inventory host pattern. */
   hosts: string;
+  /** Empty when `templates.servicesVary`: then each host has its own (`renderServicesForHost`). */
   services: ServiceSpec[];
   position: SourcePosition;
+  /** Present when a field of the play holds `{{ }}`. */
+  templates?: PlayTemplates;
   /** Play `vars:`, as written. */
   vars?: Record<string, unknown>;
   /** Rolling batches in order; the last one repeats. */
@@ -59,6 +65,20 @@ export interface Play {
   maxFailPercentage?: number;
   /** `max_failures:` across the whole run. */
   maxFailures?: number;
+}
+
+/** What rendering a play's `{{ }}` fields needs: where they were written and their parsed form. */
+export interface PlayTemplates {
+  /** The playbook as written; the play is at `path`. */
+  source: YamlSource;
+  path: YamlPath;
+  /** Every template of the play, parsed, by its text. */
+  parsed: ReadonlyMap<string, Template>;
+  /** `name:` or `hosts:` holds a template: rendered once with the play's vars and extra vars. */
+  headerVaries: boolean;
+  /** A service holds a template: services are rendered and checked for each host. */
+  servicesVary: boolean;
+  readScript: ScriptReader;
 }
 
 export interface Playbook {

@@ -10,14 +10,31 @@ import { controlCharacterIn } from '../units/unit-syntax.js';
 /** Checks a parsed YAML document against a JSON Schema, reporting each problem where it was written. */
 export type SourceValidator = (source: YamlSource) => Diagnostic[];
 
+/** Checks `value`, found at path `at` of `source` (or standing in for what is written there). */
+export type ValueValidator = (value: unknown, source: YamlSource, at: YamlPath) => Diagnostic[];
+
+export interface SchemaSelection {
+  /** Check against `$defs/<definition>` instead of the whole document. */
+  definition?: string;
+  /** Leave out every alternative that is a `$ref` to `$defs/<without>` (templated values, once rendered). */
+  without?: string;
+}
+
 /**
  * Compiles `schema/<schemaFile>` (draft 2020-12, strict). `rootName` names the document in field
  * paths: `plays` gives `plays[0].services[1].listen`.
  */
 export function schemaValidator(schemaFile: string, rootName: string): SourceValidator {
-  const schema = JSON.parse(readFileSync(join(packageRoot(), 'schema', schemaFile), 'utf8')) as SchemaObject;
+  const validate = valueValidator(schemaFile, rootName);
+  return (source) => validate(source.value, source, []);
+}
+
+/** `schemaValidator` for a part of a document, or for a form of the schema (`selection`). */
+export function valueValidator(schemaFile: string, rootName: string, selection: SchemaSelection = {}): ValueValidator {
+  const written = JSON.parse(readFileSync(join(packageRoot(), 'schema', schemaFile), 'utf8')) as SchemaObject;
+  const schema = selection.without === undefined ? written : (withoutAlternative(written, `#/$defs/${selection.without}`) as SchemaObject);
   const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true });
-  const validate = ajv.compile(schema);
+  const validate = ajv.compile(selection.definition === undefined ? schema : { $defs: schema['$defs'], $ref: `#/$defs/${selection.definition}` });
   // Branches of alternatives, checked alone; the whole schema passed the strict compile above.
   const branchChecker = new Ajv2020({ strict: false, allErrors: true, verbose: true });
   const branchValidators = new WeakMap<SchemaObject, ValidateFunction>();
@@ -29,13 +46,24 @@ export function schemaValidator(schemaFile: string, rootName: string): SourceVal
     }
     return check(data) ? [] : [...(check.errors ?? [])];
   };
-  return (source) => {
-    if (validate(source.value)) return [];
+  return (value, source, at) => {
+    if (validate(value)) return [];
     return collapseAlternatives(validate.errors ?? [], evaluate)
-      .map((error) => toDiagnostic(source, rootName, error))
+      .map((error) => toDiagnostic(source, rootName, error, at))
       .filter(unique)
       .sort(byPosition);
   };
+}
+
+function withoutAlternative(schema: unknown, ref: string): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => withoutAlternative(item, ref));
+  if (typeof schema !== 'object' || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => {
+      const kept = (key === 'anyOf' || key === 'oneOf') && Array.isArray(value) ? value.filter((branch) => (branch as SchemaObject)['$ref'] !== ref) : value;
+      return [key, withoutAlternative(kept, ref)];
+    }),
+  );
 }
 
 type Evaluate = (schema: SchemaObject, data: unknown) => ErrorObject[];
@@ -85,8 +113,8 @@ function intendedBranch(alternative: ErrorObject, evaluate: Evaluate): ErrorObje
   return [alternative];
 }
 
-function toDiagnostic(source: YamlSource, rootName: string, error: ErrorObject): Diagnostic {
-  const path = pointerToPath(error.instancePath);
+function toDiagnostic(source: YamlSource, rootName: string, error: ErrorObject, at: YamlPath): Diagnostic {
+  const path = [...at, ...pointerToPath(error.instancePath)];
   const key = error.keyword === 'additionalProperties' ? String(error.params['additionalProperty']) : error.propertyName;
   const fieldPath = key === undefined ? path : [...path, key];
   const field = fieldName(rootName, fieldPath);

@@ -85,8 +85,8 @@ export function probeCommands(services: readonly DesiredService[], options: Prob
     ...(options.contents ? files.map((path) => shellCommand(['octoi_content', path])) : []),
     ...probedDirectories(services).map((dir) => shellCommand(['octoi_dir', dir])),
     ...services.flatMap((s) => [
+      // `systemctl show` refuses template names (NAME@.service), so only the socket is asked.
       shellCommand(['octoi_unit', s.socketUnit]),
-      shellCommand(['octoi_unit', s.serviceTemplate]),
       shellCommand(['octoi_instances', s.serviceTemplate, instancePattern(s.serviceTemplate)]),
     ]),
     'octoi_listeners',

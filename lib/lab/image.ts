@@ -64,9 +64,10 @@ export async function ensureImage(options: ImageOptions = {}): Promise<Image> {
 
 /**
  * Builds the image in a temporary folder and renames it into place only when complete,
- * so an interrupted build never leaves a cached image that looks usable.
+ * so an interrupted build never leaves a cached image that looks usable. An image of the
+ * same recipe already cached is kept unless `replace` is set.
  */
-export async function buildImage(options: ImageOptions = {}): Promise<Image> {
+export async function buildImage(options: ImageOptions & { replace?: boolean } = {}): Promise<Image> {
   const progress = options.onProgress ?? (() => undefined);
   const cacheDir = imageCacheDir(options);
   const hash = await recipeHash();
@@ -93,8 +94,16 @@ export async function buildImage(options: ImageOptions = {}): Promise<Image> {
     );
     await writeFile(join(buildDir, 'recipe.json'), `${JSON.stringify({ ...imageRecipe, hash }, null, 2)}\n`);
     const target = join(cacheDir, hash);
-    if (existsSync(target)) await rename(target, join(cacheDir, `.old-${hash}-${process.pid}`));
-    await rename(buildDir, target);
+    // Labs may be running on the cached image: it is replaced only when asked to.
+    if (options.replace && existsSync(target)) await rename(target, join(cacheDir, `.old-${hash}-${process.pid}`));
+    try {
+      await rename(buildDir, target);
+    } catch (error) {
+      // Another build of the same recipe finished first: its image is as good as this one.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      await rm(buildDir, { recursive: true, force: true });
+    }
     await removeAbandonedBuilds(cacheDir);
     progress(`host image ready: ${target}`);
     return { rootfs: join(target, 'rootfs'), recipeHash: hash };

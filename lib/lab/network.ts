@@ -1,5 +1,5 @@
 import { runChecked, runCommand } from './run-command.js';
-import { bridgeName, netnsName, netnsPrefix, vethName } from './names.js';
+import { bridgeName, hostIndex, netnsName, netnsPrefix, vethName } from './names.js';
 import { bridgeAddress, type Subnet24 } from './subnet.js';
 
 export async function linkExists(name: string): Promise<boolean> {
@@ -36,8 +36,15 @@ export async function createHostNetwork(id: string, host: string, index: number,
   return `/run/netns/${netns}`;
 }
 
-/** Deleting the namespace deletes the veth pair with it. */
+/**
+ * The veth pair goes first: a deleted namespace takes its end with it only when the kernel
+ * gets round to freeing the namespace, which is after `ip netns del` returns.
+ */
 export async function removeHostNetwork(id: string, host: string): Promise<void> {
+  const index = hostIndex(host);
+  if (index !== undefined && (await linkExists(vethName(id, index)))) {
+    await runChecked(['ip', 'link', 'del', vethName(id, index)]);
+  }
   const netns = netnsName(id, host);
   if ((await listNetns()).includes(netns)) await runChecked(['ip', 'netns', 'del', netns]);
 }

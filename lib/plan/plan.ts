@@ -46,9 +46,8 @@ function planPresent(service: DesiredService, facts: HostFacts, phases: Phases):
   const writes = service.files.flatMap((file) => writeFor(service, file, facts.files[file.path]));
   phases.writes.push(...writes);
   const socket = unitFact(facts, service.socketUnit);
-  const template = unitFact(facts, service.serviceTemplate);
   const unitWritten = writes.some((w) => w.change !== 'mode' && roleOf(service, w.path) !== 'script');
-  if (unitWritten || socket.needDaemonReload || template.needDaemonReload) phases.reload = true;
+  if (unitWritten || socket.needDaemonReload) phases.reload = true;
 
   if (!isEnabled(socket) || socket.activeState !== 'active') {
     phases.starts.push({ kind: 'enable-socket', unit: service.socketUnit, service: service.name });
@@ -85,7 +84,6 @@ function changeOf(file: ManagedFile, fact: FileFact | undefined): WriteFile['cha
 
 function planAbsent(service: DesiredService, facts: HostFacts, phases: Phases): void {
   const socket = unitFact(facts, service.socketUnit);
-  const template = unitFact(facts, service.serviceTemplate);
   const name = service.name;
   if (isEnabled(socket) || isRunning(socket)) phases.stops.push({ kind: 'disable-socket', unit: service.socketUnit, service: name });
   if ((facts.runningInstances[service.serviceTemplate] ?? []).length > 0) {
@@ -96,7 +94,7 @@ function planAbsent(service: DesiredService, facts: HostFacts, phases: Phases): 
   const directories = service.ownedDirectories.filter((dir) => facts.existingDirectories.includes(dir));
   phases.removals.push(...directories.map((path): Action => ({ kind: 'remove-directory', path, service: name })));
   // A removed unit file not yet reloaded shows as NeedDaemonReload=yes: a crashed run is finished here.
-  if (files.some((file) => file.role !== 'script') || socket.needDaemonReload || template.needDaemonReload) phases.reload = true;
+  if (files.some((file) => file.role !== 'script') || socket.needDaemonReload) phases.reload = true;
   const failed = failedUnits(service, facts);
   if (failed.length > 0) phases.resets.push({ kind: 'reset-failed', units: failed, service: name });
 }

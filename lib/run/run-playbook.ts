@@ -1,10 +1,10 @@
 import { convergeHost, FactsError } from '../apply/converge.js';
+import { servicesOf, type DesiredState } from '../config/host-services.js';
 import type { Play, Playbook } from '../config/types.js';
 import { OctoiError } from '../diagnostics.js';
 import type { Inventory } from '../inventory/index.js';
 import { selectHosts } from '../inventory/pattern.js';
 import { SshError, type SshFailureReason } from '../ssh/errors.js';
-import { desiredService } from '../units/render.js';
 import type { DesiredService } from '../units/types.js';
 import { batches, budgetExceeded } from './batches.js';
 import { forEachLimited } from './concurrency.js';
@@ -29,6 +29,8 @@ export function targetPlays(playbook: Playbook, inventory: Inventory, limit: rea
 export interface RunOptions {
   playbookFile: string;
   plays: PlayTarget[];
+  /** Each play's services for each of its hosts (`desiredStateByHost`): variables make them differ by host. */
+  desired: DesiredState;
   /** How many hosts are worked on at once. */
   forks: number;
   /** Change nothing; report what would change. */
@@ -69,17 +71,16 @@ export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
   const failedInRun = (): number => allHosts.filter(isDown).length;
   let stoppedBy: string | undefined;
 
-  for (const { play, hosts } of options.plays) {
+  for (const [playIndex, { play, hosts }] of options.plays.entries()) {
     const live = hosts.filter((host) => !isDown(host));
     if (stoppedBy) {
       for (const host of live) record(skipped(host, 'budget-exceeded', `not touched: the rollout stopped (${stoppedBy})`));
       continue;
     }
-    const services = play.services.map(desiredService);
     options.onEvent({ type: 'play-started', play: play.name, hosts: live });
     const rollout = batches(live, play.serial);
     for (const [index, batch] of rollout.entries()) {
-      await forEachLimited(batch, options.forks, async (host) => record(await runHost(host, services, options)), {
+      await forEachLimited(batch, options.forks, async (host) => record(await runHost(host, servicesOf(options.desired, playIndex, host), options)), {
         signal: options.signal,
         onSkipped: (host) => record(skipped(host, 'interrupted', 'not touched: the run was interrupted before this host started')),
       });

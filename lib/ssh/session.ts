@@ -47,6 +47,7 @@ export interface RemoteSession {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 const DEFAULT_KEEPALIVE_MS = 5_000;
+const CLOSE_GRACE_MS = 3_000;
 
 function describeTarget(target: SshTarget, via: SshTarget | undefined): string {
   const where = `${target.user}@${target.hostname}:${target.port}`;
@@ -260,21 +261,42 @@ class Session implements RemoteSession {
       throw this.failure(error);
     }
     this.counters.sftpSessions += 1;
+    const timeoutMs = this.options.commandTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    // An upload is bounded like a command: a stalled SFTP session must not hold the run forever.
+    const stalled = new Promise<never>((_, reject) => {
+      if (timeoutMs === undefined) return;
+      timer = setTimeout(() => {
+        sftp.end();
+        reject(new SshError('timeout', this.target.name, `the upload to ${this.target.name} took longer than ${timeoutMs / 1000} s`,
+          'the host or its disk is too slow, or the link stalled; raise --command-timeout or check the host'));
+      }, timeoutMs);
+    });
     try {
-      await writeFilesOverSftp(sftp, files, options.createDirectories ?? [], this.target.name);
+      await Promise.race([writeFilesOverSftp(sftp, files, options.createDirectories ?? [], this.target.name), stalled]);
       this.counters.uploads += files.length;
     } catch (error) {
       throw this.failure(error);
     } finally {
+      clearTimeout(timer);
       sftp.end();
     }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    const ended = new Promise<void>((resolve) => this.client.once('close', () => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const ended = new Promise<void>((resolve) => {
+      this.client.once('close', () => resolve());
+      // A peer that never answers the disconnect must not keep octoi from exiting.
+      timer = setTimeout(() => {
+        this.client.destroy();
+        resolve();
+      }, CLOSE_GRACE_MS);
+    });
     this.client.end();
     await ended;
+    clearTimeout(timer);
     this.release();
   }
 }

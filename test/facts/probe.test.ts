@@ -26,7 +26,7 @@ describe('probeScript run by /bin/sh', () => {
   });
 
   it('reads files, directories, leftover temp files, units and listeners, whatever the names', () => {
-    const service = helloService(join(host.root, 'etc', HOSTILE), join(host.root, 'opt', 'hello'), 'ssh.socket');
+    const service = helloService(join(host.root, 'etc', HOSTILE), join(host.root, 'opt', 'hello'), 'octoi-helloworld.socket');
     const [socketFile, templateFile] = service.files;
     const unitDir = join(host.root, 'etc', HOSTILE);
     mkdirSync(unitDir, { recursive: true });
@@ -34,8 +34,9 @@ describe('probeScript run by /bin/sh', () => {
     chmodSync(socketFile!.path, 0o640);
     const leftover = join(unitDir, '.new\nline.octoi-tmp');
     writeFileSync(leftover, 'half');
-    const show = fixtureCases<OutputFixture<unknown>>('facts/systemctl-show').find((c) => c.name === 'ssh-socket-two-listen')!;
-    host.setSystemctlOutput('show', outputText(show.data));
+    const show = fixtureCases<OutputFixture<unknown>>('facts/systemctl-show').find((c) => c.name === 'socket-need-daemon-reload')!;
+    // Real systemctl ends its output with a newline; the fixture's lines do not carry it.
+    host.setSystemctlOutput('show', `${outputText(show.data)}\n`);
 
     const result = host.run(probeScript([service]));
     assert.equal(result.status, 0, result.stderr);
@@ -52,15 +53,14 @@ describe('probeScript run by /bin/sh', () => {
     assert.deepEqual(facts.files[templateFile!.path], { path: templateFile!.path, exists: false });
     assert.deepEqual(facts.existingDirectories, [unitDir]);
     assert.deepEqual(facts.leftoverTempFiles, [leftover]);
-    assert.equal(facts.units['ssh.socket']?.activeState, 'active');
+    assert.equal(facts.units['octoi-helloworld.socket']?.needDaemonReload, true);
     assert.equal(facts.listenerSource, 'ss');
     const port = (server.address() as AddressInfo).port;
     const mine = facts.listeners.find((l) => l.port === port && l.address === '127.0.0.1');
     assert.ok(mine?.processes.some((p) => p.pid === process.pid), 'ss reports this test process on its port');
     assert.ok(!existsSync('PWNED') && !existsSync(join(unitDir, 'PWNED')), 'no name was run as a command');
     assert.deepEqual(host.systemctlCalls(), [
-      'show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,Listen,NAccepted,NConnections,NRefused -- ssh.socket',
-      'show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,Listen,NAccepted,NConnections,NRefused -- hello@.service',
+      'show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,Listen,NAccepted,NConnections,NRefused -- octoi-helloworld.socket',
       'list-units --plain --no-legend --no-pager -- hello@*.service',
     ]);
   });

@@ -1,0 +1,133 @@
+import { parseArgs } from 'node:util';
+import { loadPlaybook } from '../config/playbook.js';
+import { OctoiError } from '../diagnostics.js';
+import { ExitCode } from '../exit-codes.js';
+import { discoveryScript, parseDiscovery } from '../facts/discover.js';
+import { parseProbe } from '../facts/parse-probe.js';
+import { probeScript } from '../facts/probe.js';
+import type { HostFacts } from '../facts/types.js';
+import { loadInventory, selectHosts } from '../inventory/index.js';
+import { writeFileAtomically } from '../report/json.js';
+import { forEachLimited } from '../run/concurrency.js';
+import { targetPlays, type PlayTarget } from '../run/run-playbook.js';
+import { SessionPool } from '../run/session-pool.js';
+import { SshError } from '../ssh/errors.js';
+import { desiredService, socketUnitName, UNIT_DIRECTORY } from '../units/render.js';
+import type { DesiredService } from '../units/types.js';
+import { servicesStatus, type StatusTarget } from '../status/service-status.js';
+import { formatStatusTable } from '../status/table.js';
+import type { HostStatusEntry, StatusReport } from '../status/types.js';
+import { exitCodeOfRun, reportError, usageError } from './exit.js';
+import { fleetOptions, fleetOptionsUsage, fleetSettings, onInterrupt, resolveTargets } from './targets.js';
+
+export const statusUsage = `usage: octoi status -i INVENTORY [PLAYBOOK] [options]
+
+Show, per host and service, whether its socket is enabled and active, the addresses systemd
+(pid 1) listens on for it, and the socket's counters: NAccepted, NConnections, NRefused.
+With PLAYBOOK: the services each host is targeted with. Without: every NAME.socket in
+${UNIT_DIRECTORY} that has a NAME@.service template beside it. Changes nothing; one remote
+command per host.
+
+options (without --limit: every host):
+${fleetOptionsUsage}
+      --json FILE          write {hosts: {NAME: {status, services: {SVC: {...}}, error?}}} to FILE
+
+exit codes: 0 every host read, 2 a host's status could not be read, 3 a host was unreachable,
+4 invalid input, 5 no host matched, 130 interrupted`;
+
+/** What to run on a host and how to turn its output into the services to report. */
+interface StatusQuery {
+  script: string;
+  read(stdout: string): { targets: StatusTarget[]; facts: HostFacts };
+}
+
+export async function runStatusCommand(argv: string[]): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: fleetOptions,
+    });
+    if (values.help) {
+      process.stdout.write(`${statusUsage}\n`);
+      return ExitCode.ok;
+    }
+    const [playbookFile, ...extra] = positionals;
+    if (extra.length > 0) throw usageError('octoi status takes at most one playbook', statusUsage);
+    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs } = fleetSettings(values);
+
+    // Everything is read and checked before any host is contacted.
+    const [inventory, playbook] = await Promise.all([loadInventory(inventories), playbookFile ? loadPlaybook(playbookFile) : undefined]);
+    const queries = playbook ? playbookQueries(targetPlays(playbook, inventory, limit)) : discoveryQueries(selectHosts(inventory, 'all', limit));
+    const hosts = [...queries.keys()];
+    const targets = await resolveTargets(inventory, hosts, values['ssh-config'], values['accept-new']);
+
+    const sessions = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs });
+    const interruption = onInterrupt(() => sessions.closeAll());
+    // In inventory order from the start; a host still holding this entry at the end never started.
+    const entries = new Map(hosts.map((host) => [host, failed('not read: the command was interrupted before this host started')]));
+    try {
+      await forEachLimited([...queries], forks, async ([host, query]) => void entries.set(host, await readHost(sessions, host, query, interruption.signal)), {
+        signal: interruption.signal,
+      });
+    } finally {
+      interruption.dispose();
+      await sessions.closeAll();
+    }
+    const report: StatusReport = { hosts: Object.fromEntries(entries) };
+    process.stdout.write(`${formatStatusTable(report)}\n`);
+    if (values.json) await writeFileAtomically(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    return exitCodeOfRun(Object.values(report.hosts), interruption.signal.aborted);
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+/** Each targeted host's services, over all plays; where plays declare one name twice, the later play wins, as it would on a run. */
+function playbookQueries(plays: readonly PlayTarget[]): Map<string, StatusQuery> {
+  const servicesByHost = new Map<string, Map<string, DesiredService>>();
+  for (const { play, hosts } of plays) {
+    for (const host of hosts) {
+      const services = servicesByHost.get(host) ?? new Map<string, DesiredService>();
+      for (const spec of play.services) services.set(spec.name, desiredService(spec));
+      servicesByHost.set(host, services);
+    }
+  }
+  return new Map(
+    [...servicesByHost].map(([host, byName]) => {
+      const services = [...byName.values()];
+      return [host, { script: probeScript(services), read: (stdout) => ({ targets: services, facts: parseProbe(stdout) }) }];
+    }),
+  );
+}
+
+function discoveryQueries(hosts: readonly string[]): Map<string, StatusQuery> {
+  const query: StatusQuery = {
+    script: discoveryScript(),
+    read(stdout) {
+      const { services, facts } = parseDiscovery(stdout);
+      return { targets: services.map((name) => ({ name, socketUnit: socketUnitName(name), listen: [] })), facts };
+    },
+  };
+  return new Map(hosts.map((host) => [host, query]));
+}
+
+async function readHost(sessions: SessionPool, host: string, query: StatusQuery, signal: AbortSignal): Promise<HostStatusEntry> {
+  try {
+    const session = await sessions.get(host);
+    const result = await session.exec(query.script);
+    if (result.exitCode !== 0) return failed(`reading the status failed with exit code ${result.exitCode}: ${result.stderr.trim() || 'no error output'}`);
+    const { targets, facts } = query.read(result.stdout);
+    return { status: 'ok', services: servicesStatus(targets, facts) };
+  } catch (error) {
+    // Connections closed because of an interrupt fail like dropped ones, but say nothing about the host.
+    if (signal.aborted) return failed('not read: the command was interrupted while reading this host');
+    if (error instanceof SshError) return { status: 'unreachable', services: {}, error: error.diagnostic.message };
+    if (error instanceof OctoiError) return failed(error.message);
+    return failed(`unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+  }
+}
+
+function failed(error: string): HostStatusEntry {
+  return { status: 'failed', services: {}, error };
+}

@@ -1,0 +1,42 @@
+import type { StatusReport } from './types.js';
+
+const HEADER = ['HOST', 'SERVICE', 'ENABLED', 'ACTIVE', 'LISTENING', 'ACCEPTED', 'CONNECTIONS', 'REFUSED'];
+/** The counters line up on their last digit. */
+const NUMERIC_COLUMNS = new Set([5, 6, 7]);
+
+/**
+ * What `octoi status` prints: one row per host and service, then a line for every host whose
+ * status could not be read or that has no service, then the host counts. Pure.
+ */
+export function formatStatusTable(report: StatusReport): string {
+  const entries = Object.entries(report.hosts);
+  const rows = entries.flatMap(([host, entry]) =>
+    Object.entries(entry.services).map(([name, service]) => [
+      host,
+      name,
+      service.enabled,
+      service.active,
+      service.listening.length > 0 ? service.listening.join(',') : '-',
+      String(service.accepted),
+      String(service.connections),
+      String(service.refused),
+    ]),
+  );
+  const notes = entries.flatMap(([host, entry]) => {
+    if (entry.status !== 'ok') return [`${host}: ${entry.status}: ${entry.error ?? 'no reason given'}`];
+    return Object.keys(entry.services).length === 0 ? [`${host}: no socket-activated services`] : [];
+  });
+  const count = (status: string): number => entries.filter(([, entry]) => entry.status === status).length;
+  const totals = `${entries.length} ${entries.length === 1 ? 'host' : 'hosts'}: ${count('ok')} ok, ${count('unreachable')} unreachable, ${count('failed')} failed`;
+  return [...(rows.length > 0 ? alignColumns([HEADER, ...rows]) : []), ...notes, totals].join('\n');
+}
+
+function alignColumns(rows: readonly string[][]): string[] {
+  const widths = HEADER.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (NUMERIC_COLUMNS.has(column) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
