@@ -1,9 +1,6 @@
 import { parseArgs } from 'node:util';
-import { readExtraVars } from '../config/extra-vars.js';
-import { desiredStateByHost, renderPlayHeaders, servicesOf, type DesiredState } from '../config/host-services.js';
-import { loadPlaybook } from '../config/playbook.js';
+import { servicesOf, type DesiredState } from '../config/host-services.js';
 import { ExitCode } from '../exit-codes.js';
-import { loadInventory } from '../inventory/index.js';
 import { formatFleetGroups, groupFleet } from '../plan/change-summary.js';
 import { EventsFileView } from '../report/events-view.js';
 import { JsonFileView } from '../report/json.js';
@@ -11,15 +8,14 @@ import { JunitFileView } from '../report/junit-view.js';
 import { PlainView } from '../report/plain-view.js';
 import { ProgressView } from '../report/progress-view.js';
 import { broadcast, type View } from '../report/view.js';
-import { runPlaybook, targetPlays, type PlayTarget, type RunSummary } from '../run/run-playbook.js';
+import { prepareRun } from '../run/prepare.js';
+import { runPlaybook, type PlayTarget, type RunSummary } from '../run/run-playbook.js';
 import { changedHosts } from '../run/results.js';
 import { SessionPool } from '../run/session-pool.js';
-import { parseShard, shardPlays } from '../run/shard.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
 import { fleetOptions, fleetOptionsUsage, fleetSettings, onInterrupt, resolveTargets } from './targets.js';
 
 const commonOptions = `${fleetOptionsUsage}
-  -e, --extra-vars VARS    variables for {{ }}: NAME=VALUE, '{"NAME": VALUE}' or @FILE (repeatable; later wins)
       --json FILE          write the result document to FILE
       --events FILE        write one JSON line per event as the run goes
       --junit FILE         write a JUnit report: one testcase per host and service
@@ -61,7 +57,6 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
       allowPositionals: true,
       options: {
         ...fleetOptions,
-        'extra-vars': { type: 'string', short: 'e', multiple: true },
         events: { type: 'string' },
         junit: { type: 'string' },
         shard: { type: 'string' },
@@ -86,12 +81,13 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
     const check = mode === 'plan' || values.check === true;
     const diff = mode === 'plan' || values.diff === true;
 
-    // Everything is read and checked before any host is contacted.
-    const [playbook, inventory, extraVars] = await Promise.all([loadPlaybook(playbookFile), loadInventory(inventories), readExtraVars(values['extra-vars'] ?? [])]);
-    const targeted = targetPlays(renderPlayHeaders(playbook, extraVars), inventory, limit);
-    const plays = values.shard ? shardPlays(targeted, parseShard(values.shard)) : targeted;
-    const desired = await desiredStateByHost(plays, inventory, extraVars);
-    const hosts = [...new Set(plays.flatMap((target) => target.hosts))];
+    const { playbook, inventory, plays, desired, hosts } = await prepareRun({
+      playbookFile,
+      inventories,
+      limit,
+      extraVars: values['extra-vars'] ?? [],
+      shard: values.shard,
+    });
     const targets = await resolveTargets(inventory, hosts, values['ssh-config'], values['accept-new']);
 
     const views: View[] = [values.plain || !process.stdout.isTTY ? new PlainView(process.stdout) : new ProgressView(process.stdout)];

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadPlaybook } from '../config/playbook.js';
+import { servicesOf } from '../config/host-services.js';
 import { OctoiError } from '../diagnostics.js';
 import { ExitCode } from '../exit-codes.js';
 import { discoveryScript, parseDiscovery } from '../facts/discover.js';
@@ -9,10 +9,10 @@ import type { HostFacts } from '../facts/types.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
 import { writeFileAtomically } from '../report/json.js';
 import { forEachLimited } from '../run/concurrency.js';
-import { targetPlays, type PlayTarget } from '../run/run-playbook.js';
+import { prepareRun, type PreparedRun } from '../run/prepare.js';
 import { SessionPool } from '../run/session-pool.js';
 import { SshError } from '../ssh/errors.js';
-import { desiredService, socketUnitName, UNIT_DIRECTORY } from '../units/render.js';
+import { socketUnitName, UNIT_DIRECTORY } from '../units/render.js';
 import type { DesiredService } from '../units/types.js';
 import { servicesStatus, type StatusTarget } from '../status/service-status.js';
 import { formatStatusTable } from '../status/table.js';
@@ -57,8 +57,9 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
     const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs } = fleetSettings(values);
 
     // Everything is read and checked before any host is contacted.
-    const [inventory, playbook] = await Promise.all([loadInventory(inventories), playbookFile ? loadPlaybook(playbookFile) : undefined]);
-    const queries = playbook ? playbookQueries(targetPlays(playbook, inventory, limit)) : discoveryQueries(selectHosts(inventory, 'all', limit));
+    const prepared = playbookFile ? await prepareRun({ playbookFile, inventories, limit, extraVars: values['extra-vars'] ?? [] }) : null;
+    const inventory = prepared?.inventory ?? (await loadInventory(inventories));
+    const queries = prepared ? playbookQueries(prepared) : discoveryQueries(selectHosts(inventory, 'all', limit));
     const hosts = [...queries.keys()];
     const targets = await resolveTargets(inventory, hosts, values['ssh-config'], values['accept-new']);
 
@@ -84,12 +85,12 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
 }
 
 /** Each targeted host's services, over all plays; where plays declare one name twice, the later play wins, as it would on a run. */
-function playbookQueries(plays: readonly PlayTarget[]): Map<string, StatusQuery> {
+function playbookQueries({ plays, desired }: PreparedRun): Map<string, StatusQuery> {
   const servicesByHost = new Map<string, Map<string, DesiredService>>();
-  for (const { play, hosts } of plays) {
+  for (const [index, { hosts }] of plays.entries()) {
     for (const host of hosts) {
       const services = servicesByHost.get(host) ?? new Map<string, DesiredService>();
-      for (const spec of play.services) services.set(spec.name, desiredService(spec));
+      for (const service of servicesOf(desired, index, host)) services.set(service.name, service);
       servicesByHost.set(host, services);
     }
   }

@@ -1,8 +1,8 @@
 import { OctoiError } from '../diagnostics.js';
-import { inventoryConnection } from '../inventory/connection.js';
+import { becomeOptions, inventoryConnection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/index.js';
 import { resolveSshTarget } from '../ssh/ssh-config.js';
-import type { SshTarget } from '../ssh/types.js';
+import type { HostTarget } from '../run/session-pool.js';
 import { usageError } from './exit.js';
 
 /** The options of every command that reaches hosts, for `parseArgs`. */
@@ -11,6 +11,7 @@ export const fleetOptions = {
   limit: { type: 'string', short: 'l', multiple: true },
   forks: { type: 'string', short: 'f', default: '50' },
   json: { type: 'string' },
+  'extra-vars': { type: 'string', short: 'e', multiple: true },
   'ssh-config': { type: 'string', short: 'F' },
   'accept-new': { type: 'boolean', default: false },
   'connect-timeout': { type: 'string', default: '15' },
@@ -20,6 +21,7 @@ export const fleetOptions = {
 
 export const fleetOptionsUsage = `  -i, --inventory FILE     inventory file or directory (repeatable; sources merge)
   -l, --limit PATTERN      only hosts that also match PATTERN (repeatable; @FILE reads patterns)
+  -e, --extra-vars VARS    variables for {{ }}: NAME=VALUE, '{"NAME": VALUE}' or @FILE (repeatable; later wins)
   -f, --forks N            hosts worked on at once (default 50)
   -F, --ssh-config FILE    OpenSSH client config (default ~/.ssh/config when it exists)
       --accept-new         trust a host key seen for the first time and record it (a changed key still fails)
@@ -52,13 +54,21 @@ export function fleetSettings(values: {
   };
 }
 
-/** Shared by every command that reaches hosts: inventory connection variables + ssh_config, resolved before connecting. */
-export async function resolveTargets(inventory: Inventory, hosts: readonly string[], configFile: string | undefined, acceptNew: boolean): Promise<Map<string, SshTarget>> {
-  const targets = new Map<string, SshTarget>();
+/**
+ * Shared by every command that reaches hosts: inventory connection variables + ssh_config (the
+ * inventory's `-F` before the command line's, as ssh takes the last one) and become, resolved
+ * before connecting. --accept-new holds for the jump hosts too.
+ */
+export async function resolveTargets(inventory: Inventory, hosts: readonly string[], configFile: string | undefined, acceptNew: boolean): Promise<Map<string, HostTarget>> {
+  const targets = new Map<string, HostTarget>();
   for (const host of hosts) {
-    const target = await resolveSshTarget(inventoryConnection(inventory, host), { configFile });
-    if (acceptNew && target.strictHostKeyChecking === 'yes') target.strictHostKeyChecking = 'accept-new';
-    targets.set(host, target);
+    const connection = inventoryConnection(inventory, host);
+    const ssh = await resolveSshTarget(connection, { configFile: connection.configFile ?? configFile });
+    for (const hop of [ssh, ...ssh.proxyJump]) {
+      if (acceptNew && hop.strictHostKeyChecking === 'yes') hop.strictHostKeyChecking = 'accept-new';
+    }
+    const become = becomeOptions(connection, process.env);
+    targets.set(host, become === undefined ? { ssh } : { ssh, become });
   }
   return targets;
 }

@@ -28,10 +28,16 @@ export type RenderedServices = { services: ServiceSpec[]; diagnostics?: never } 
 
 /**
  * A play's services for one host: its `{{ }}` rendered with `variables`, then checked by the same
- * schema and semantic checks as services written out. Diagnostics carry `host` and the position of
+ * schema and semantic checks as services written out. Diagnostics name the host and the position of
  * the field as written. A play without templates returns its services as they are.
  */
 export async function renderServicesForHost(play: Play, host: string, variables: Variables): Promise<RenderedServices> {
+  const rendered = await renderForHost(play, host, variables);
+  return rendered.diagnostics ? { diagnostics: namingHosts(rendered.diagnostics) } : rendered;
+}
+
+/** `renderServicesForHost` with diagnostics tagged by `host` only, to be merged over hosts. */
+async function renderForHost(play: Play, host: string, variables: Variables): Promise<RenderedServices> {
   const templates = play.templates;
   if (!templates?.servicesVary) return { services: play.services };
   const servicesPath = [...templates.path, 'services'];
@@ -88,7 +94,7 @@ export async function desiredStateByHost(plays: readonly { play: Play; hosts: re
         byHost.set(host, shared);
         continue;
       }
-      const rendered = await renderServicesForHost(play, host, hostVariables(inventory, host, play, extraVars));
+      const rendered = await renderForHost(play, host, hostVariables(inventory, host, play, extraVars));
       if (rendered.diagnostics) problems.push(...rendered.diagnostics);
       else byHost.set(host, rendered.services.map(desiredService));
     }

@@ -34,9 +34,7 @@ const FILTER_ARITY = {
 
 export type FilterName = keyof typeof FILTER_ARITY;
 
-export const FILTERS: readonly FilterName[] = Object.keys(FILTER_ARITY) as FilterName[];
-
-const SYNTAX_HINT = `write {{ name }}, {{ a.b }}, {{ a['b'] }} or {{ list[0] }}, optionally with filters: ${FILTERS.join(', ')}; for a literal {{ write {{ '{{' }}`;
+const SYNTAX_HINT = `write {{ name }}, {{ a.b }}, {{ a['b'] }} or {{ list[0] }}, optionally with filters: ${Object.keys(FILTER_ARITY).join(', ')}; for a literal {{ write {{ '{{' }}`;
 
 export type ParseResult = { template: Template; problem?: never } | { template?: never; problem: { message: string; hint: string } };
 
@@ -223,9 +221,7 @@ class ExpressionParser {
 }
 
 function describeToken(token: Token): string {
-  if (token.kind === 'name') return `\`${token.text}\``;
-  if (token.kind === 'punctuation') return `\`${token.text}\``;
-  return JSON.stringify(token.value);
+  return token.kind === 'name' || token.kind === 'punctuation' ? `\`${token.text}\`` : JSON.stringify(token.value);
 }
 
 /** A variable, key or index the template reads that is not there. */

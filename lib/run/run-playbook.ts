@@ -5,6 +5,7 @@ import { OctoiError } from '../diagnostics.js';
 import type { Inventory } from '../inventory/index.js';
 import { selectHosts } from '../inventory/pattern.js';
 import { SshError, type SshFailureReason } from '../ssh/errors.js';
+import type { SessionCounters } from '../ssh/session.js';
 import type { DesiredService } from '../units/types.js';
 import { batches, budgetExceeded } from './batches.js';
 import { forEachLimited } from './concurrency.js';
@@ -102,7 +103,7 @@ export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
 async function runHost(host: string, services: DesiredService[], options: RunOptions): Promise<HostResult> {
   const started = Date.now();
   const onStep = (step: HostStep): void => options.onEvent({ type: 'host-step', host, step });
-  let counters = { execs: 0, uploads: 0 };
+  let counters = { execs: 0, uploads: 0, sftpSessions: 0 };
   try {
     onStep('connecting');
     const session = await options.sessions.get(host);
@@ -122,12 +123,12 @@ async function runHost(host: string, services: DesiredService[], options: RunOpt
   }
 }
 
-function countersSince(before: { execs: number; uploads: number }, now: { execs: number; uploads: number }) {
-  return { execs: now.execs - before.execs, uploads: now.uploads - before.uploads };
+function countersSince(before: SessionCounters, now: SessionCounters): SessionCounters {
+  return { execs: now.execs - before.execs, uploads: now.uploads - before.uploads, sftpSessions: now.sftpSessions - before.sftpSessions };
 }
 
 function skipped(host: string, reason: FailureReason, message: string): HostResult {
-  return { host, status: 'skipped', actions: [], changes: [], problems: [], error: { reason, message }, execs: 0, uploads: 0, durationMs: 0 };
+  return { host, status: 'skipped', actions: [], changes: [], problems: [], error: { reason, message }, execs: 0, uploads: 0, sftpSessions: 0, durationMs: 0 };
 }
 
 function isFailure(status: HostStatus): boolean {

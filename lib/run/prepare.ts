@@ -1,0 +1,44 @@
+import { readExtraVars } from '../config/extra-vars.js';
+import { desiredStateByHost, renderPlayHeaders, type DesiredState } from '../config/host-services.js';
+import { loadPlaybook } from '../config/playbook.js';
+import type { Playbook } from '../config/types.js';
+import { loadInventory, type Inventory } from '../inventory/index.js';
+import { targetPlays, type PlayTarget } from './run-playbook.js';
+import { parseShard, shardPlays } from './shard.js';
+
+export interface PreparedRun {
+  playbook: Playbook;
+  inventory: Inventory;
+  plays: PlayTarget[];
+  /** Each targeted host's services, per play, with its variables applied. */
+  desired: DesiredState;
+  /** Every targeted host once, in inventory order. */
+  hosts: string[];
+}
+
+export interface PrepareOptions {
+  playbookFile: string;
+  inventories: readonly string[];
+  limit: readonly string[];
+  /** `-e` options as given. */
+  extraVars: readonly string[];
+  /** `K/N` */
+  shard?: string | undefined;
+}
+
+/**
+ * Everything a run needs that can be known without a host: the playbook and inventory read and
+ * validated, patterns matched, every host's services rendered. All of it fails before any host is
+ * contacted.
+ */
+export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> {
+  const [playbook, inventory, extraVars] = await Promise.all([
+    loadPlaybook(options.playbookFile),
+    loadInventory([...options.inventories]),
+    readExtraVars(options.extraVars),
+  ]);
+  const targeted = targetPlays(renderPlayHeaders(playbook, extraVars), inventory, options.limit);
+  const plays = options.shard ? shardPlays(targeted, parseShard(options.shard)) : targeted;
+  const desired = await desiredStateByHost(plays, inventory, extraVars);
+  return { playbook, inventory, plays, desired, hosts: [...new Set(plays.flatMap((target) => target.hosts))] };
+}
