@@ -8,9 +8,11 @@ import { planHost } from '../plan/plan.js';
 import type { Action, HostPlan, VerifyProblem } from '../plan/types.js';
 import { verifyHost } from '../plan/verify.js';
 import type { ActionRecord, FileDiff, HostFailure, HostStep } from '../run/types.js';
-import type { RemoteSession } from '../ssh/session.js';
+import type { HostSession } from '../run/session-pool.js';
+import { SshError } from '../ssh/errors.js';
+import { shellCommand } from '../shell.js';
 import type { DesiredService } from '../units/types.js';
-import { applyScript, parseApplyOutput, tempPathFor } from './script.js';
+import { applyScript, parseApplyOutput, stagedPathFor, tempPathFor, type ApplyOptions } from './script.js';
 
 export interface ConvergeOptions {
   /** Plan only: read facts, change nothing, not even a temp file. */
@@ -34,8 +36,9 @@ type WriteAction = Extract<Action, { kind: 'write-file' }>;
  * Bring one host to the desired state on an open session: one command reads the facts, the pure
  * planner decides, changed files go up in one SFTP session, and one more command carries out the
  * rest and reads the facts again for verification. A host already in sync costs one command.
+ * With become, both commands run through sudo and uploads go through a staging folder.
  */
-export async function convergeHost(session: RemoteSession, services: DesiredService[], options: ConvergeOptions): Promise<ConvergeOutcome> {
+export async function convergeHost(session: HostSession, services: DesiredService[], options: ConvergeOptions): Promise<ConvergeOutcome> {
   options.onStep('reading facts');
   const facts = await readFacts(session, services, options.diff);
   const plan = planHost(services, facts);
@@ -50,9 +53,9 @@ export async function convergeHost(session: RemoteSession, services: DesiredServ
     options.onStep('verifying');
     return { ...planned, ...verified([], verifyHost(plan.expectations, facts)) };
   }
-  await uploadChangedFiles(session, plan, facts, options);
+  const applyOptions = await uploadChangedFiles(session, plan, facts, options);
   options.onStep('applying');
-  const result = await session.exec(applyScript(plan, services));
+  const result = await session.exec(applyScript(plan, services, applyOptions), { become: session.become });
   const applied = parseApplyOutput(result.stdout);
   const actions = plan.actions.map((action, index) => {
     const step = applied.steps.find((outcome) => outcome.action === index);
@@ -73,28 +76,50 @@ export async function convergeHost(session: RemoteSession, services: DesiredServ
   return { ...planned, ...verified(actions, verifyHost(plan.expectations, applied.facts)) };
 }
 
-async function readFacts(session: RemoteSession, services: DesiredService[], contents: boolean): Promise<HostFacts> {
-  const result = await session.exec(probeScript(services, { contents }));
+async function readFacts(session: HostSession, services: DesiredService[], contents: boolean): Promise<HostFacts> {
+  const result = await session.exec(probeScript(services, { contents }), { become: session.become });
   if (result.exitCode !== 0) {
     throw new FactsError(`reading facts failed with exit code ${result.exitCode}: ${result.stderr.trim()}`);
   }
   return parseProbe(result.stdout);
 }
 
-function writesOf(plan: HostPlan): WriteAction[] {
-  return plan.actions.filter((action): action is WriteAction => action.kind === 'write-file');
+function writesOf(plan: HostPlan): { action: WriteAction; index: number }[] {
+  return plan.actions.flatMap((action, index) => (action.kind === 'write-file' ? [{ action, index }] : []));
 }
 
-async function uploadChangedFiles(session: RemoteSession, plan: HostPlan, facts: HostFacts, options: ConvergeOptions): Promise<void> {
+/**
+ * As root, each file goes up as the temp file beside its target. A login user who is not root
+ * (become) cannot write there: the files wait in a private folder of theirs, and the apply script
+ * copies them into place as root.
+ */
+async function uploadChangedFiles(session: HostSession, plan: HostPlan, facts: HostFacts, options: ConvergeOptions): Promise<ApplyOptions> {
   const writes = writesOf(plan);
-  if (writes.length === 0) return;
+  if (writes.length === 0) return {};
   options.onStep('uploading');
+  if (session.become !== undefined) {
+    const stagingDir = await createStagingDir(session);
+    await session.writeFiles(writes.map(({ action, index }) => ({ path: stagedPathFor(stagingDir, index), content: action.content })));
+    return { stagingDir };
+  }
   const existing = new Set(facts.existingDirectories);
-  const missingDirectories = [...new Set(writes.map((write) => dirname(write.path)))].filter((dir) => !existing.has(dir));
+  const missingDirectories = [...new Set(writes.map(({ action }) => dirname(action.path)))].filter((dir) => !existing.has(dir));
   await session.writeFiles(
-    writes.map((write) => ({ path: tempPathFor(write.path), content: write.content })),
+    writes.map(({ action }) => ({ path: tempPathFor(action.path), content: action.content })),
     { createDirectories: missingDirectories },
   );
+  return {};
+}
+
+/** A new folder only the login user can read (mktemp makes it 0700). */
+async function createStagingDir(session: HostSession): Promise<string> {
+  const result = await session.exec(shellCommand(['mktemp', '-d', '-t', 'octoi-upload.XXXXXXXX']));
+  const dir = result.stdout.trim();
+  if (result.exitCode !== 0 || !dir.startsWith('/')) {
+    throw new SshError('sftp-failed', session.target.name, `cannot create a staging folder for uploads: ${result.stderr.trim() || `mktemp printed "${dir}"`}`,
+      'the login user needs a writable temporary folder ($TMPDIR or /tmp)');
+  }
+  return dir;
 }
 
 /** Before and after of every file the plan writes or removes. */

@@ -16,6 +16,23 @@ export function tempPathFor(path: string): string {
   return posix.join(posix.dirname(path), `.${posix.basename(path)}${TEMP_SUFFIX}`);
 }
 
+/**
+ * Where a file waits when the login user is not root: in that user's private staging folder
+ * (created with mode 0700), named by the index of its write action in the plan.
+ */
+export function stagedPathFor(stagingDir: string, actionIndex: number): string {
+  return posix.join(stagingDir, String(actionIndex));
+}
+
+export interface ApplyOptions {
+  /**
+   * Uploads wait in this folder of the login user (become): each is copied beside its target as
+   * the temp file (so the rename stays in the target's file system), then installed as usual;
+   * the folder is removed at the end.
+   */
+  stagingDir?: string;
+}
+
 export interface StepOutcome {
   /** Index of the action in `plan.actions`. */
   action: number;
@@ -45,37 +62,48 @@ octoi_install() {
   shift 3
   if [ $# -gt 0 ]; then sync -- "$@"; fi
 }
+octoi_install_staged() {
+  octoi_staged=$1
+  shift
+  mkdir -p -- "$(dirname -- "$3")" && install -m 0600 -- "$octoi_staged" "$2" && sync -- "$2" && octoi_install "$@"
+}
 `;
 
 /**
  * One `sh` script that carries out a host plan (its write-file temp files already uploaded and
  * fsynced), then reads the facts again for verification. Parse its output with `parseApplyOutput`.
  */
-export function applyScript(plan: HostPlan, services: readonly DesiredService[]): string {
-  const steps = stepCommands(plan.actions).map((argv, index) => shellCommand(['octoi_step', String(index), ...argv]));
-  return `${PROBE_FUNCTIONS}${STEP_FUNCTIONS}octoi_marker apply ${steps.length}\n${steps.join('\n')}\n${probeCommands(services)}`;
+export function applyScript(plan: HostPlan, services: readonly DesiredService[], options: ApplyOptions = {}): string {
+  const steps = stepCommands(plan.actions, options).map((argv, index) => shellCommand(['octoi_step', String(index), ...argv]));
+  const cleanup = options.stagingDir === undefined ? '' : `${shellCommand(['rm', '-rf', '--', safePath(options.stagingDir)])}\n`;
+  return `${PROBE_FUNCTIONS}${STEP_FUNCTIONS}octoi_marker apply ${steps.length}\n${steps.join('\n')}\n${cleanup}${probeCommands(services)}`;
 }
 
 /**
  * The command of each action, in plan order. The last file installed also fsyncs every directory
  * that received a file, so the renames are durable before systemd is told about them.
  */
-export function stepCommands(actions: readonly Action[]): string[][] {
+export function stepCommands(actions: readonly Action[], options: ApplyOptions = {}): string[][] {
   const writes = actions.flatMap((action, index) => (action.kind === 'write-file' ? [{ index, path: action.path }] : []));
   const lastWrite = writes[writes.length - 1]?.index;
   const touched = [...new Set(writes.map((write) => posix.dirname(write.path)))].sort();
-  return actions.map((action, index) => stepCommand(action, index === lastWrite ? touched : []));
+  return actions.map((action, index) => {
+    const staged = options.stagingDir === undefined ? undefined : stagedPathFor(options.stagingDir, index);
+    return stepCommand(action, index === lastWrite ? touched : [], staged);
+  });
 }
 
-function stepCommand(action: Action, syncDirectories: string[]): string[] {
+function stepCommand(action: Action, syncDirectories: string[], staged: string | undefined): string[] {
   switch (action.kind) {
     case 'remove-temp-file':
     case 'remove-file':
       return ['rm', '-f', '--', safePath(action.path)];
     case 'remove-directory':
       return ['rm', '-rf', '--', safePath(action.path)];
-    case 'write-file':
-      return ['octoi_install', action.mode.toString(8).padStart(4, '0'), tempPathFor(safePath(action.path)), action.path, ...syncDirectories];
+    case 'write-file': {
+      const install = [action.mode.toString(8).padStart(4, '0'), tempPathFor(safePath(action.path)), action.path, ...syncDirectories];
+      return staged === undefined ? ['octoi_install', ...install] : ['octoi_install_staged', staged, ...install];
+    }
     case 'daemon-reload':
       return ['systemctl', 'daemon-reload'];
     case 'enable-socket':

@@ -10,7 +10,10 @@ export const labUsage = `Usage: octoi lab <command> [options]
 Local test hosts (gw01, gw02, ...): real systemd and sshd in namespaces of this machine. Needs root.
 
 Commands:
-  up [--hosts N]        start N hosts (default 3), or the ones missing; prints the inventory path last
+  up [--hosts N] [--bastion M]
+                        start N hosts (default 3), or the ones missing; with --bastion, M more hosts
+                        on a second network reached only through the host \`bastion\` (ProxyJump);
+                        prints the inventory path last
   down                  stop every host and remove everything the lab made
   status                list hosts with address and state
   inventory             print the path of the lab's Ansible inventory
@@ -43,6 +46,7 @@ export async function runLabCommand(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         hosts: { type: 'string' },
+        bastion: { type: 'string' },
         dir: { type: 'string' },
         'image-cache': { type: 'string' },
         rebuild: { type: 'boolean' },
@@ -72,7 +76,8 @@ export async function runLabCommand(argv: string[]): Promise<number> {
     switch (command) {
       case 'up': {
         const hosts = values.hosts === undefined ? 3 : Number(values.hosts);
-        const lab = await labUp({ dir, hosts, onProgress, ...(imageCacheDir ? { imageCacheDir } : {}) });
+        const behindBastion = values.bastion === undefined ? 0 : Number(values.bastion);
+        const lab = await labUp({ dir, hosts, behindBastion, onProgress, ...(imageCacheDir ? { imageCacheDir } : {}) });
         process.stdout.write(`${lab.inventoryPath}\n`);
         return ExitCode.ok;
       }

@@ -2,10 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode } from '../exit-codes.js';
 import { packageRoot } from '../paths.js';
-import { runInventoryCommand } from './inventory.js';
-import { runLabCommand } from './lab.js';
-import { runPlanCommand, runPlayCommand } from './play.js';
-import { runStatusCommand } from './status.js';
 
 const usage = `usage: octoi COMMAND [ARGS]
 
@@ -29,12 +25,15 @@ exit codes:
   7    the lab could not be started or stopped
   130  interrupted (SIGINT or SIGTERM); the recap says what was done`;
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = {
-  play: runPlayCommand,
-  plan: runPlanCommand,
-  status: runStatusCommand,
-  inventory: runInventoryCommand,
-  lab: runLabCommand,
+type Command = (argv: string[]) => Promise<number>;
+
+// Loaded on demand: a run pays only for the modules of its own command.
+const commands: Record<string, () => Promise<Command>> = {
+  play: async () => (await import('./play.js')).runPlayCommand,
+  plan: async () => (await import('./play.js')).runPlanCommand,
+  status: async () => (await import('./status.js')).runStatusCommand,
+  inventory: async () => (await import('./inventory.js')).runInventoryCommand,
+  lab: async () => (await import('./lab.js')).runLabCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -48,10 +47,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`octoi ${version}\n`);
     return ExitCode.ok;
   }
-  const run = commands[command];
-  if (!run) {
+  const load = commands[command];
+  if (!load) {
     process.stderr.write(`octoi: unknown command "${command}"\n\n${usage}\n`);
     return ExitCode.invalidInput;
   }
-  return run(rest);
+  return (await load())(rest);
 }

@@ -6,7 +6,6 @@ import { EventsFileView } from '../report/events-view.js';
 import { JsonFileView } from '../report/json.js';
 import { JunitFileView } from '../report/junit-view.js';
 import { PlainView } from '../report/plain-view.js';
-import { ProgressView } from '../report/progress-view.js';
 import { broadcast, type View } from '../report/view.js';
 import { prepareRun } from '../run/prepare.js';
 import { runPlaybook, type PlayTarget, type RunSummary } from '../run/run-playbook.js';
@@ -90,7 +89,8 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
     });
     const targets = await resolveTargets(inventory, hosts, values['ssh-config'], values['accept-new']);
 
-    const views: View[] = [values.plain || !process.stdout.isTTY ? new PlainView(process.stdout) : new ProgressView(process.stdout)];
+    // listr2 is loaded only for a terminal
+    const views: View[] = [values.plain || !process.stdout.isTTY ? new PlainView(process.stdout) : new (await import('../report/progress-view.js')).ProgressView(process.stdout)];
     if (values.json) views.push(new JsonFileView(values.json));
     if (values.events) views.push(new EventsFileView(values.events));
     if (values.junit) views.push(new JunitFileView(values.junit, servicesByHost(plays, desired)));

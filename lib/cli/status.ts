@@ -116,7 +116,7 @@ function discoveryQueries(hosts: readonly string[]): Map<string, StatusQuery> {
 async function readHost(sessions: SessionPool, host: string, query: StatusQuery, signal: AbortSignal): Promise<HostStatusEntry> {
   try {
     const session = await sessions.get(host);
-    const result = await session.exec(query.script);
+    const result = await session.exec(query.script, { become: session.become });
     if (result.exitCode !== 0) return failed(`reading the status failed with exit code ${result.exitCode}: ${result.stderr.trim() || 'no error output'}`);
     const { targets, facts } = query.read(result.stdout);
     return { status: 'ok', services: servicesStatus(targets, facts) };

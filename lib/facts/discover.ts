@@ -18,7 +18,7 @@ for octoi_socket in ${shellQuote(unitDirectory)}/*.socket; do
   octoi_name=\${octoi_name%.socket}
   if [ -f "$octoi_socket" ] && [ -f "\${octoi_socket%/*}/$octoi_name@.service" ]; then
     octoi_marker service "$(octoi_hex "$octoi_name")"
-    octoi_unit "$octoi_name.socket"
+    octoi_unit "$(octoi_hex "$octoi_name.socket")" "$octoi_name.socket"
   fi
 done
 octoi_listeners

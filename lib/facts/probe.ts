@@ -8,45 +8,47 @@ export const TEMP_SUFFIX = '.octoi-tmp';
 
 /**
  * Shell functions shared by the probe and the apply script. Each prints its own section;
- * none stops the script when a file or unit is missing (no `set -e`).
+ * none stops the script when a file or unit is missing (no `set -e`). A section's name comes
+ * hex-encoded from the controller as first argument: encoding it on the host would cost two
+ * processes per section, the bulk of the probe's work.
  */
 export const PROBE_FUNCTIONS = `LC_ALL=C
 export LC_ALL
 octoi_marker() { printf '%s %s\\n' ${shellQuote(MARKER)} "$*"; }
 octoi_hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \\n'; }
 octoi_file() {
-  octoi_marker file "$(octoi_hex "$1")"
-  if [ -f "$1" ]; then
-    if octoi_sum=$(sha256sum < "$1") && octoi_stat=$(stat -L -c '%a %U %G' -- "$1"); then
+  octoi_marker file "$1"
+  if [ -f "$2" ]; then
+    if octoi_sum=$(sha256sum < "$2") && octoi_stat=$(stat -L -c '%a %U %G' -- "$2"); then
       printf 'present %s %s\\n' "\${octoi_sum%% *}" "$octoi_stat"
     else
       echo unreadable
     fi
-  elif [ -e "$1" ] || [ -L "$1" ]; then
+  elif [ -e "$2" ] || [ -L "$2" ]; then
     echo other
   else
     echo missing
   fi
 }
 octoi_content() {
-  if [ -f "$1" ]; then
-    octoi_marker content "$(octoi_hex "$1")"
-    base64 < "$1"
+  if [ -f "$2" ]; then
+    octoi_marker content "$1"
+    base64 < "$2"
   fi
 }
 octoi_dir() {
-  if [ ! -d "$1" ]; then octoi_marker dir "$(octoi_hex "$1")" no; return 0; fi
-  octoi_marker dir "$(octoi_hex "$1")" yes
-  for octoi_temp in "$1"/.*${TEMP_SUFFIX}; do
+  if [ ! -d "$2" ]; then octoi_marker dir "$1" no; return 0; fi
+  octoi_marker dir "$1" yes
+  for octoi_temp in "$2"/.*${TEMP_SUFFIX}; do
     if [ -e "$octoi_temp" ] || [ -L "$octoi_temp" ]; then octoi_marker temp "$(octoi_hex "$octoi_temp")"; fi
   done
 }
 octoi_unit() {
-  octoi_marker unit "$(octoi_hex "$1")"
-  systemctl show -p ${UNIT_PROPERTIES.join(',')} -- "$1"
+  octoi_marker unit "$1"
+  systemctl show -p ${UNIT_PROPERTIES.join(',')} -- "$2"
 }
 octoi_instances() {
-  octoi_marker instances "$(octoi_hex "$1")"
+  octoi_marker instances "$1"
   systemctl list-units --plain --no-legend --no-pager -- "$2"
 }
 octoi_listeners() {
@@ -76,18 +78,23 @@ export interface ProbeOptions {
   contents?: boolean;
 }
 
+/** A call of one of the probe functions above: the section's name, hex-encoded, then its arguments. */
+export function sectionCommand(fn: string, name: string, args: readonly string[] = [name]): string {
+  return shellCommand([fn, Buffer.from(name, 'utf8').toString('hex'), ...args]);
+}
+
 /** The probe's commands, without the function definitions (the apply script reuses them). */
 export function probeCommands(services: readonly DesiredService[], options: ProbeOptions = {}): string {
   const files = [...new Set(services.flatMap((s) => s.files.map((f) => f.path)))].sort();
   const lines = [
     'octoi_marker probe 1',
-    ...files.map((path) => shellCommand(['octoi_file', path])),
-    ...(options.contents ? files.map((path) => shellCommand(['octoi_content', path])) : []),
-    ...probedDirectories(services).map((dir) => shellCommand(['octoi_dir', dir])),
+    ...files.map((path) => sectionCommand('octoi_file', path)),
+    ...(options.contents ? files.map((path) => sectionCommand('octoi_content', path)) : []),
+    ...probedDirectories(services).map((dir) => sectionCommand('octoi_dir', dir)),
     ...services.flatMap((s) => [
       // `systemctl show` refuses template names (NAME@.service), so only the socket is asked.
-      shellCommand(['octoi_unit', s.socketUnit]),
-      shellCommand(['octoi_instances', s.serviceTemplate, instancePattern(s.serviceTemplate)]),
+      sectionCommand('octoi_unit', s.socketUnit),
+      sectionCommand('octoi_instances', s.serviceTemplate, [instancePattern(s.serviceTemplate)]),
     ]),
     'octoi_listeners',
     'octoi_marker end',

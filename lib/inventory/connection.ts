@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { OctoiError, type Diagnostic } from '../diagnostics.js';
+import type { BecomeOptions } from '../ssh/become.js';
 import type { InventoryConnection, SshOption } from '../ssh/types.js';
 import type { Inventory } from './inventory.js';
 import { shlexSplit, ShlexError } from './shlex.js';
@@ -24,7 +25,11 @@ const aliases = {
   identityFile: ['ansible_private_key_file', 'ansible_ssh_private_key_file'],
   become: ['ansible_become'],
   becomeUser: ['ansible_become_user'],
+  becomePasswordEnv: ['octoi_become_password_env'],
 } as const;
+
+/** Ansible's names for a become password written into the inventory, which octoi refuses to read. */
+const clearPasswords = ['ansible_become_password', 'ansible_become_pass', 'ansible_sudo_password', 'ansible_sudo_pass'];
 
 /** ssh's own flags and the ssh_config option each sets (with its argument, or a fixed value). */
 const flagsWithArgument: Record<string, string> = {
@@ -70,6 +75,8 @@ export function inventoryConnection(inventory: Inventory, host: string, options:
   if (user !== undefined) connection.user = user;
   const becomeUser = text(aliases.becomeUser);
   if (becomeUser !== undefined) connection.becomeUser = becomeUser;
+  const becomePasswordEnv = text(aliases.becomePasswordEnv);
+  if (becomePasswordEnv !== undefined) connection.becomePasswordEnv = becomePasswordEnv;
 
   const port = setting(aliases.port);
   if (port) {
@@ -79,7 +86,7 @@ export function inventoryConnection(inventory: Inventory, host: string, options:
   }
 
   const keyFile = text(aliases.identityFile);
-  if (keyFile !== undefined) connection.identityFile = resolveKeyPath(keyFile, options);
+  if (keyFile !== undefined) connection.identityFile = resolvePath(keyFile, options);
 
   const become = setting(aliases.become);
   if (become) {
@@ -88,22 +95,54 @@ export function inventoryConnection(inventory: Inventory, host: string, options:
     else if (value === false || value === 0 || (typeof value === 'string' && booleanFalse.has(value))) connection.become = false;
     else problem(become.name, `${become.name} must be a boolean, not ${JSON.stringify(become.value)}`, `set ${become.name} to true or false`);
   }
+  const method = text(['ansible_become_method']);
+  if (connection.become && method !== undefined && method !== 'sudo') {
+    problem('ansible_become_method', `become method "${method}" is not supported: octoi becomes root with sudo only`, 'remove ansible_become_method or set it to sudo');
+  }
+  const clearPassword = clearPasswords.find((name) => vars[name] !== undefined && vars[name] !== null);
+  if (connection.become && clearPassword !== undefined) {
+    problem(clearPassword, `octoi does not read the sudo password from ${clearPassword}: an inventory is no place for it`,
+      'put the password in an environment variable and name it with octoi_become_password_env: VARIABLE');
+  }
 
   for (const name of ['ansible_ssh_common_args', 'ansible_ssh_extra_args']) {
     const args = text([name]);
     if (args === undefined) continue;
     try {
-      connection.options.push(...sshOptionsFromArgs(shlexSplit(args)));
+      const parsed = sshArgs(shlexSplit(args));
+      connection.options.push(...parsed.options);
+      if (parsed.configFile !== undefined) connection.configFile = resolvePath(parsed.configFile, options);
     } catch (error) {
       if (!(error instanceof ShlexError || error instanceof SshArgsError)) throw error;
-      problem(name, `cannot read ${name}: ${error.message}`, 'write ssh options as -o Key=Value (also -J HOST, -p PORT, -l USER, -i FILE)');
+      problem(name, `cannot read ${name}: ${error.message}`, 'write ssh options as -o Key=Value (also -F FILE, -J HOST, -p PORT, -l USER, -i FILE)');
     }
   }
   if (problems.length > 0) throw new OctoiError('invalid-input', problems);
   return connection;
 }
 
-function resolveKeyPath(path: string, options: ConnectionOptions): string {
+/**
+ * How commands run on the host: through sudo when the inventory says become, with the password
+ * from the environment variable that octoi_become_password_env names (never from the inventory).
+ */
+export function becomeOptions(connection: InventoryConnection, env: NodeJS.ProcessEnv): BecomeOptions | undefined {
+  if (!connection.become) return undefined;
+  const become: BecomeOptions = connection.becomeUser === undefined ? {} : { user: connection.becomeUser };
+  const variable = connection.becomePasswordEnv;
+  if (variable === undefined) return become;
+  const password = env[variable];
+  if (password === undefined) {
+    throw OctoiError.single('invalid-input', {
+      host: connection.name,
+      field: 'octoi_become_password_env',
+      message: `the environment variable ${variable}, which octoi_become_password_env names for the sudo password, is not set`,
+      hint: `set ${variable} in the environment of octoi, or remove octoi_become_password_env if sudo needs no password there`,
+    });
+  }
+  return { ...become, password };
+}
+
+function resolvePath(path: string, options: ConnectionOptions): string {
   const home = options.home ?? homedir();
   const expanded = path === '~' ? home : path.startsWith('~/') ? home + path.slice(1) : path;
   return resolve(options.cwd ?? process.cwd(), expanded);
@@ -111,18 +150,27 @@ function resolveKeyPath(path: string, options: ConnectionOptions): string {
 
 export class SshArgsError extends Error {}
 
-/** ssh command-line arguments (already split into words) as ssh_config options, in order. */
-export function sshOptionsFromArgs(words: readonly string[]): SshOption[] {
+export interface SshArgs {
+  /** ssh_config options, in order. */
+  options: SshOption[];
+  /** `-F FILE`: the last one wins, as in ssh. */
+  configFile?: string;
+}
+
+/** ssh command-line arguments (already split into words) as ssh_config options and a config file. */
+export function sshArgs(words: readonly string[]): SshArgs {
   const result: SshOption[] = [];
+  let configFile: string | undefined;
   for (let i = 0; i < words.length; i++) {
     const word = words[i] as string;
     if (!word.startsWith('-') || word.length < 2) throw new SshArgsError(`unexpected argument "${word}"`);
     for (let j = 1; j < word.length; j++) {
       const flag = word[j] as string;
-      if (flag === 'o' || flag in flagsWithArgument) {
+      if (flag === 'o' || flag === 'F' || flag in flagsWithArgument) {
         const argument = j + 1 < word.length ? word.slice(j + 1) : words[++i];
         if (argument === undefined) throw new SshArgsError(`-${flag} needs an argument`);
-        result.push(flag === 'o' ? configLine(argument) : { key: flagsWithArgument[flag] as string, value: argument });
+        if (flag === 'F') configFile = argument;
+        else result.push(flag === 'o' ? configLine(argument) : { key: flagsWithArgument[flag] as string, value: argument });
         break;
       }
       const option = flagsWithoutArgument[flag];
@@ -130,7 +178,7 @@ export function sshOptionsFromArgs(words: readonly string[]): SshOption[] {
       result.push({ ...option });
     }
   }
-  return result;
+  return { options: result, ...(configFile === undefined ? {} : { configFile }) };
 }
 
 /** One ssh_config line given to -o: `Key=Value`, `Key Value` or `Key = "Value"`. */

@@ -14,16 +14,21 @@ const hostPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** systemd powers off on SIGRTMIN+4 (34 + 4 with glibc on Linux). */
 const sigPowerOff = 38;
 
+/** The image's non-root users (image-setup.sh) that log in with the lab's key. */
+export const loginUsers = ['deploy', 'deploy-pw'];
+
 /**
  * A fresh upper layer holding what makes the host itself: name, machine id, its own SSH host
- * key and the lab's key for root. Returns the host's public key line.
+ * key and the lab's key for root and the login users. Returns the host's public key line.
  */
 export async function prepareHost(labDir: string, name: string, authorizedKey: string): Promise<string> {
   const paths = hostPaths(labDir, name);
   await rm(paths.dir, { recursive: true, force: true });
   const sshDir = join(paths.upper, 'etc', 'ssh');
   const rootSsh = join(paths.upper, 'root', '.ssh');
-  for (const dir of [sshDir, rootSsh, paths.work, paths.root]) await mkdir(dir, { recursive: true });
+  const usersKeys = join(sshDir, 'authorized_keys');
+  for (const dir of [sshDir, rootSsh, usersKeys, paths.work, paths.root]) await mkdir(dir, { recursive: true });
+  for (const user of loginUsers) await writeFile(join(usersKeys, user), `${authorizedKey}\n`, { mode: 0o644 });
   await chmod(join(paths.upper, 'root'), 0o700);
   await chmod(rootSsh, 0o700);
   await writeFile(join(paths.upper, 'etc', 'hostname'), `${name}\n`);
@@ -144,25 +149,50 @@ export function sshBanner(address: string, timeoutMs: number): Promise<boolean> 
   });
 }
 
+/** Like sshBanner, asked from inside a network namespace (of the bastion, for hosts behind it). */
+export async function sshBannerFrom(netns: string, address: string, timeoutMs: number): Promise<boolean> {
+  const scan = await runCommand(['ip', 'netns', 'exec', netns, 'ssh-keyscan', '-T', String(Math.ceil(timeoutMs / 1000)), address], { timeoutMs: timeoutMs + 1000 });
+  return scan.exitCode === 0 && scan.stdout.includes(address);
+}
+
 /**
  * A real login with the lab's key, checked against the lab's known_hosts, running `true`:
  * proves what users and tests rely on, not only that sshd listens.
  */
-export async function sshLogin(address: string, privateKey: string, knownHosts: string, timeoutMs: number): Promise<CommandResult> {
+export async function sshLogin(address: string, access: SshAccess, timeoutMs: number): Promise<CommandResult> {
   return runCommand(
-    ['ssh', '-q', '-F', '/dev/null', '-i', privateKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
-     '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
+    ['ssh', '-q', '-F', access.sshConfig, '-i', access.privateKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
+     '-o', `UserKnownHostsFile=${access.knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
+     ...(access.proxyJump ? ['-o', `ProxyJump=${access.proxyJump}`] : []),
      '-o', `ConnectTimeout=${Math.ceil(timeoutMs / 1000)}`, `root@${address}`, 'true'],
     { timeoutMs },
   );
 }
 
+export interface SshAccess {
+  privateKey: string;
+  knownHosts: string;
+  /** Settings of the jump host (`-F`); /dev/null for none. */
+  sshConfig: string;
+  /** `user@host` of the bastion, for hosts behind it. */
+  proxyJump?: string;
+}
+
+/** Logs in again and again until it works: behind the bastion, a refused TCP connection cannot be seen from here. */
+export async function waitForLogin(address: string, access: SshAccess, deadline: number, alive: () => Promise<boolean>): Promise<CommandResult> {
+  for (;;) {
+    const login = await sshLogin(address, access, Math.max(5000, deadline - Date.now()));
+    if (login.exitCode === 0 || Date.now() >= deadline || !(await alive())) return login;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
 /** Runs a command inside the host (all its namespaces, its root), without SSH. */
-export async function execInHost(pid: number, command: readonly string[], timeoutMs = 60_000): Promise<CommandResult> {
+export async function execInHost(pid: number, command: readonly string[], options: { timeoutMs?: number; input?: string } = {}): Promise<CommandResult> {
   return runCommand(
     ['nsenter', '-t', String(pid), '-m', '-u', '-i', '-n', '-p', '-C', '-r', '-w', '--',
      '/usr/bin/env', '-i', `PATH=${hostPath}`, 'HOME=/root', 'LANG=C.UTF-8', ...command],
-    { timeoutMs },
+    { timeoutMs: options.timeoutMs ?? 60_000, ...(options.input === undefined ? {} : { input: options.input }) },
   );
 }
 

@@ -44,6 +44,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 UseDNS no
 PrintMotd no
+AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/authorized_keys/%u
 CONF
 # `sshd -t` before each start parses the config a second time: the lab's config is fixed.
 mkdir -p /etc/systemd/system/ssh.service.d
@@ -52,6 +53,18 @@ cat > /etc/systemd/system/ssh.service.d/octoi-lab.conf <<'CONF'
 ExecStartPre=
 CONF
 rm -f /etc/motd /etc/update-motd.d/*
+
+# Non-root logins for become: deploy runs sudo without a password, deploy-pw only with the
+# password the lab sets per host at boot. Each host gets the lab's key for both in
+# /etc/ssh/authorized_keys/USER. `*` (no password, not locked) still lets deploy log in by key.
+useradd --create-home --shell /bin/bash --password '*' deploy
+useradd --create-home --shell /bin/bash --password '*' deploy-pw
+cat > /etc/sudoers.d/octoi-lab <<'CONF'
+Defaults lecture=never
+deploy ALL=(ALL:ALL) NOPASSWD: ALL
+deploy-pw ALL=(ALL:ALL) ALL
+CONF
+chmod 0440 /etc/sudoers.d/octoi-lab
 systemctl enable ssh.service >/dev/null 2>&1 || true
 
 # Per-host identity is written into each host's upper layer; the image carries none.

@@ -21,6 +21,7 @@ export const imageRecipe = {
     'procps',
     'netcat-openbsd',
     'python3',
+    'sudo',
   ],
 } as const;
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -13,25 +14,31 @@ import {
   powerOffHost,
   prepareHost,
   sshBanner,
+  sshBannerFrom,
   sshLogin,
+  waitForLogin,
   waitForSshBanner,
+  type SshAccess,
 } from './host.js';
 import { ensureImage, type ImageOptions } from './image.js';
 import { raiseInotifyLimit, restoreInotifyLimit } from './inotify.js';
-import { renderInventory } from './inventory.js';
+import { renderInventory, renderSshConfig, type InventoryOptions } from './inventory.js';
 import { ensureEd25519Key, knownHostsText } from './keys.js';
-import { hostName, hostPaths, labCgroupName, labId, labPaths, netnsPrefix, scopeUnitName } from './names.js';
+import { bastionName, hostName, hostPaths, labCgroupName, labId, labPaths, netnsName, netnsPrefix, scopeUnitName } from './names.js';
 import {
   createHostNetwork,
   ensureBridge,
+  ensureInnerNetwork,
   labBridges,
   labNetns,
   removeBridge,
   removeHostNetwork,
+  removeInnerNetwork,
+  type HostLink,
 } from './network.js';
 import { runChecked, runCommand, type CommandResult } from './run-command.js';
-import { readLabRecord, writeLabRecord, type LabRecord } from './state.js';
-import { chooseSubnet, hostAddress, maxHosts, routedPrefixes } from './subnet.js';
+import { readLabRecord, writeLabRecord, type LabHostRecord, type LabRecord } from './state.js';
+import { bastionAddress, chooseSubnet, hostAddress, maxHosts, parsePrefix, routedPrefixes, type Subnet24 } from './subnet.js';
 
 export { buildImage, ensureImage, type Image, type ImageOptions } from './image.js';
 
@@ -40,6 +47,8 @@ export interface LabHost {
   address: string;
   /** The host's PID 1 as seen from the machine. */
   pid: number;
+  /** On the inner network: reached through the bastion only. */
+  behindBastion?: boolean;
 }
 
 export interface LabState {
@@ -47,6 +56,10 @@ export interface LabState {
   inventoryPath: string;
   knownHostsPath: string;
   privateKeyPath: string;
+  /** `-F` file with the settings of the bastion as a jump host. */
+  sshConfigPath: string;
+  /** Holds the sudo password of the user deploy-pw (the same on every host). */
+  sudoPasswordPath: string;
   hosts: LabHost[];
 }
 
@@ -62,6 +75,8 @@ export interface LabHostStatus {
 export interface LabUpOptions extends ImageOptions {
   dir: string;
   hosts: number;
+  /** Hosts on a second network that only the bastion host reaches (default: none, or as many as the lab has). */
+  behindBastion?: number;
   /** Hosts booting at once; boot is CPU-bound, so more than a few per core only adds contention. */
   concurrency?: number;
   /** How long one host may take from launch to a successful login. */
@@ -109,21 +124,27 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
       field: 'hosts',
     });
   }
+  const behindBastion = options.behindBastion ?? 0;
+  if (!Number.isInteger(behindBastion) || behindBastion < 0 || behindBastion > maxHosts) {
+    throw OctoiError.single('lab', { message: `up to ${maxHosts} hosts go behind the bastion, not ${behindBastion}`, field: 'bastion' });
+  }
   const progress = options.onProgress ?? (() => undefined);
   const paths = labPaths(options.dir);
   await mkdir(paths.hostsDir, { recursive: true });
   const image = await ensureImage(options);
   const record = (await readLabRecord(options.dir)) ?? (await newRecord(options.dir, image.rootfs));
-  const count = Math.max(options.hosts, record.hosts.length);
-  for (let index = record.hosts.length + 1; index <= count; index += 1) {
-    record.hosts.push({ name: hostName(index), index, address: hostAddress(record.subnet, index) });
-  }
+  if (behindBastion > 0 && record.innerSubnet === undefined) record.innerSubnet = await freeSubnet(options.dir, [record.subnet]);
+  growHosts(record, options.hosts, behindBastion);
   record.imageRootfs = image.rootfs;
   await writeLabRecord(options.dir, record);
 
   await raiseInotifyLimit();
   const labKey = await ensureEd25519Key(paths.privateKey, `octoi-lab-${record.id}`);
+  const sudoPassword = await ensureSecret(paths.sudoPassword);
+  await writeFile(paths.sshConfig, renderSshConfig(accessOptions(options.dir, record)));
   await ensureBridge(record.id, record.subnet);
+  if (record.innerSubnet !== undefined) await ensureInnerNetwork(record.id, record.innerSubnet);
+  const bastion = record.hosts.find((host) => host.name === bastionName);
   const cgroupRoot = await cgroup2Mount();
   const cgroupBase = systemdOwnsCgroups() ? undefined : join(cgroupRoot, labCgroupName(record.id));
 
@@ -160,7 +181,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   });
   await writeKnownHosts(options.dir, record.hosts);
   await forEachLimited(toBoot, options.concurrency ?? defaultConcurrency(), async (host) => {
-    const netnsPath = await createHostNetwork(record.id, host.name, host.index, host.address);
+    const netnsPath = await createHostNetwork(record.id, host.name, host.index, hostLinks(host));
     launchHost({
       labDir: options.dir,
       labId: record.id,
@@ -176,16 +197,32 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
       // The launcher writes its cgroup within milliseconds; until then the host counts as starting.
       return cgroup === undefined ? Date.now() - launched < 5000 : cgroupPopulated(cgroup);
     };
-    if (!(await waitForSshBanner(host.address, launched + timeoutMs, alive))) {
-      await fail(host.name, `did not answer on ${host.address}:22 (${seconds(Date.now() - launched)} after launch)`);
-      return;
-    }
-    if (options.loginCheck !== false) {
-      const login = await sshLogin(host.address, paths.privateKey, paths.knownHosts, Math.max(10_000, launched + timeoutMs - Date.now()));
+    const access: SshAccess = { privateKey: paths.privateKey, knownHosts: paths.knownHosts, sshConfig: paths.sshConfig };
+    if (host.behindBastion) {
+      // The machine cannot see this host's sshd: the first login through the bastion is the sign of life.
+      const login = await waitForLogin(host.address, { ...access, proxyJump: `root@${bastion?.address}` }, launched + timeoutMs, alive);
       if (login.exitCode !== 0) {
-        await fail(host.name, `sshd answers on ${host.address}:22 but a login as root with the lab's key failed: ${login.stderr.trim()}`);
+        await fail(host.name, `no login as root through the bastion to ${host.address} (${seconds(Date.now() - launched)} after launch): ${login.stderr.trim()}`);
         return;
       }
+    } else {
+      if (!(await waitForSshBanner(host.address, launched + timeoutMs, alive))) {
+        await fail(host.name, `did not answer on ${host.address}:22 (${seconds(Date.now() - launched)} after launch)`);
+        return;
+      }
+      if (options.loginCheck !== false) {
+        const login = await sshLogin(host.address, access, Math.max(10_000, launched + timeoutMs - Date.now()));
+        if (login.exitCode !== 0) {
+          await fail(host.name, `sshd answers on ${host.address}:22 but a login as root with the lab's key failed: ${login.stderr.trim()}`);
+          return;
+        }
+      }
+    }
+    const pid = await hostPid(options.dir, host.name);
+    const password = pid === undefined ? undefined : await execInHost(pid, ['chpasswd'], { input: `deploy-pw:${sudoPassword}\n` });
+    if (password?.exitCode !== 0) {
+      await fail(host.name, `setting the sudo password of deploy-pw failed: ${password?.stderr.trim() ?? 'the host stopped'}`);
+      return;
     }
     progress(`${host.name} ${host.address} ready in ${seconds(Date.now() - launched)} (${seconds(Date.now() - started)} since start)`);
   });
@@ -197,15 +234,52 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
 }
 
 async function newRecord(dir: string, imageRootfs: string): Promise<LabRecord> {
-  const id = labId(dir);
-  const routes = await runChecked(['ip', '-4', '-o', 'route', 'show', 'table', 'all']);
-  const subnet = chooseSubnet(dir, routedPrefixes(routes));
+  return { version: 1, id: labId(dir), subnet: await freeSubnet(dir, []), imageRootfs, hosts: [] };
+}
+
+/** A /24 no route of this machine covers, other than `taken`. */
+async function freeSubnet(dir: string, taken: readonly Subnet24[]): Promise<Subnet24> {
+  const routes = routedPrefixes(await runChecked(['ip', '-4', '-o', 'route', 'show', 'table', 'all']));
+  const subnet = chooseSubnet(dir, [...routes, ...taken.flatMap((used) => parsePrefix(`${used}.0/24`) ?? [])]);
   if (!subnet) {
     throw OctoiError.single('lab', {
       message: 'found no free /24 in 10.64.0.0/10 for the lab: every candidate overlaps a route of this machine',
     });
   }
-  return { version: 1, id, subnet, imageRootfs, hosts: [] };
+  return subnet;
+}
+
+/**
+ * Adds hosts until `lanHosts` sit on the lab's bridge and `behindBastion` behind the bastion, which
+ * comes with the first of them. Both kinds share one index space (gw01, gw02, ...): names, veths
+ * and the last octet of addresses stay unique however the lab grows.
+ */
+function growHosts(record: LabRecord, lanHosts: number, behindBastion: number): void {
+  const add = (fields: Omit<LabHostRecord, 'name' | 'index' | 'address'>, subnet: Subnet24): void => {
+    const index = Math.max(0, ...record.hosts.map((host) => host.index)) + 1;
+    if (index > maxHosts) throw OctoiError.single('lab', { message: `a lab has at most ${maxHosts} hosts` });
+    record.hosts.push({ name: hostName(index), index, address: hostAddress(subnet, index), ...fields });
+  };
+  const count = (behind: boolean): number => record.hosts.filter((host) => host.name !== bastionName && (host.behindBastion ?? false) === behind).length;
+  while (count(false) < lanHosts) add({}, record.subnet);
+  const inner = record.innerSubnet;
+  if (inner === undefined || behindBastion === 0) return;
+  if (!record.hosts.some((host) => host.name === bastionName)) {
+    record.hosts.push({ name: bastionName, index: 0, address: bastionAddress(record.subnet), innerAddress: bastionAddress(inner) });
+  }
+  while (count(true) < behindBastion) add({ behindBastion: true }, inner);
+}
+
+function hostLinks(host: LabHostRecord): HostLink[] {
+  if (host.behindBastion) return [{ network: 'inner', address: host.address }];
+  const lan: HostLink = { network: 'lan', address: host.address };
+  return host.innerAddress === undefined ? [lan] : [lan, { network: 'inner', address: host.innerAddress }];
+}
+
+/** A random secret kept in `path` (mode 0600), created on first use. */
+async function ensureSecret(path: string): Promise<string> {
+  if (!existsSync(path)) await writeFile(path, `${randomBytes(12).toString('hex')}\n`, { mode: 0o600 });
+  return (await readFile(path, 'utf8')).trim();
 }
 
 function accessPaths(dir: string): Omit<LabState, 'hosts'> {
@@ -215,6 +289,19 @@ function accessPaths(dir: string): Omit<LabState, 'hosts'> {
     inventoryPath: paths.inventory,
     knownHostsPath: paths.knownHosts,
     privateKeyPath: paths.privateKey,
+    sshConfigPath: paths.sshConfig,
+    sudoPasswordPath: paths.sudoPassword,
+  };
+}
+
+function accessOptions(dir: string, record: LabRecord): InventoryOptions {
+  const paths = labPaths(dir);
+  const bastion = record.hosts.find((host) => host.name === bastionName);
+  return {
+    privateKeyPath: paths.privateKey,
+    knownHostsPath: paths.knownHosts,
+    sshConfigPath: paths.sshConfig,
+    ...(bastion ? { bastionAddress: bastion.address } : {}),
   };
 }
 
@@ -233,13 +320,10 @@ async function writeAccessFiles(dir: string, record: LabRecord): Promise<LabHost
   const hosts: LabHost[] = [];
   for (const host of record.hosts) {
     const pid = await hostPid(dir, host.name);
-    if (pid !== undefined) hosts.push({ name: host.name, address: host.address, pid });
+    if (pid !== undefined) hosts.push({ name: host.name, address: host.address, pid, ...(host.behindBastion ? { behindBastion: true } : {}) });
   }
   await writeKnownHosts(dir, hosts);
-  await writeFile(
-    paths.inventory,
-    renderInventory(hosts, { privateKeyPath: paths.privateKey, knownHostsPath: paths.knownHosts }),
-  );
+  await writeFile(paths.inventory, renderInventory(hosts, accessOptions(dir, record)));
   return hosts;
 }
 
@@ -253,6 +337,7 @@ export async function labDown(options: { dir: string; onProgress?: (line: string
   const progress = options.onProgress ?? (() => undefined);
   const paths = labPaths(options.dir);
   const id = labId(options.dir);
+  const record = await readLabRecord(options.dir);
   const names = await labHostNames(options.dir);
   if (names.length > 0) progress(`stopping ${names.length} hosts`);
   await Promise.all(names.map((name) => powerOffHost(options.dir, name, powerOffGraceMs)));
@@ -263,9 +348,12 @@ export async function labDown(options: { dir: string; onProgress?: (line: string
   }
   if (!systemdOwnsCgroups()) await removeCgroupTree(join(await cgroup2Mount(), labCgroupName(id)));
   for (const name of names) await removeHostNetwork(id, name);
+  await removeInnerNetwork(id, record?.innerSubnet);
   await removeBridge(id);
   await unmountBelow(paths.dir);
-  for (const file of [paths.stateFile, paths.inventory, paths.knownHosts, paths.privateKey, `${paths.privateKey}.pub`]) {
+  const files = [paths.inventory, paths.knownHosts, paths.sshConfig, paths.sudoPassword, paths.privateKey, `${paths.privateKey}.pub`];
+  // The record goes last: it is what finds the lab's parts again if this is interrupted.
+  for (const file of [...files, paths.stateFile]) {
     await rm(file, { force: true });
   }
   await rm(paths.hostsDir, { recursive: true, force: true });
@@ -301,7 +389,10 @@ export async function labStatus(dir: string): Promise<LabHostStatus[]> {
     record.hosts.map(async (host): Promise<LabHostStatus> => {
       const pid = await hostPid(dir, host.name);
       if (pid === undefined) return { name: host.name, address: host.address, state: 'stopped', sshReady: false };
-      return { name: host.name, address: host.address, state: 'running', sshReady: await sshBanner(host.address, 2000), pid };
+      const sshReady = host.behindBastion
+        ? await sshBannerFrom(netnsName(record.id, bastionName), host.address, 2000)
+        : await sshBanner(host.address, 2000);
+      return { name: host.name, address: host.address, state: 'running', sshReady, pid };
     }),
   );
 }

@@ -13,8 +13,12 @@ export function hostName(index: number): string {
   return `gw${String(index).padStart(2, '0')}`;
 }
 
-/** 1-based index of a host name made by hostName, or undefined for other names. */
+/** The host on both networks of a lab with hosts behind a bastion. */
+export const bastionName = 'bastion';
+
+/** 1-based index of a host name made by hostName, 0 for the bastion, undefined for other names. */
 export function hostIndex(name: string): number | undefined {
+  if (name === bastionName) return 0;
   const match = /^gw(\d{2,3})$/.exec(name);
   return match ? Number(match[1]) : undefined;
 }
@@ -26,6 +30,21 @@ export function bridgeName(id: string): string {
 
 export function vethName(id: string, index: number): string {
   return `oc${id}-${index}`;
+}
+
+/**
+ * The inner network's switch: a namespace of its own holding the bridge, so the machine has no
+ * interface on that network at all. Its name is outside netnsPrefix: it is not a host.
+ */
+export function innerNetnsName(id: string): string {
+  return `octoi-${id}.inner`;
+}
+
+export const innerBridgeName = 'br0';
+
+/** A host's end of its link to the inner network's bridge, inside the switch namespace. */
+export function innerVethName(index: number): string {
+  return `v${index}`;
 }
 
 export function netnsName(id: string, host: string): string {
@@ -52,6 +71,10 @@ export interface LabPaths {
   inventory: string;
   knownHosts: string;
   privateKey: string;
+  /** OpenSSH client config for the hop to the bastion (ProxyJump takes no -o options, only -F). */
+  sshConfig: string;
+  /** The sudo password of the user deploy-pw on every host. */
+  sudoPassword: string;
   hostsDir: string;
 }
 
@@ -63,6 +86,8 @@ export function labPaths(dir: string): LabPaths {
     inventory: join(abs, 'inventory.yml'),
     knownHosts: join(abs, 'known_hosts'),
     privateKey: join(abs, 'id_ed25519'),
+    sshConfig: join(abs, 'ssh_config'),
+    sudoPassword: join(abs, 'sudo-password'),
     hostsDir: join(abs, 'hosts'),
   };
 }

@@ -1,9 +1,10 @@
 import { runChecked, runCommand } from './run-command.js';
-import { bridgeName, hostIndex, netnsName, netnsPrefix, vethName } from './names.js';
+import { bridgeName, hostIndex, innerBridgeName, innerNetnsName, innerVethName, netnsName, netnsPrefix, vethName } from './names.js';
 import { bridgeAddress, type Subnet24 } from './subnet.js';
 
-export async function linkExists(name: string): Promise<boolean> {
-  return (await runCommand(['ip', 'link', 'show', 'dev', name])).exitCode === 0;
+export async function linkExists(name: string, netns?: string): Promise<boolean> {
+  const where = netns === undefined ? [] : ['-n', netns];
+  return (await runCommand(['ip', ...where, 'link', 'show', 'dev', name])).exitCode === 0;
 }
 
 export async function ensureBridge(id: string, subnet: Subnet24): Promise<void> {
@@ -19,25 +20,39 @@ export async function removeBridge(id: string): Promise<void> {
   if (await linkExists(bridge)) await runChecked(['ip', 'link', 'del', bridge]);
 }
 
+/** A host's interface: on the lab's bridge in the machine, or on the inner network's bridge. */
+export interface HostLink {
+  network: 'lan' | 'inner';
+  address: string;
+}
+
 /**
- * A network namespace joined to the bridge by a veth, with one address and no route beyond
- * the lab's /24: nothing a host sends can leave the lab.
+ * A network namespace with one veth per link (eth0, eth1, ...), one address on each and no route
+ * beyond their /24s: nothing a host sends can leave the lab, and no host routes between networks.
  */
-export async function createHostNetwork(id: string, host: string, index: number, address: string): Promise<string> {
+export async function createHostNetwork(id: string, host: string, index: number, links: readonly HostLink[]): Promise<string> {
   const netns = netnsName(id, host);
-  const veth = vethName(id, index);
   await removeHostNetwork(id, host);
   await runChecked(['ip', 'netns', 'add', netns]);
-  await runChecked(['ip', 'link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
-  await runChecked(['ip', 'link', 'set', veth, 'master', bridgeName(id), 'up']);
-  await runChecked(['ip', '-n', netns, '-batch', '-'], {
-    input: `addr add ${address}/24 dev eth0\nlink set eth0 up\nlink set lo up\n`,
-  });
+  const setup: string[] = ['link set lo up'];
+  for (const [position, link] of links.entries()) {
+    const name = `eth${position}`;
+    if (link.network === 'lan') {
+      await runChecked(['ip', 'link', 'add', vethName(id, index), 'type', 'veth', 'peer', 'name', name, 'netns', netns]);
+      await runChecked(['ip', 'link', 'set', vethName(id, index), 'master', bridgeName(id), 'up']);
+    } else {
+      const inner = ['ip', '-n', innerNetnsName(id), 'link'];
+      await runChecked([...inner, 'add', innerVethName(index), 'type', 'veth', 'peer', 'name', name, 'netns', netns]);
+      await runChecked([...inner, 'set', innerVethName(index), 'master', innerBridgeName, 'up']);
+    }
+    setup.push(`addr add ${link.address}/24 dev ${name}`, `link set ${name} up`);
+  }
+  await runChecked(['ip', '-n', netns, '-batch', '-'], { input: `${setup.join('\n')}\n` });
   return `/run/netns/${netns}`;
 }
 
 /**
- * The veth pair goes first: a deleted namespace takes its end with it only when the kernel
+ * The veth pairs go first: a deleted namespace takes its ends with it only when the kernel
  * gets round to freeing the namespace, which is after `ip netns del` returns.
  */
 export async function removeHostNetwork(id: string, host: string): Promise<void> {
@@ -45,8 +60,37 @@ export async function removeHostNetwork(id: string, host: string): Promise<void>
   if (index !== undefined && (await linkExists(vethName(id, index)))) {
     await runChecked(['ip', 'link', 'del', vethName(id, index)]);
   }
+  const namespaces = await listNetns();
+  if (index !== undefined && namespaces.includes(innerNetnsName(id)) && (await linkExists(innerVethName(index), innerNetnsName(id)))) {
+    await runChecked(['ip', '-n', innerNetnsName(id), 'link', 'del', innerVethName(index)]);
+  }
   const netns = netnsName(id, host);
-  if ((await listNetns()).includes(netns)) await runChecked(['ip', 'netns', 'del', netns]);
+  if (namespaces.includes(netns)) await runChecked(['ip', 'netns', 'del', netns]);
+}
+
+/**
+ * The network behind the bastion: its bridge in a namespace of its own, and in the machine only
+ * an `unreachable` route for its /24, so nothing sent there from the machine leaves by the
+ * default route, and other labs choose another subnet.
+ */
+export async function ensureInnerNetwork(id: string, subnet: Subnet24): Promise<void> {
+  const netns = innerNetnsName(id);
+  if (!(await listNetns()).includes(netns)) {
+    await runChecked(['ip', 'netns', 'add', netns]);
+    await runChecked(['ip', '-n', netns, '-batch', '-'], {
+      input: `link add ${innerBridgeName} type bridge\nlink set ${innerBridgeName} up\nlink set lo up\n`,
+    });
+  }
+  if (!(await runChecked(['ip', '-4', 'route', 'show', 'type', 'unreachable', `${subnet}.0/24`])).trim()) {
+    await runChecked(['ip', '-4', 'route', 'add', 'unreachable', `${subnet}.0/24`]);
+  }
+}
+
+export async function removeInnerNetwork(id: string, subnet: Subnet24 | undefined): Promise<void> {
+  if (subnet !== undefined && (await runChecked(['ip', '-4', 'route', 'show', 'type', 'unreachable', `${subnet}.0/24`])).trim()) {
+    await runChecked(['ip', '-4', 'route', 'del', 'unreachable', `${subnet}.0/24`]);
+  }
+  if ((await listNetns()).includes(innerNetnsName(id))) await runChecked(['ip', 'netns', 'del', innerNetnsName(id)]);
 }
 
 export async function listNetns(): Promise<string[]> {

@@ -8,8 +8,21 @@ export interface LabRecord {
   version: 1;
   id: string;
   subnet: Subnet24;
+  /** The network behind the bastion, when the lab has one. */
+  innerSubnet?: Subnet24;
   imageRootfs: string;
-  hosts: { name: string; index: number; address: string }[];
+  hosts: LabHostRecord[];
+}
+
+export interface LabHostRecord {
+  name: string;
+  index: number;
+  /** Where it is reached: from the machine, or for a host behind the bastion, from the bastion. */
+  address: string;
+  /** On the inner network only. */
+  behindBastion?: boolean;
+  /** The bastion's address on the inner network. */
+  innerAddress?: string;
 }
 
 export async function readLabRecord(dir: string): Promise<LabRecord | undefined> {

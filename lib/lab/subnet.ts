@@ -80,4 +80,10 @@ export function hostAddress(subnet: Subnet24, index: number): string {
   return `${subnet}.${index + 1}`;
 }
 
-export const maxHosts = 253;
+/** The bastion takes .254 on both networks. */
+export function bastionAddress(subnet: Subnet24): string {
+  return `${subnet}.254`;
+}
+
+/** Host indices of both networks share .2 to .253. */
+export const maxHosts = 252;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { tempPathFor } from '../apply/script.js';
 import type { FileFact, HostFacts } from '../facts/types.js';
 import type { DesiredService, ManagedFile } from '../units/types.js';
 import { formatListenAddress, heldBySystemd } from './listeners.js';
@@ -25,11 +26,14 @@ interface Phases {
  */
 export function planHost(services: readonly DesiredService[], facts: HostFacts): HostPlan {
   const phases: Phases = { temps: [], stops: [], writes: [], removals: [], reload: false, starts: [], resets: [] };
-  phases.temps = [...facts.leftoverTempFiles].sort().map((path) => ({ kind: 'remove-temp-file', path }));
   for (const service of services) {
     if (service.state === 'present') planPresent(service, facts, phases);
     else planAbsent(service, facts, phases);
   }
+  // A leftover this run uploads again is overwritten by the upload, which comes before every
+  // step: removing it then would delete the new file before it is installed.
+  const uploaded = new Set(phases.writes.flatMap((write) => (write.kind === 'write-file' ? [tempPathFor(write.path)] : [])));
+  phases.temps = [...facts.leftoverTempFiles].filter((path) => !uploaded.has(path)).sort().map((path) => ({ kind: 'remove-temp-file', path }));
   const actions: Action[] = [
     ...phases.temps,
     ...phases.stops,

@@ -14,6 +14,7 @@ export interface JsonHostEntry {
   problems: string[];
   execs: number;
   uploads: number;
+  sftpSessions: number;
   durationMs: number;
   error?: { reason: string; message: string };
 }
@@ -49,6 +50,7 @@ export function jsonHostEntry(result: HostResult): JsonHostEntry {
     problems: result.problems.map((problem) => `${problem.service}: ${problem.message}`),
     execs: result.execs,
     uploads: result.uploads,
+    sftpSessions: result.sftpSessions,
     durationMs: result.durationMs,
     ...(result.error ? { error: { reason: result.error.reason, message: result.error.message } } : {}),
   };

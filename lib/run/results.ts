@@ -18,11 +18,12 @@ export function mergeHostResults(host: string, results: readonly HostResult[]): 
     ...(withError?.error ? { error: withError.error } : {}),
     execs: sum(results, 'execs'),
     uploads: sum(results, 'uploads'),
+    sftpSessions: sum(results, 'sftpSessions'),
     durationMs: sum(results, 'durationMs'),
   };
 }
 
-function sum(results: readonly HostResult[], key: 'execs' | 'uploads' | 'durationMs'): number {
+function sum(results: readonly HostResult[], key: 'execs' | 'uploads' | 'sftpSessions' | 'durationMs'): number {
   return results.reduce((total, result) => total + result[key], 0);
 }
 

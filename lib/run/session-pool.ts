@@ -1,23 +1,35 @@
+import type { BecomeOptions } from '../ssh/become.js';
 import { connect, type ConnectOptions, type RemoteSession } from '../ssh/session.js';
 import type { SshTarget } from '../ssh/types.js';
 
+/** How to reach a host, and whether commands run there as the login user or through sudo. */
+export interface HostTarget {
+  ssh: SshTarget;
+  become?: BecomeOptions;
+}
+
+/** A host's connection with its become settings, which commands that need root pass on to `exec`. */
+export interface HostSession extends RemoteSession {
+  readonly become?: BecomeOptions;
+}
+
 /** One connection per host for the whole run, opened on first use and closed together. */
 export class SessionPool {
-  readonly #targets: ReadonlyMap<string, SshTarget>;
+  readonly #targets: ReadonlyMap<string, HostTarget>;
   readonly #options: ConnectOptions;
-  readonly #sessions = new Map<string, Promise<RemoteSession>>();
+  readonly #sessions = new Map<string, Promise<HostSession>>();
 
-  constructor(targets: ReadonlyMap<string, SshTarget>, options: ConnectOptions) {
+  constructor(targets: ReadonlyMap<string, HostTarget>, options: ConnectOptions) {
     this.#targets = targets;
     this.#options = options;
   }
 
-  get(host: string): Promise<RemoteSession> {
+  get(host: string): Promise<HostSession> {
     let session = this.#sessions.get(host);
     if (!session) {
       const target = this.#targets.get(host);
       if (!target) throw new Error(`no SSH target was resolved for host ${host}`);
-      session = connect(target, this.#options);
+      session = connect(target.ssh, this.#options).then((opened) => withBecome(opened, target.become));
       this.#sessions.set(host, session);
     }
     return session;
@@ -28,4 +40,17 @@ export class SessionPool {
     this.#sessions.clear();
     await Promise.all(sessions.map(async (pending) => (await pending.catch(() => null))?.close()));
   }
+}
+
+function withBecome(session: RemoteSession, become: BecomeOptions | undefined): HostSession {
+  return {
+    target: session.target,
+    get counters() {
+      return session.counters;
+    },
+    exec: (command, options) => session.exec(command, options),
+    writeFiles: (files, options) => session.writeFiles(files, options),
+    close: () => session.close(),
+    ...(become === undefined ? {} : { become }),
+  };
 }

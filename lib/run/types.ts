@@ -57,6 +57,8 @@ export interface HostResult {
   execs: number;
   /** Files written on this host. */
   uploads: number;
+  /** SFTP sessions opened on this host (all uploads of a step share one). */
+  sftpSessions: number;
   durationMs: number;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import ssh2, { type AnyAuthMethod, type ParsedKey } from 'ssh2';
 import type { SshTarget } from './types.js';
@@ -25,6 +26,22 @@ function readKey(file: string): Buffer | null {
   }
 }
 
+/**
+ * Keys parsed earlier in this process, by file content and passphrase (hashed): every host of a
+ * fleet uses the same identity, and decrypting it (bcrypt KDF) once per host would cost seconds.
+ */
+const parsedKeys = new Map<string, ReturnType<typeof ssh2.utils.parseKey>>();
+
+function parseKey(content: Buffer, passphrase: string | undefined): ReturnType<typeof ssh2.utils.parseKey> {
+  const id = createHash('sha256').update(content).update(passphrase === undefined ? '\0' : `\x01${passphrase}`).digest('hex');
+  let parsed = parsedKeys.get(id);
+  if (parsed === undefined) {
+    parsed = ssh2.utils.parseKey(content, passphrase);
+    parsedKeys.set(id, parsed);
+  }
+  return parsed;
+}
+
 /** Identity files in order, then the agent (unless IdentitiesOnly), as ssh2 auth attempts. */
 export function planAuthentication(target: SshTarget, options: AuthOptions): AuthPlan {
   const passphrase = options.passphrase ?? process.env.OCTOI_SSH_PASSPHRASE;
@@ -39,7 +56,7 @@ export function planAuthentication(target: SshTarget, options: AuthOptions): Aut
       continue;
     }
     if (content === null) continue;
-    const parsed = ssh2.utils.parseKey(content, passphrase);
+    const parsed = parseKey(content, passphrase);
     if (parsed instanceof Error) {
       const needsPassphrase = /passphrase/i.test(parsed.message) || /decrypt/i.test(parsed.message);
       problems.push(needsPassphrase

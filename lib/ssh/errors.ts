@@ -51,6 +51,11 @@ export function toSshError(error: unknown, host: string, where: string): SshErro
     return new SshError('unreachable', host, `cannot reach ${where}: ${message}`,
       'check the address and port, and that sshd runs on the host');
   }
+  // ssh2 gives a keep-alive timeout of a live connection the level of a connect timeout
+  if ((code && LOST_CODES.has(code)) || /No response from server|Keepalive timeout|Not connected/.test(message)) {
+    return new SshError('connection-lost', host, `the connection to ${where} was lost: ${message}`,
+      'the host or the network dropped the connection; re-run once it is back');
+  }
   if (level === 'client-timeout' || code === 'ETIMEDOUT') {
     return new SshError('timeout', host, `timed out connecting to ${where}: ${message}`,
       'the host accepted no SSH session in time; check that sshd answers there, or raise the connect timeout');
@@ -62,10 +67,6 @@ export function toSshError(error: unknown, host: string, where: string): SshErro
   if (/Channel open failure/.test(message)) {
     return new SshError('unreachable', host, `the jump host could not open a connection to ${where}: ${message}`,
       'check that the jump host can reach the target and allows TCP forwarding');
-  }
-  if ((code && LOST_CODES.has(code)) || /No response from server|Keepalive timeout|Not connected/.test(message)) {
-    return new SshError('connection-lost', host, `the connection to ${where} was lost: ${message}`,
-      'the host or the network dropped the connection; re-run once it is back');
   }
   return new SshError('connection-lost', host, `SSH to ${where} failed: ${message}`);
 }

@@ -92,20 +92,27 @@ function parseLine(text: string, ref: Omit<KnownHostsLineRef, 'keyType'>): Known
   return { marker, hosts, keyType, keyData, ref: { ...ref, keyType } };
 }
 
-function readEntries(files: readonly string[]): KnownHostsEntry[] {
-  const entries: KnownHostsEntry[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue; // a missing known_hosts file holds no keys, as for OpenSSH
-    }
-    text.split('\n').forEach((line, index) => {
-      const entry = parseLine(line, { file, line: index + 1 });
-      if (entry) entries.push(entry);
-    });
+/**
+ * Parsed files, reused while a file's text is unchanged: a fleet run checks every host against the
+ * same known_hosts, and parsing it once per host would make the run quadratic in the fleet's size.
+ */
+const parsedFiles = new Map<string, { text: string; entries: KnownHostsEntry[] }>();
+
+function fileEntries(file: string): KnownHostsEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return []; // a missing known_hosts file holds no keys, as for OpenSSH
   }
+  const parsed = parsedFiles.get(file);
+  if (parsed?.text === text) return parsed.entries;
+  const entries: KnownHostsEntry[] = [];
+  text.split('\n').forEach((line, index) => {
+    const entry = parseLine(line, { file, line: index + 1 });
+    if (entry) entries.push(entry);
+  });
+  parsedFiles.set(file, { text, entries });
   return entries;
 }
 
@@ -124,7 +131,7 @@ function entryMatchesHost(entry: KnownHostsEntry, name: string): boolean {
 }
 
 function entriesForHost(files: readonly string[], name: string): KnownHostsEntry[] {
-  return readEntries(files).filter((entry) => entry.marker !== 'cert-authority' && entryMatchesHost(entry, name));
+  return files.flatMap(fileEntries).filter((entry) => entry.marker !== 'cert-authority' && entryMatchesHost(entry, name));
 }
 
 /**

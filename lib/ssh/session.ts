@@ -212,6 +212,8 @@ async function acquireJump(hops: readonly SshTarget[], options: ConnectOptions):
 class Session implements RemoteSession {
   readonly counters: SessionCounters = { execs: 0, uploads: 0, sftpSessions: 0 };
   private closed = false;
+  /** Why the connection went down (e.g. `Keepalive timeout`), to explain the failure it causes. */
+  private lastError: Error | undefined;
 
   constructor(
     readonly target: SshTarget,
@@ -220,6 +222,23 @@ class Session implements RemoteSession {
     private readonly options: ConnectOptions,
   ) {
     client.once('close', () => this.release());
+    client.on('error', (error: Error) => {
+      this.lastError = error;
+    });
+  }
+
+  /**
+   * Rejects once the connection closes. ssh2 never answers SFTP requests still in flight when the
+   * connection dies (a cut link found by the keep-alives), so an upload must not wait on them alone.
+   */
+  private connectionLost(): { lost: Promise<never>; dispose: () => void } {
+    let onClose = (): void => {};
+    const lost = new Promise<never>((_, reject) => {
+      onClose = () => reject(toSshError(this.lastError ?? Object.assign(new Error('the connection closed'), { code: 'ECONNRESET' }),
+        this.target.name, this.target.name));
+      this.client.once('close', onClose);
+    });
+    return { lost, dispose: () => this.client.off('close', onClose) };
   }
 
   private release(): void {
@@ -272,13 +291,15 @@ class Session implements RemoteSession {
           'the host or its disk is too slow, or the link stalled; raise --command-timeout or check the host'));
       }, timeoutMs);
     });
+    const connection = this.connectionLost();
     try {
-      await Promise.race([writeFilesOverSftp(sftp, files, options.createDirectories ?? [], this.target.name), stalled]);
+      await Promise.race([writeFilesOverSftp(sftp, files, options.createDirectories ?? [], this.target.name), stalled, connection.lost]);
       this.counters.uploads += files.length;
     } catch (error) {
       throw this.failure(error);
     } finally {
       clearTimeout(timer);
+      connection.dispose();
       sftp.end();
     }
   }

@@ -16,6 +16,10 @@ export interface InventoryConnection {
   become?: boolean;
   /** `ansible_become_user`, default root. */
   becomeUser?: string;
+  /** `octoi_become_password_env`: the environment variable holding the sudo password. */
+  becomePasswordEnv?: string;
+  /** `-F FILE` in the ssh arguments: the OpenSSH config file for this host and its jump hosts. */
+  configFile?: string;
 }
 
 export interface SshOption {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { applyScript, parseApplyOutput, tempPathFor } from '../../lib/apply/script.js';
+import { applyScript, parseApplyOutput, stagedPathFor, tempPathFor } from '../../lib/apply/script.js';
 import { parseProbe } from '../../lib/facts/parse-probe.js';
 import { probeScript } from '../../lib/facts/probe.js';
 import { planHost } from '../../lib/plan/plan.js';
@@ -97,6 +97,16 @@ describe('applyScript with hostile names', () => {
     );
   });
 
+  it('installs from the staging folder with become: the staged file, then the same install, and removes the folder', () => {
+    const staged = applyScript(plan, [], { stagingDir: `/tmp/octoi-upload.${EVIL}` });
+    assert.deepEqual(stepLines(staged).slice(1, 3), [
+      ['octoi_step', '1', 'octoi_install_staged', `/tmp/octoi-upload.${EVIL}/1`, '0644', `${EVIL}/.a.socket.octoi-tmp`, `${EVIL}/a.socket`],
+      ['octoi_step', '2', 'octoi_install_staged', `/tmp/octoi-upload.${EVIL}/2`, '0755', '/opt/s $(reboot)/.s.sh.octoi-tmp', '/opt/s $(reboot)/s.sh', EVIL, '/opt/s $(reboot)'],
+    ]);
+    assert.equal(spawnSync('/bin/sh', ['-n'], { input: staged, encoding: 'utf8' }).status, 0);
+    assert.throws(() => applyScript(plan, [], { stagingDir: 'tmp/x' }), /refusing to touch/);
+  });
+
   it('refuses paths that are not absolute and normalised', () => {
     for (const path of ['relative/x', '/opt/../etc/x', '/', '/opt/x/']) {
       const bad: Action = { kind: 'remove-directory', path, service: 's' };
@@ -172,5 +182,32 @@ describe('applyScript run by /bin/sh', () => {
       ['enable-socket'],
       'the next run only has the systemctl step left that never ran',
     );
+  });
+
+  it('with a staging folder, creates missing folders, installs each staged file beside its target, and removes the folder', () => {
+    // A host of its own: the one above is told to fail daemon-reload.
+    const shell = makeShellHost();
+    after(() => shell.cleanup());
+    const unitDir = join(shell.root, 'staged', 'systemd');
+    const desired = helloService(unitDir, join(shell.root, 'staged', 'opt', 'hello'));
+    const plan = planHost([desired], parseProbe(shell.run(probeScript([desired])).stdout));
+    const stagingDir = join(shell.root, 'upload');
+    mkdirSync(stagingDir, { mode: 0o700 });
+    plan.actions.forEach((action, index) => {
+      if (action.kind === 'write-file') writeFileSync(stagedPathFor(stagingDir, index), action.content, { mode: 0o600 });
+    });
+
+    const result = shell.run(applyScript(plan, [desired], { stagingDir }));
+    assert.equal(result.status, 0, result.stderr);
+    const applied = parseApplyOutput(result.stdout);
+    assert.ok(applied.steps.every((step) => step.status === 'ok'), JSON.stringify(applied.steps));
+    for (const file of desired.files) {
+      assert.equal(readFileSync(file.path, 'utf8'), file.content);
+      assert.equal(applied.facts.files[file.path]?.mode, file.mode);
+      assert.equal(applied.facts.files[file.path]?.owner, 'root');
+    }
+    assert.deepEqual(applied.facts.leftoverTempFiles, []);
+    assert.equal(existsSync(stagingDir), false, 'the staging folder is gone');
+    assert.deepEqual(planHost([desired], applied.facts).actions.map((a) => a.kind), ['enable-socket'], 'every file is in place; the stand-in systemctl changes no state');
   });
 });

@@ -124,6 +124,7 @@ describe('faults while applying, on a lab of 3 hosts', { timeout: 600_000 }, () 
       await assertNoPartialFiles(lab, [faulty], [old.files, next.files]);
       await assertConverged(lab, [faulty], old.files);
       const temps = await tempFilesOn(lab, faulty, next.files);
+      assert.ok(temps.length > 0, 'the cut landed in the middle of the upload, leaving its temp file');
       for (const temp of temps) assert.match(temp, / 600 root$/, `a temp file must be private: ${temp}`);
     } finally {
       await runChecked(['ip', 'link', 'set', veth, 'up']);

@@ -21,8 +21,8 @@ export function requireRootForLab(): void {
   }
 }
 
-/** A fresh lab of `hosts` hosts in a new temporary folder. */
-export async function startLab(hosts: number): Promise<TestLab> {
+/** A fresh lab of `hosts` hosts (and `behindBastion` more behind a bastion host) in a new temporary folder. */
+export async function startLab(hosts: number, behindBastion = 0): Promise<TestLab> {
   requireRootForLab();
   const dir = await mkdtemp(join(tmpdir(), 'octoi-lab-'));
   const down = async (): Promise<void> => {
@@ -31,7 +31,7 @@ export async function startLab(hosts: number): Promise<TestLab> {
   };
   let state: LabState;
   try {
-    state = await labUp({ dir, hosts });
+    state = await labUp({ dir, hosts, behindBastion });
   } catch (error) {
     await down();
     throw error;

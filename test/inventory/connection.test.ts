@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { OctoiError } from '../../lib/diagnostics.js';
-import { inventoryConnection, loadInventory, sshOptionsFromArgs } from '../../lib/inventory/index.js';
+import { inventoryConnection, loadInventory, sshArgs } from '../../lib/inventory/index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'octoi-connection-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -65,7 +65,7 @@ gw:
     gw1:
       ansible_port: abc
       ansible_become: maybe
-      ansible_ssh_extra_args: -F other_config
+      ansible_ssh_extra_args: -G
       ansible_host: [a]
 `);
   assert.throws(() => inventoryConnection(inventory, 'gw1'), (error: unknown) => {
@@ -78,14 +78,47 @@ gw:
       ['gw1', 'ansible_ssh_extra_args'],
     ]);
     assert.match(error.diagnostics[1]?.message ?? '', /port number from 1 to 65535, not "abc"/);
-    assert.match(error.diagnostics[3]?.message ?? '', /-F is not supported/);
+    assert.match(error.diagnostics[3]?.message ?? '', /-G is not supported/);
     return true;
   });
 });
 
 test('ssh arguments need their values and -o needs Key=Value', () => {
-  assert.throws(() => sshOptionsFromArgs(['-J']), /-J needs an argument/);
-  assert.throws(() => sshOptionsFromArgs(['-o', 'JustAKey']), /is not Key=Value/);
-  assert.throws(() => sshOptionsFromArgs(['bastion']), /unexpected argument/);
-  assert.deepEqual(sshOptionsFromArgs(['-o', 'Key = "a b"']), [{ key: 'Key', value: 'a b' }]);
+  assert.throws(() => sshArgs(['-J']), /-J needs an argument/);
+  assert.throws(() => sshArgs(['-o', 'JustAKey']), /is not Key=Value/);
+  assert.throws(() => sshArgs(['bastion']), /unexpected argument/);
+  assert.throws(() => sshArgs(['-F']), /-F needs an argument/);
+  assert.deepEqual(sshArgs(['-o', 'Key = "a b"']), { options: [{ key: 'Key', value: 'a b' }] });
+  assert.deepEqual(sshArgs(['-F', 'first', '-qFlast']), { options: [{ key: 'LogLevel', value: 'QUIET' }], configFile: 'last' });
+});
+
+test('-F names the config file (relative to the current directory), and become reads no password from the inventory', async () => {
+  const inventory = await inventoryOf(`
+all:
+  hosts:
+    gw1:
+      ansible_become: true
+      ansible_become_user: app
+      octoi_become_password_env: GW_SUDO
+      ansible_ssh_common_args: -F lab/ssh_config -o ProxyJump=root@10.0.0.1
+    gw2:
+      ansible_become: true
+      ansible_become_password: hunter2
+      ansible_become_method: su
+`);
+  assert.deepEqual(inventoryConnection(inventory, 'gw1', { cwd: '/srv/ops' }), {
+    name: 'gw1',
+    become: true,
+    becomeUser: 'app',
+    becomePasswordEnv: 'GW_SUDO',
+    configFile: '/srv/ops/lab/ssh_config',
+    options: [{ key: 'ProxyJump', value: 'root@10.0.0.1' }],
+  });
+  assert.throws(() => inventoryConnection(inventory, 'gw2'), (error: unknown) => {
+    assert.ok(error instanceof OctoiError);
+    assert.deepEqual(error.diagnostics.map((d) => d.field), ['ansible_become_method', 'ansible_become_password']);
+    assert.match(error.diagnostics[1]?.hint ?? '', /octoi_become_password_env/);
+    assert.ok(!JSON.stringify(error.diagnostics).includes('hunter2'), 'the password is not repeated');
+    return true;
+  });
 });

@@ -211,6 +211,20 @@ describe('lab teardown and neighbours', () => {
     for (const pid of bPids) assert.equal(existsSync(`/proc/${pid}/cmdline`) && (await readFile(`/proc/${pid}/cmdline`, 'utf8')) !== '', false);
   });
 
+  it('takes down a lab with a bastion: the inner network, its namespace and its unreachable route go too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'octoi-lab-bastion-'));
+    dirs.push(dir);
+    const lab = await labUp({ dir, hosts: 1, behindBastion: 1 });
+    assert.deepEqual(lab.hosts.map((h) => h.name), ['gw01', 'bastion', 'gw02']);
+    const inner = lab.hosts[2]?.address.split('.').slice(0, 3).join('.') ?? '';
+    const unreachable = async () => (await runCommand(['ip', '-4', 'route', 'show', 'type', 'unreachable'])).stdout;
+    assert.match(await unreachable(), new RegExp(`^unreachable ${inner.replaceAll('.', '\\.')}\\.0/24`, 'm'));
+    assert.ok((await labStatus(dir)).every((h) => h.sshReady), 'status sees sshd behind the bastion too');
+    await labDown({ dir });
+    assert.deepEqual(await leftovers(dir), []);
+    assert.doesNotMatch(await unreachable(), new RegExp(`${inner.replaceAll('.', '\\.')}\\.0/24`));
+  });
+
   it('reports a host that fails to boot with the tail of its console log', async () => {
     // An image cache whose image is an empty folder: the host dies mounting /proc into it.
     const cache = await mkdtemp(join(tmpdir(), 'octoi-image-'));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { renderInventory } from '../../lib/lab/inventory.js';
+import { renderInventory, renderSshConfig } from '../../lib/lab/inventory.js';
 import { knownHostsText } from '../../lib/lab/keys.js';
 
 describe('lab inventory and known_hosts', () => {
@@ -11,7 +11,7 @@ describe('lab inventory and known_hosts', () => {
         { name: 'gw01', address: '10.70.1.2' },
         { name: 'gw02', address: '10.70.1.3' },
       ],
-      { privateKeyPath: '/srv/lab/id_ed25519', knownHostsPath: '/srv/lab/known_hosts' },
+      { privateKeyPath: '/srv/lab/id_ed25519', knownHostsPath: '/srv/lab/known_hosts', sshConfigPath: '/srv/lab/ssh_config' },
     );
     assert.deepEqual(parse(text), {
       all: {
@@ -35,6 +35,49 @@ describe('lab inventory and known_hosts', () => {
         },
       },
     });
+  });
+
+  it('puts hosts behind the bastion in gateways and behind_bastion, reached with ProxyJump and the -F file for the hop', () => {
+    const options = {
+      privateKeyPath: '/srv/lab/id_ed25519',
+      knownHostsPath: '/srv/lab/known_hosts',
+      sshConfigPath: '/srv/lab/ssh_config',
+      bastionAddress: '10.70.1.254',
+    };
+    const strict = '-o UserKnownHostsFile=/srv/lab/known_hosts -o StrictHostKeyChecking=yes';
+    const vars = (address: string, args: string) => ({
+      ansible_host: address,
+      ansible_user: 'root',
+      ansible_ssh_private_key_file: '/srv/lab/id_ed25519',
+      ansible_ssh_common_args: args,
+    });
+    const text = renderInventory(
+      [
+        { name: 'gw01', address: '10.70.1.2' },
+        { name: 'bastion', address: '10.70.1.254' },
+        { name: 'gw02', address: '10.70.2.3', behindBastion: true },
+      ],
+      options,
+    );
+    assert.deepEqual(parse(text), {
+      all: {
+        children: {
+          gateways: {
+            hosts: {
+              gw01: vars('10.70.1.2', strict),
+              gw02: vars('10.70.2.3', `-F /srv/lab/ssh_config -o ProxyJump=root@10.70.1.254 ${strict}`),
+            },
+          },
+          behind_bastion: { hosts: { gw02: {} } },
+          bastions: { hosts: { bastion: vars('10.70.1.254', strict) } },
+        },
+      },
+    });
+    assert.equal(
+      renderSshConfig(options).split('\n').slice(1).join('\n'),
+      'Host 10.70.1.254\n  User root\n  IdentityFile /srv/lab/id_ed25519\n  IdentitiesOnly yes\n' +
+        '  UserKnownHostsFile /srv/lab/known_hosts\n  StrictHostKeyChecking yes\n',
+    );
   });
 
   it('writes known_hosts lines of address, key type and key, without the comment', () => {

@@ -23,6 +23,7 @@ describe('lab names', () => {
     assert.equal(hostIndex('gw07'), 7);
     assert.equal(hostIndex('gw120'), 120);
     assert.equal(hostIndex('web1'), undefined);
+    assert.equal(hostIndex('bastion'), 0);
   });
 
   it('puts the lab id into every machine-wide name, so two labs never share one', () => {

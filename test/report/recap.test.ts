@@ -22,9 +22,10 @@ const changed: HostResult = {
   problems: [],
   execs: 2,
   uploads: 1,
+  sftpSessions: 1,
   durationMs: 812,
 };
-const inSync: HostResult = { host: 'gw02', status: 'ok', actions: [], changes: [], problems: [], execs: 1, uploads: 0, durationMs: 301 };
+const inSync: HostResult = { host: 'gw02', status: 'ok', actions: [], changes: [], problems: [], execs: 1, uploads: 0, sftpSessions: 0, durationMs: 301 };
 const unreachable: HostResult = {
   host: 'gateway-long-name',
   status: 'unreachable',
@@ -34,6 +35,7 @@ const unreachable: HostResult = {
   error: { reason: 'unreachable', message: 'connect ECONNREFUSED 10.0.0.3:22', hint: 'is sshd running?' },
   execs: 0,
   uploads: 0,
+  sftpSessions: 0,
   durationMs: 12,
 };
 
@@ -84,6 +86,7 @@ describe('JSON report', () => {
       problems: [],
       execs: 2,
       uploads: 1,
+      sftpSessions: 1,
       durationMs: 812,
     });
     assert.equal(report.hosts['gateway-long-name']?.unreachable, true);
@@ -97,6 +100,7 @@ describe('results over several plays', () => {
     const merged = mergeHostResults('gw01', [changed, { ...inSync, host: 'gw01' }]);
     assert.equal(merged.status, 'changed');
     assert.equal(merged.execs, 3);
+    assert.equal(merged.sftpSessions, 1);
     assert.equal(merged.actions.length, 1);
     const failed = mergeHostResults('gw01', [changed, { ...inSync, host: 'gw01', status: 'failed', error: { reason: 'verify-failed', message: 'x' } }]);
     assert.equal(failed.status, 'failed');

@@ -86,3 +86,13 @@ test('hostKeyAlgorithmsFor puts the types known for the host first', () => {
   assert.deepEqual(hostKeyAlgorithmsFor([file], 'gw02', algorithms), algorithms);
   assert.deepEqual(hostKeyAlgorithmsFor([file], 'unknown-host', algorithms), algorithms);
 });
+
+test('a known_hosts file is read again when its text changed, even to the same size', () => {
+  const first = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGAtikzOImf2suGBCk7+r9OGYjQtNmhnpGnvCfqaDxjw';
+  const second = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHyEtQJWPx3swV6fRRRjlIZvyNJlwMjyiVHPtlkG3Dy0';
+  const file = knownHostsFile('rewritten', [`gw01 ${first}`]);
+  assert.equal(checkHostKey([file], 'gw01', keyOf(first)).status, 'match');
+  knownHostsFile('rewritten', [`gw01 ${second}`]);
+  assert.equal(checkHostKey([file], 'gw01', keyOf(first)).status, 'mismatch');
+  assert.equal(checkHostKey([file], 'gw01', keyOf(second)).status, 'match');
+});

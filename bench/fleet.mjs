@@ -1,0 +1,307 @@
+#!/usr/bin/env node
+// Fleet benchmark: octoi against the SSH floor and against Ansible, on one lab per fleet size.
+// Run as root from a checkout after `npm ci`:  npm run bench [-- options]
+//   --hosts 10,50        fleet sizes, one lab each (at most one lab up at a time)
+//   --runs 5             octoi and floor runs per size (medians with min–max)
+//   --ansible-runs N     Ansible runs per variant (default 3 up to 10 hosts, 1 above)
+//   --ansible LIST       Ansible variants: default,tuned,mitogen (default all three)
+//   --no-ansible         skip Ansible
+//   --forks 50           octoi's and the floor's concurrency (octoi's default)
+//   --out FILE           results, without extension (default bench/results/fleet): FILE.md and FILE.json
+//   --no-build           use dist/ as it is
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, totalmem, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    hosts: { type: 'string', default: '10,50' },
+    runs: { type: 'string', default: '5' },
+    'ansible-runs': { type: 'string' },
+    ansible: { type: 'string', default: 'default,tuned,mitogen' },
+    'no-ansible': { type: 'boolean', default: false },
+    forks: { type: 'string', default: '50' },
+    out: { type: 'string', default: join(root, 'bench/results/fleet') },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+const sizes = values.hosts.split(',').map(Number);
+const runs = Number(values.runs);
+const forks = Number(values.forks);
+const ansibleVariants = values['no-ansible'] ? [] : values.ansible.split(',').filter(Boolean);
+const ansibleRunsFor = (hosts) => Number(values['ansible-runs'] ?? (hosts <= 10 ? 3 : 1));
+if (process.getuid?.() !== 0) fail('the lab needs root: sudo npm run bench');
+if (![...sizes, runs, forks].every((n) => Number.isInteger(n) && n > 0)) fail('--hosts, --runs and --forks take whole numbers');
+const unknownVariant = ansibleVariants.find((variant) => !['default', 'tuned', 'mitogen'].includes(variant));
+if (unknownVariant) fail(`unknown Ansible variant ${unknownVariant}: use default, tuned, mitogen`);
+requireCommand('/usr/bin/time', 'apt-get install time');
+if (ansibleVariants.length > 0) requireCommand('ansible-playbook', 'apt-get install ansible, or run with --no-ansible');
+if (ansibleVariants.includes('mitogen')) requireCommand('/usr/lib/python3/dist-packages/ansible_mitogen/plugins/strategy/mitogen_linear.py', 'apt-get install ansible-mitogen');
+
+function fail(message) {
+  console.error(`bench/fleet.mjs: ${message}`);
+  process.exit(1);
+}
+
+function requireCommand(command, install) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command} || test -e ${command}`], { stdio: 'ignore' });
+  } catch {
+    fail(`${command} is missing: ${install}`);
+  }
+}
+
+if (!values['no-build']) {
+  try {
+    execFileSync('npx', ['tsc', '-p', root], { stdio: 'inherit', cwd: root });
+  } catch {
+    console.error('bench/fleet.mjs: tsc reported errors; measuring what it emitted');
+  }
+}
+const { labUp, labDown, ensureImage } = await import(join(root, 'dist/lib/lab/index.js'));
+
+const work = mkdtempSync(join(tmpdir(), 'octoi-fleet-bench-'));
+const octoi = join(root, 'bin/octoi');
+const playbooks = {
+  converge: join(root, 'playbooks/helloworld.yml'),
+  changed: join(root, 'bench/playbooks/helloworld-changed.yml'),
+  absent: join(root, 'bench/playbooks/helloworld-absent.yml'),
+};
+const ansibleDir = join(root, 'bench/ansible');
+
+/** One process, timed from outside: wall clock here, peak RSS and CPU seconds (user + system) by GNU time. */
+async function measure(label, command, args, env = {}) {
+  const rssFile = join(work, 'rss');
+  const load = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  const t0 = performance.now();
+  const { code, stdout, stderr } = await new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, command, ...args], { cwd: root, env: { ...process.env, ...env } });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (chunk) => out.push(chunk));
+    child.stderr.on('data', (chunk) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (exitCode) => resolve({ code: exitCode, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (code !== 0) {
+    throw new Error(`${label} exited ${code}\n$ ${[command, ...args].join(' ')}\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`);
+  }
+  const [rssKb, user, system] = readFileSync(rssFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+  return { seconds, rssMb: rssKb / 1024, cpuSeconds: user + system, load, stdout };
+}
+
+function octoiArgs(playbook, inventory, json) {
+  return ['play', relative(root, playbook), '-i', inventory, '--plain', '-f', String(forks), '--json', json];
+}
+
+/** Per-host counters of an octoi run, from its --json report; every host must have converged. */
+function octoiCounters(json, hosts) {
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  const entries = Object.entries(report.hosts);
+  const bad = entries.filter(([, entry]) => entry.status !== 'ok' && entry.status !== 'changed');
+  if (entries.length !== hosts || bad.length > 0) {
+    throw new Error(`octoi run did not converge every host: ${JSON.stringify(bad.slice(0, 3))}`);
+  }
+  const perHost = (key) => Math.max(...entries.map(([, entry]) => entry[key] ?? NaN));
+  return { execs: perHost('execs'), uploads: perHost('uploads'), sftpSessions: perHost('sftpSessions'), status: [...new Set(entries.map(([, e]) => e.status))].join('/') };
+}
+
+async function runOctoi(scenario, playbook, inventory, hosts) {
+  const json = join(work, `${scenario}.json`);
+  const args = octoiArgs(playbook, inventory, json);
+  const { stdout: _stdout, ...result } = await measure(`octoi ${scenario}`, octoi, args);
+  return { ...result, ...octoiCounters(json, hosts), command: `./bin/octoi ${args.join(' ')}` };
+}
+
+async function runFloor(inventory, hosts) {
+  const json = join(work, 'floor.json');
+  const args = [join(root, 'bench/floor.mjs'), '-i', inventory, '-f', String(forks), '--json', json];
+  const { stdout: _stdout, ...result } = await measure('floor', process.execPath, args);
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  if (report.hosts !== hosts) throw new Error(`floor reached ${report.hosts} hosts, not ${hosts}`);
+  return { ...result, execs: Math.max(...Object.values(report.execs)), uploads: 0, sftpSessions: 0, command: `node ${relative(root, args[0])} ${args.slice(1).join(' ')}` };
+}
+
+/** ANSIBLE_CONFIG picks the variant; fresh starts with no ControlPersist master, the re-run reuses the fresh run's. */
+async function runAnsible(variant, scenario, inventory, hosts, controlDir) {
+  const config = join(ansibleDir, `${variant}.cfg`);
+  const args = ['-i', inventory, join(ansibleDir, 'helloworld.yml'), ...(variant === 'default' ? [] : ['-f', String(hosts)])];
+  const env = { ANSIBLE_CONFIG: config, ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir, ANSIBLE_NOCOLOR: '1' };
+  const { stdout, ...result } = await measure(`ansible ${variant} ${scenario}`, 'ansible-playbook', args, env);
+  const recap = stdout.split('\n').filter((line) => /ok=\d+/.test(line));
+  if (recap.length !== hosts || recap.some((line) => !/unreachable=0\s+failed=0/.test(line))) {
+    throw new Error(`ansible ${variant} ${scenario}: not every host succeeded\n${recap.join('\n')}`);
+  }
+  const shown = args.map((arg) => (arg.startsWith(root) ? relative(root, arg) : arg));
+  return { ...result, command: `ANSIBLE_CONFIG=${relative(root, config)} ansible-playbook ${shown.join(' ')}` };
+}
+
+/** The lab of the size being measured: taken down on Ctrl-C too. */
+let currentLab;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    console.error(`bench/fleet.mjs: ${signal}: taking the lab down`);
+    if (currentLab) await labDown({ dir: currentLab }).catch(() => undefined);
+    process.exit(130);
+  });
+}
+
+const loadOf = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join('/');
+
+/** One fleet size on its own lab: floor and octoi interleaved round by round, then Ansible. */
+async function benchSize(hosts) {
+  const dir = mkdtempSync(join(tmpdir(), 'octoi-fleet-lab-'));
+  currentLab = dir;
+  const samples = [];
+  const add = (tool, scenario, sample) => {
+    samples.push({ tool, scenario, ...sample });
+    console.error(`${hosts} hosts  ${tool.padEnd(15)} ${scenario.padEnd(8)} ${sample.seconds.toFixed(2)} s  ${sample.rssMb.toFixed(0)} MB  load ${sample.load}`);
+  };
+  const bootStarted = performance.now();
+  try {
+    const lab = await labUp({ dir, hosts, onProgress: () => undefined });
+    const inventory = lab.inventoryPath;
+    const boot = (performance.now() - bootStarted) / 1000;
+    console.error(`${hosts} hosts: lab up in ${boot.toFixed(1)} s (load ${loadOf()})`);
+    const reset = () => measure('reset', octoi, octoiArgs(playbooks.absent, inventory, join(work, 'reset.json')));
+    // Warm-up, not timed: page cache, first logins of every host.
+    await runFloor(inventory, hosts);
+    await reset();
+    for (let round = 0; round < runs; round += 1) {
+      add('floor', 'connect', await runFloor(inventory, hosts));
+      await reset();
+      add('octoi', 'fresh', await runOctoi('fresh', playbooks.converge, inventory, hosts));
+      add('octoi', 'no-op', await runOctoi('no-op', playbooks.converge, inventory, hosts));
+      add('octoi', 'changed', await runOctoi('changed', playbooks.changed, inventory, hosts));
+    }
+    for (const variant of ansibleVariants) {
+      for (let round = 0; round < ansibleRunsFor(hosts); round += 1) {
+        await reset();
+        const controlDir = join(work, `cp-${variant}-${hosts}-${round}`);
+        mkdirSync(controlDir);
+        add(`ansible ${variant}`, 'fresh', await runAnsible(variant, 'fresh', inventory, hosts, controlDir));
+        add(`ansible ${variant}`, 're-run', await runAnsible(variant, 're-run', inventory, hosts, controlDir));
+      }
+    }
+    return { hosts, boot, samples };
+  } finally {
+    await labDown({ dir }).catch((error) => console.error(`lab down: ${error.message}`));
+    currentLab = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const f = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+
+function summarize(result) {
+  const groups = new Map();
+  for (const sample of result.samples) {
+    const key = `${sample.tool}|${sample.scenario}`;
+    groups.set(key, [...(groups.get(key) ?? []), sample]);
+  }
+  return [...groups.values()].map((set) => {
+    const seconds = set.map((s) => s.seconds);
+    return {
+      hosts: result.hosts,
+      tool: set[0].tool,
+      scenario: set[0].scenario,
+      runs: set.length,
+      median: median(seconds),
+      min: Math.min(...seconds),
+      max: Math.max(...seconds),
+      rssMb: median(set.map((s) => s.rssMb)),
+      rssMaxMb: Math.max(...set.map((s) => s.rssMb)),
+      cpuSeconds: median(set.map((s) => s.cpuSeconds)),
+      execs: set[0].execs,
+      uploads: set[0].uploads,
+      sftpSessions: set[0].sftpSessions,
+      loads: set.map((s) => s.load),
+      command: set[0].command,
+    };
+  });
+}
+
+function ratioLines(rows, hosts) {
+  const at = (tool, scenario) => rows.find((row) => row.hosts === hosts && row.tool === tool && row.scenario === scenario)?.median;
+  const floor = at('floor', 'connect');
+  const lines = [];
+  for (const scenario of ['fresh', 'no-op', 'changed']) lines.push(`octoi ${scenario} / floor: ${f(at('octoi', scenario) / floor)}×`);
+  for (const variant of ansibleVariants) {
+    lines.push(`Ansible ${variant} / octoi: fresh ${f(at(`ansible ${variant}`, 'fresh') / at('octoi', 'fresh'), 1)}×, re-run ${f(at(`ansible ${variant}`, 're-run') / at('octoi', 'no-op'), 1)}×`);
+  }
+  return lines;
+}
+
+function machine() {
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
+  const ansible = ansibleVariants.length > 0 ? execFileSync('ansible-playbook', ['--version']).toString().split('\n')[0] : 'not run';
+  return {
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    cores: availableParallelism(),
+    cpu,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    kernel: execFileSync('uname', ['-r']).toString().trim(),
+    node: process.version,
+    ansible,
+  };
+}
+
+function markdown(info, rows, results) {
+  const out = [];
+  out.push(`## ${info.date}: ${results.map((r) => r.hosts).join(' and ')} hosts`, '');
+  out.push(`Machine: ${info.cores} cores (${info.cpu}), ${info.memoryGb} GB, Linux ${info.kernel}, Node ${info.node}, ${info.ansible}.`);
+  out.push(`Lab hosts (\`octoi lab\`), one lab per size: ${results.map((r) => `${r.hosts} booted in ${f(r.boot, 1)} s`).join(', ')}.`);
+  out.push(`octoi and floor: ${runs} runs each, interleaved round by round (floor, reset, fresh, no-op, changed); --forks ${forks}.`);
+  if (ansibleVariants.length > 0) out.push(`Ansible: ${results.map((r) => `${ansibleRunsFor(r.hosts)} run(s) per variant at ${r.hosts} hosts`).join(', ')}.`);
+  out.push('', '| hosts | run | median s (min–max) | octoi/floor | cmds/host | uploads/host | SFTP/host | controller CPU s | peak RSS MB | load (1 min) |');
+  out.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const row of rows) {
+    const floor = rows.find((r) => r.hosts === row.hosts && r.tool === 'floor')?.median;
+    const ratio = row.tool === 'octoi' ? `${f(row.median / floor)}×` : '';
+    const counters = row.tool.startsWith('ansible') ? ['', '', ''] : [row.execs, row.uploads, row.sftpSessions];
+    out.push(`| ${row.hosts} | ${row.tool} ${row.scenario} | ${f(row.median)} (${f(row.min)}–${f(row.max)}) | ${ratio} | ${counters.join(' | ')} | ${f(row.cpuSeconds)} | ${f(row.rssMb, 0)}${row.runs > 1 ? ` (max ${f(row.rssMaxMb, 0)})` : ''} | ${f(Math.min(...row.loads), 1)}–${f(Math.max(...row.loads), 1)} |`);
+  }
+  out.push('');
+  for (const result of results) out.push(`- ${result.hosts} hosts: ${ratioLines(rows, result.hosts).join('; ')}`);
+  out.push('', 'Commands (the inventory is the lab\'s `inventory.yml`):', '', '```');
+  for (const command of new Set(rows.map((row) => row.command.replace(/\S*inventory\.yml/, 'INVENTORY').replace(/--json \S+/, '--json FILE')))) out.push(command);
+  out.push('```', '');
+  return out.join('\n');
+}
+
+let results = [];
+try {
+  await ensureImage({ onProgress: (line) => console.error(line) });
+  for (const hosts of sizes) results.push(await benchSize(hosts));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+const info = machine();
+const rows = results.flatMap(summarize);
+const section = markdown(info, rows, results);
+const { header, earlier } = readResults(`${values.out}.md`);
+writeFileSync(`${values.out}.md`, `${header}\n${section}${earlier ? `\n${earlier}` : ''}`);
+writeFileSync(`${values.out}.json`, `${JSON.stringify({ machine: info, runs, forks, rows, samples: results }, null, 1)}\n`);
+process.stdout.write(`${section}\n`);
+
+/** The hand-written part above the first measured section, and the earlier sections (the newest comes first). */
+function readResults(file) {
+  try {
+    const text = readFileSync(file, 'utf8');
+    const cut = text.search(/^## \d{4}-\d\d-\d\d/m);
+    if (cut < 0) return { header: `${text.trimEnd()}\n`, earlier: '' };
+    return { header: `${text.slice(0, cut).trimEnd()}\n`, earlier: text.slice(cut).trimEnd() + '\n' };
+  } catch {
+    return { header: '# Fleet benchmark\n', earlier: '' };
+  }
+}
