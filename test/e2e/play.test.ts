@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { hostExec, stopHost } from '../../lib/lab/index.js';
 import { packageRoot } from '../../lib/paths.js';
 import { readJsonReport, runOctoi } from '../helpers/cli.js';
-import { startLab, type TestLab } from '../helpers/lab.js';
+import { labSuite } from '../helpers/lab.js';
 import { connectionCounter, isRefused, readFromPort } from '../helpers/tcp.js';
 
 /** A playbook with one service, written the way a user would write it. */
@@ -28,33 +26,20 @@ function servicePlaybook(options: { port: number; output: string; state?: 'prese
 }
 
 describe('octoi play on a lab of 3 hosts', { timeout: 600_000 }, () => {
-  let lab: TestLab;
-  let work: string;
+  const suite = labSuite(3);
   const play = async (playbook: string, ...extra: string[]) => {
-    const json = join(work, `report-${Date.now()}.json`);
-    const result = await runOctoi(['play', playbook, '-i', lab.inventoryPath, '--json', json, ...extra]);
+    const json = join(suite.work, `report-${Date.now()}.json`);
+    const result = await runOctoi(['play', playbook, '-i', suite.lab.inventoryPath, '--json', json, ...extra]);
     return { ...result, report: result.exitCode === ExitCode.invalidInput ? null : await readJsonReport(json) };
   };
-  const writePlaybook = async (name: string, content: string) => {
-    const file = join(work, name);
-    await writeFile(file, content);
-    return file;
-  };
-  const listeners = async (host: string) => (await hostExec(lab.dir, host, ['ss', '-H', '-tlnp'])).stdout;
+  const writePlaybook = (name: string, content: string) => suite.file(name, content);
+  const listeners = async (host: string) => (await hostExec(suite.lab.dir, host, ['ss', '-H', '-tlnp'])).stdout;
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'octoi-e2e-'));
-    lab = await startLab(3);
-  });
-  after(async () => {
-    await lab?.down();
-    await rm(work, { recursive: true, force: true });
-  });
 
   it('converges the example playbook: every port answers and systemd pid 1 listens', async () => {
     const run = await play(join(packageRoot(), 'playbooks', 'helloworld.yml'));
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
-    for (const host of lab.hosts) {
+    for (const host of suite.lab.hosts) {
       assert.equal(run.report?.hosts[host.name]?.status, 'changed');
       assert.equal(await readFromPort(host.address, 13063), 'Hello World\n');
       assert.match(await listeners(host.name), /\*:13063\s.*users:\(\("systemd",pid=1,/);
@@ -65,7 +50,7 @@ describe('octoi play on a lab of 3 hosts', { timeout: 600_000 }, () => {
   it('changes nothing on a second run and says so', async () => {
     const run = await play(join(packageRoot(), 'playbooks', 'helloworld.yml'));
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
-    for (const host of lab.hosts) {
+    for (const host of suite.lab.hosts) {
       const entry = run.report?.hosts[host.name];
       assert.equal(entry?.status, 'ok');
       assert.equal(entry?.changed, 0);
@@ -81,7 +66,7 @@ describe('octoi play on a lab of 3 hosts', { timeout: 600_000 }, () => {
     assert.equal(first.exitCode, ExitCode.ok, first.stdout + first.stderr);
     const moved = await play(await writePlaybook('port-b.yml', servicePlaybook({ port: 14002, output: 'one' })));
     assert.equal(moved.exitCode, ExitCode.ok, moved.stdout + moved.stderr);
-    for (const host of lab.hosts) {
+    for (const host of suite.lab.hosts) {
       const kinds = moved.report?.hosts[host.name]?.actions.map((action) => action.kind);
       assert.deepEqual(kinds, ['write-file', 'daemon-reload', 'restart-socket']);
       assert.equal(await readFromPort(host.address, 14002), 'one\n');
@@ -92,7 +77,7 @@ describe('octoi play on a lab of 3 hosts', { timeout: 600_000 }, () => {
   it('changes only the script: new connections get the new output, no reload', async () => {
     const run = await play(await writePlaybook('script.yml', servicePlaybook({ port: 14002, output: 'two' })));
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
-    for (const host of lab.hosts) {
+    for (const host of suite.lab.hosts) {
       const actions = run.report?.hosts[host.name]?.actions ?? [];
       assert.deepEqual(actions.map((action) => action.description), ['~ update /opt/octoi-e2e/octoi-e2e.sh (0755)']);
       assert.equal(await readFromPort(host.address, 14002), 'two\n');
@@ -102,14 +87,14 @@ describe('octoi play on a lab of 3 hosts', { timeout: 600_000 }, () => {
   it('removes a service cleanly with state: absent', async () => {
     const run = await play(await writePlaybook('absent.yml', servicePlaybook({ port: 14002, output: 'two', state: 'absent' })));
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
-    for (const host of lab.hosts) {
+    for (const host of suite.lab.hosts) {
       assert.equal(await isRefused(host.address, 14002), true);
-      const files = await hostExec(lab.dir, host.name, ['ls', '/etc/systemd/system', '/opt']);
+      const files = await hostExec(suite.lab.dir, host.name, ['ls', '/etc/systemd/system', '/opt']);
       assert.doesNotMatch(files.stdout, /octoi-e2e/);
-      const unit = await hostExec(lab.dir, host.name, ['systemctl', 'show', '-p', 'LoadState', 'octoi-e2e.socket']);
+      const unit = await hostExec(suite.lab.dir, host.name, ['systemctl', 'show', '-p', 'LoadState', 'octoi-e2e.socket']);
       assert.equal(unit.stdout.trim(), 'LoadState=not-found');
     }
-    const again = await play(join(work, 'absent.yml'));
+    const again = await play(join(suite.work, 'absent.yml'));
     assert.equal(again.report?.totals.changed, 0);
   });
 
@@ -137,14 +122,14 @@ describe('octoi play on a lab of 3 hosts', { timeout: 600_000 }, () => {
   });
 
   it('reports a stopped host unreachable while the others converge', async () => {
-    const down = lab.hosts[2]!;
-    await stopHost(lab.dir, down.name);
+    const down = suite.lab.hosts[2]!;
+    await stopHost(suite.lab.dir, down.name);
     const file = await writePlaybook('after-stop.yml', servicePlaybook({ port: 14003, output: 'three' }));
     const run = await play(file, '--connect-timeout', '5');
     assert.equal(run.exitCode, ExitCode.hostsUnreachable, run.stdout + run.stderr);
     assert.equal(run.report?.hosts[down.name]?.status, 'unreachable');
     assert.equal(run.report?.hosts[down.name]?.unreachable, true);
-    for (const host of lab.hosts.slice(0, 2)) {
+    for (const host of suite.lab.hosts.slice(0, 2)) {
       assert.equal(run.report?.hosts[host.name]?.status, 'changed');
       assert.equal(await readFromPort(host.address, 14003), 'three\n');
     }

@@ -4,10 +4,9 @@
  * untouched, and host keys that are unknown or changed.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { resolveTargets } from '../../lib/cli/targets.js';
 import { ExitCode } from '../../lib/exit-codes.js';
@@ -16,7 +15,7 @@ import { runCommand } from '../../lib/lab/run-command.js';
 import { packageRoot } from '../../lib/paths.js';
 import { SessionPool } from '../../lib/run/session-pool.js';
 import { readJsonReport, runOctoi } from '../helpers/cli.js';
-import { startLab, type TestLab } from '../helpers/lab.js';
+import { labSuite } from '../helpers/lab.js';
 import { readFromPort } from '../helpers/tcp.js';
 
 type HostVars = Record<string, unknown>;
@@ -31,13 +30,12 @@ function sshPeers(ssOutput: string): string[] {
 }
 
 describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000 }, () => {
-  let lab: TestLab;
-  let work: string;
+  const suite = labSuite(2, 2);
   let labVars: Record<string, HostVars>;
   const helloworld = join(packageRoot(), 'playbooks', 'helloworld.yml');
 
   const file = async (name: string, content: string): Promise<string> => {
-    const path = join(work, name);
+    const path = join(suite.work, name);
     await writeFile(path, content);
     return path;
   };
@@ -47,8 +45,8 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
       Object.entries(hosts).map(([host, vars]) => [host, { ...labVars[host], ...vars }]),
     ) } } } }));
   const play = async (playbook: string, inventoryPath: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) => {
-    const json = join(work, `report-${Date.now()}.json`);
-    const events = join(work, `events-${Date.now()}.jsonl`);
+    const json = join(suite.work, `report-${Date.now()}.json`);
+    const events = join(suite.work, `events-${Date.now()}.jsonl`);
     const result = await runOctoi(['play', playbook, '-i', inventoryPath, '--json', json, '--events', events, ...extra], { env });
     const ran = result.exitCode !== ExitCode.invalidInput;
     return {
@@ -59,43 +57,37 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
   };
   /** Addresses sshd accepted a login from, in order, as the host's journal tells. */
   const logins = async (host: string, user = 'root'): Promise<string[]> => {
-    const journal = await lab.exec(host, ['journalctl', '-q', '--no-pager', '-o', 'cat', '-u', 'ssh.service']);
+    const journal = await suite.lab.exec(host, ['journalctl', '-q', '--no-pager', '-o', 'cat', '-u', 'ssh.service']);
     return [...journal.stdout.matchAll(new RegExp(`^Accepted publickey for ${user} from (\\S+)`, 'gm'))].map((match) => match[1] ?? '');
   };
-  const controller = (): string => `${lab.host('gw01').address.split('.').slice(0, 3).join('.')}.1`;
+  const controller = (): string => `${suite.lab.host('gw01').address.split('.').slice(0, 3).join('.')}.1`;
   /** What a host serves on a port, asked from the bastion (which reaches both networks). */
   const served = async (host: string, port: number): Promise<string> =>
-    (await lab.exec('bastion', ['nc', '-w', '5', lab.host(host).address, String(port)])).stdout;
+    (await suite.lab.exec('bastion', ['nc', '-w', '5', suite.lab.host(host).address, String(port)])).stdout;
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'octoi-reach-'));
-    lab = await startLab(2, 2);
-    const written = parse(await readFile(lab.inventoryPath, 'utf8')) as { all: { children: { gateways: { hosts: Record<string, HostVars> } } } };
+    const written = parse(await readFile(suite.lab.inventoryPath, 'utf8')) as { all: { children: { gateways: { hosts: Record<string, HostVars> } } } };
     labVars = written.all.children.gateways.hosts;
-  });
-  after(async () => {
-    await lab?.down();
-    await rm(work, { recursive: true, force: true });
   });
 
   it('puts gw03 and gw04 on a second network that only the bastion reaches', async () => {
-    assert.deepEqual(lab.hosts.map((host) => [host.name, host.behindBastion ?? false]), [
+    assert.deepEqual(suite.lab.hosts.map((host) => [host.name, host.behindBastion ?? false]), [
       ['gw01', false], ['gw02', false], ['bastion', false], ['gw03', true], ['gw04', true],
     ]);
-    const inner = lab.host('gw03').address;
+    const inner = suite.lab.host('gw03').address;
     const route = await runCommand(['ip', '-4', 'route', 'get', inner]);
     assert.notEqual(route.exitCode, 0, `the machine has a route to ${inner}: ${route.stdout}`);
     await assert.rejects(readFromPort(inner, 22, 5000), { code: 'EHOSTUNREACH' });
-    const addresses = await lab.exec('bastion', ['ip', '-4', '-o', 'addr', 'show']);
-    assert.match(addresses.stdout, new RegExp(`eth0\\s+inet ${lab.host('bastion').address.replaceAll('.', '\\.')}/24`));
+    const addresses = await suite.lab.exec('bastion', ['ip', '-4', '-o', 'addr', 'show']);
+    assert.match(addresses.stdout, new RegExp(`eth0\\s+inet ${suite.lab.host('bastion').address.replaceAll('.', '\\.')}/24`));
     assert.match(addresses.stdout, new RegExp(`eth1\\s+inet ${inner.split('.').slice(0, 3).join('\\.')}\\.254/24`));
-    assert.equal((await lab.exec('bastion', ['cat', '/proc/sys/net/ipv4/ip_forward'])).stdout.trim(), '0', 'the bastion routes nothing');
-    const routes = await lab.exec('gw03', ['ip', '-4', 'route']);
+    assert.equal((await suite.lab.exec('bastion', ['cat', '/proc/sys/net/ipv4/ip_forward'])).stdout.trim(), '0', 'the bastion routes nothing');
+    const routes = await suite.lab.exec('gw03', ['ip', '-4', 'route']);
     assert.doesNotMatch(routes.stdout, /default/);
   });
 
   it('lets Ansible ping the hosts behind the bastion with the same inventory', { timeout: 180_000 }, async () => {
-    const result = await runCommand(['ansible', '-i', lab.inventoryPath, 'behind_bastion', '-m', 'ping', '-o'], {
+    const result = await runCommand(['ansible', '-i', suite.lab.inventoryPath, 'behind_bastion', '-m', 'ping', '-o'], {
       // No ControlPersist: its lingering masters would hold connections to the bastion after the test.
       env: { ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_NOCOLOR: '1', ANSIBLE_SSH_ARGS: '-o ControlMaster=no' },
       timeoutMs: 170_000,
@@ -106,7 +98,7 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
 
   it('converges the hosts behind the bastion through one bastion connection', async () => {
     const before = await logins('bastion');
-    const run = await play(helloworld, lab.inventoryPath, ['--limit', 'behind_bastion']);
+    const run = await play(helloworld, suite.lab.inventoryPath, ['--limit', 'behind_bastion']);
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
     assert.deepEqual(Object.keys(run.report?.hosts ?? {}), ['gw03', 'gw04']);
     assert.deepEqual((await logins('bastion')).slice(before.length), [controller()], 'one login to the bastion, from the machine');
@@ -118,15 +110,15 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
 
   it('holds one connection to the bastion while sessions to both hosts behind it are open', async () => {
     const hosts = ['gw03', 'gw04'];
-    const pool = new SessionPool(await resolveTargets(await loadInventory([lab.inventoryPath]), hosts, undefined, false), {});
+    const pool = new SessionPool(await resolveTargets(await loadInventory([suite.lab.inventoryPath]), hosts, undefined, false), {});
     const before = await logins('bastion');
     try {
       const sessions = await Promise.all(hosts.map((host) => pool.get(host)));
       assert.deepEqual(await Promise.all(sessions.map(async (session) => (await session.exec('hostname')).stdout)), ['gw03\n', 'gw04\n']);
-      const inbound = await lab.exec('bastion', ['ss', '-Htn', 'state', 'established', '( sport = :22 )']);
+      const inbound = await suite.lab.exec('bastion', ['ss', '-Htn', 'state', 'established', '( sport = :22 )']);
       assert.deepEqual(sshPeers(inbound.stdout), [controller()], inbound.stdout);
-      const outbound = await lab.exec('bastion', ['ss', '-Htn', 'state', 'established', '( dport = :22 )']);
-      assert.deepEqual(sshPeers(outbound.stdout).sort(), hosts.map((host) => lab.host(host).address).sort(), outbound.stdout);
+      const outbound = await suite.lab.exec('bastion', ['ss', '-Htn', 'state', 'established', '( dport = :22 )']);
+      assert.deepEqual(sshPeers(outbound.stdout).sort(), hosts.map((host) => suite.lab.host(host).address).sort(), outbound.stdout);
       assert.equal((await logins('bastion')).length - before.length, 1);
     } finally {
       await pool.closeAll();
@@ -141,7 +133,7 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
     for (const host of ['gw01', 'gw03']) {
       assert.equal(run.report?.hosts[host]?.status, 'changed');
-      const files = await lab.exec(host, ['stat', '-c', '%U:%G %a %n', '/etc/systemd/system/reach-become.socket',
+      const files = await suite.lab.exec(host, ['stat', '-c', '%U:%G %a %n', '/etc/systemd/system/reach-become.socket',
         '/etc/systemd/system/reach-become@.service', '/opt/reach-become', '/opt/reach-become/reach-become.sh']);
       assert.equal(files.stdout, [
         'root:root 644 /etc/systemd/system/reach-become.socket',
@@ -152,7 +144,7 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
       ].join('\n'), files.stderr);
       assert.equal(await served(host, 14101), 'reach-become\n');
       assert.ok((await logins(host, 'deploy')).length > 0, 'logged in as deploy');
-      const staging = await lab.exec(host, ['sh', '-c', 'ls -d /tmp/octoi-upload.* 2>/dev/null; true']);
+      const staging = await suite.lab.exec(host, ['sh', '-c', 'ls -d /tmp/octoi-upload.* 2>/dev/null; true']);
       assert.equal(staging.stdout, '', 'the staging folder is removed');
     }
     const again = await play(playbook, path);
@@ -169,7 +161,7 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
   });
 
   it('becomes root with the sudo password from an environment variable, which shows nowhere', async () => {
-    const password = (await readFile(lab.sudoPasswordPath, 'utf8')).trim();
+    const password = (await readFile(suite.lab.sudoPasswordPath, 'utf8')).trim();
     const path = await inventory('password.yml', {
       gw02: { ansible_user: 'deploy-pw', ansible_become: true, octoi_become_password_env: 'OCTOI_E2E_SUDO' },
     });
@@ -187,20 +179,20 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
     assert.equal(run.report?.hosts['gw02']?.status, 'changed');
     for (const text of [run.stdout, run.stderr, run.files]) assert.ok(!text.includes(password), 'the password is not in the output or reports');
-    const owner = await lab.exec('gw02', ['stat', '-c', '%U:%G %a', '/opt/reach-password/reach-password.sh']);
+    const owner = await suite.lab.exec('gw02', ['stat', '-c', '%U:%G %a', '/opt/reach-password/reach-password.sh']);
     assert.equal(owner.stdout, 'root:root 755\n');
-    assert.equal(await readFromPort(lab.host('gw02').address, 14103), 'reach-password\n');
+    assert.equal(await readFromPort(suite.lab.host('gw02').address, 14103), 'reach-password\n');
   });
 
   it("--limit 'gateways:!gw02' leaves gw02 untouched, byte for byte", async () => {
-    const snapshot = (host: string) => lab.exec(host, ['sh', '-c', [
+    const snapshot = (host: string) => suite.lab.exec(host, ['sh', '-c', [
       'find /etc /opt /usr/local /root /home /tmp /var/tmp -xdev -printf "%p %y %m %U:%G %s\\n" | sort',
       'find /etc/systemd /opt -xdev -type f -exec sha256sum {} + | sort',
       'systemctl list-unit-files --no-legend --no-pager | sort',
     ].join('; ')]);
     const before = await snapshot('gw02');
     const loginsBefore = await logins('gw02');
-    const run = await play(await file('limit.yml', servicePlaybook('reach-limit', 14104)), lab.inventoryPath, ['--limit', 'gateways:!gw02']);
+    const run = await play(await file('limit.yml', servicePlaybook('reach-limit', 14104)), suite.lab.inventoryPath, ['--limit', 'gateways:!gw02']);
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
     assert.deepEqual(Object.keys(run.report?.hosts ?? {}), ['gw01', 'gw03', 'gw04']);
     assert.equal(await served('gw01', 14104), 'reach-limit\n');
@@ -208,13 +200,13 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
     assert.equal(after.stdout, before.stdout);
     assert.match(before.stdout, /\/etc\/systemd\/system/, 'the snapshot lists the unit folder');
     assert.deepEqual(await logins('gw02'), loginsBefore, 'no SSH login on gw02');
-    assert.equal((await lab.exec('gw02', ['systemctl', 'show', '-p', 'LoadState', 'reach-limit.socket'])).stdout, 'LoadState=not-found\n');
+    assert.equal((await suite.lab.exec('gw02', ['systemctl', 'show', '-p', 'LoadState', 'reach-limit.socket'])).stdout, 'LoadState=not-found\n');
   });
 
   it('fails closed on an unknown host key with its fingerprint and the line to add; --accept-new records it', async () => {
-    const address = lab.host('gw01').address;
-    const labLine = (await readFile(lab.knownHostsPath, 'utf8')).split('\n').find((line) => line.startsWith(`${address} `)) ?? '';
-    const fingerprint = /SHA256:\S+/.exec((await runCommand(['ssh-keygen', '-l', '-E', 'sha256', '-F', address, '-f', lab.knownHostsPath])).stdout)?.[0];
+    const address = suite.lab.host('gw01').address;
+    const labLine = (await readFile(suite.lab.knownHostsPath, 'utf8')).split('\n').find((line) => line.startsWith(`${address} `)) ?? '';
+    const fingerprint = /SHA256:\S+/.exec((await runCommand(['ssh-keygen', '-l', '-E', 'sha256', '-F', address, '-f', suite.lab.knownHostsPath])).stdout)?.[0];
     assert.ok(labLine && fingerprint, 'the lab knows gw01');
     const knownHosts = await file('known_hosts.new', '');
     const path = await inventory('unknown-key.yml', {
@@ -234,9 +226,9 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
   });
 
   it('always fails on a changed host key, --accept-new or not', async () => {
-    const lines = (await readFile(lab.knownHostsPath, 'utf8')).split('\n');
-    const keyOf = (host: string) => lines.find((line) => line.startsWith(`${lab.host(host).address} `))?.split(' ').slice(1).join(' ');
-    const swapped = `${lab.host('gw01').address} ${keyOf('gw02')}\n`;
+    const lines = (await readFile(suite.lab.knownHostsPath, 'utf8')).split('\n');
+    const keyOf = (host: string) => lines.find((line) => line.startsWith(`${suite.lab.host(host).address} `))?.split(' ').slice(1).join(' ');
+    const swapped = `${suite.lab.host('gw01').address} ${keyOf('gw02')}\n`;
     const knownHosts = await file('known_hosts.swapped', swapped);
     const path = await inventory('changed-key.yml', {
       gw01: { ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes` },

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { hostExec } from '../../lib/lab/index.js';
 import { packageRoot } from '../../lib/paths.js';
 import { readJsonReport, runOctoi } from '../helpers/cli.js';
-import { startLab, type TestLab } from '../helpers/lab.js';
+import { labSuite, type TestLab } from '../helpers/lab.js';
 
 const helloworld = join(packageRoot(), 'playbooks', 'helloworld.yml');
 
@@ -30,31 +29,18 @@ async function hostSnapshot(lab: TestLab, host: string): Promise<string> {
 }
 
 describe('safe rollouts on a lab of 3 hosts', { timeout: 600_000 }, () => {
-  let lab: TestLab;
-  let work: string;
-  const file = async (name: string, content: string) => {
-    const path = join(work, name);
-    await writeFile(path, content);
-    return path;
-  };
-  const octoi = (...args: string[]) => runOctoi([...args, '-i', lab.inventoryPath]);
+  const suite = labSuite(3);
+  const file = (name: string, content: string) => suite.file(name, content);
+  const octoi = (...args: string[]) => runOctoi([...args, '-i', suite.lab.inventoryPath]);
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'octoi-rollout-'));
-    lab = await startLab(3);
-  });
-  after(async () => {
-    await lab?.down();
-    await rm(work, { recursive: true, force: true });
-  });
 
   it('--check reports the full install and leaves every host byte-for-byte unchanged', async () => {
-    const before = await Promise.all(lab.hosts.map((host) => hostSnapshot(lab, host.name)));
-    const json = join(work, 'check.json');
+    const before = await Promise.all(suite.lab.hosts.map((host) => hostSnapshot(suite.lab, host.name)));
+    const json = join(suite.work, 'check.json');
     const run = await octoi('play', helloworld, '--check', '--json', json, '--plain');
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
     const report = await readJsonReport(json);
-    for (const host of lab.hosts) {
+    for (const host of suite.lab.hosts) {
       const entry = report.hosts[host.name];
       assert.equal(entry?.status, 'changed');
       assert.deepEqual(
@@ -63,15 +49,15 @@ describe('safe rollouts on a lab of 3 hosts', { timeout: 600_000 }, () => {
       );
       assert.equal(entry?.uploads, 0);
     }
-    const after = await Promise.all(lab.hosts.map((host) => hostSnapshot(lab, host.name)));
+    const after = await Promise.all(suite.lab.hosts.map((host) => hostSnapshot(suite.lab, host.name)));
     assert.deepEqual(after, before);
   });
 
   it('plan groups drifted hosts, exits with the drift code, and 0 once converged', async () => {
     const converge = await octoi('play', helloworld, '--plain');
     assert.equal(converge.exitCode, ExitCode.ok, converge.stdout + converge.stderr);
-    for (const host of lab.hosts.slice(0, 2)) {
-      await hostExec(lab.dir, host.name, ['sh', '-c', 'echo "# edited by hand" >> /opt/octoi-helloworld/octoi-helloworld.sh']);
+    for (const host of suite.lab.hosts.slice(0, 2)) {
+      await hostExec(suite.lab.dir, host.name, ['sh', '-c', 'echo "# edited by hand" >> /opt/octoi-helloworld/octoi-helloworld.sh']);
     }
     const drift = await octoi('plan', helloworld);
     assert.equal(drift.exitCode, ExitCode.changesPending, drift.stdout + drift.stderr);
@@ -110,8 +96,8 @@ describe('safe rollouts on a lab of 3 hosts', { timeout: 600_000 }, () => {
   });
 
   it('writes JSON-lines events and a JUnit report with one testcase per host and service', async () => {
-    const events = join(work, 'events.jsonl');
-    const junit = join(work, 'junit.xml');
+    const events = join(suite.work, 'events.jsonl');
+    const junit = join(suite.work, 'junit.xml');
     const run = await octoi('play', helloworld, '--events', events, '--junit', junit, '--plain');
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
     const lines = (await readFile(events, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as { type: string; host?: string });
@@ -120,56 +106,47 @@ describe('safe rollouts on a lab of 3 hosts', { timeout: 600_000 }, () => {
     assert.deepEqual(lines.filter((line) => line.type === 'host-finished').map((line) => line.host).sort(), ['gw01', 'gw02', 'gw03']);
     const xml = await readFile(junit, 'utf8');
     assert.match(xml, /<testsuites name="octoi" tests="3" failures="0" skipped="0"/);
-    for (const host of lab.hosts) assert.match(xml, new RegExp(`<testcase classname="${host.name}" name="octoi-helloworld"`));
+    for (const host of suite.lab.hosts) assert.match(xml, new RegExp(`<testcase classname="${host.name}" name="octoi-helloworld"`));
   });
 });
 
 describe('a rolling rollout on a lab of 10 hosts', { timeout: 900_000 }, () => {
-  let lab: TestLab;
-  let work: string;
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'octoi-serial-'));
-    lab = await startLab(10);
-  });
-  after(async () => {
-    await lab?.down();
-    await rm(work, { recursive: true, force: true });
-  });
+  const suite = labSuite(10);
 
   const rollout = (budget: string) =>
     `- name: canary first\n  hosts: gateways\n  serial: [1, 3, "100%"]\n${budget}  services:\n    - name: octoi-canary\n      listen: 14301\n      script:\n        content: "#!/bin/sh\\necho canary\\n"\n`;
 
   it('stops after a canary whose verification fails and leaves the other 9 untouched', async () => {
     // The canary cannot show its listeners: the commands succeed, verification does not.
-    const canary = lab.hosts[0]!.name;
-    await hostExec(lab.dir, canary, ['sh', '-c', 'mv /usr/bin/ss /usr/bin/ss.hidden; mv /usr/bin/netstat /usr/bin/netstat.hidden; mv /bin/netstat /bin/netstat.hidden 2>/dev/null; true']);
-    const playbook = join(work, 'canary.yml');
+    const canary = suite.lab.hosts[0]!.name;
+    await hostExec(suite.lab.dir, canary, ['sh', '-c', 'mv /usr/bin/ss /usr/bin/ss.hidden; mv /usr/bin/netstat /usr/bin/netstat.hidden; mv /bin/netstat /bin/netstat.hidden 2>/dev/null; true']);
+    const playbook = join(suite.work, 'canary.yml');
     await writeFile(playbook, rollout('  max_fail_percentage: 0\n'));
-    const json = join(work, 'canary.json');
-    const run = await runOctoi(['play', playbook, '-i', lab.inventoryPath, '--json', json, '--plain']);
+    const json = join(suite.work, 'canary.json');
+    const run = await runOctoi(['play', playbook, '-i', suite.lab.inventoryPath, '--json', json, '--plain']);
     assert.equal(run.exitCode, ExitCode.hostsFailed, run.stdout + run.stderr);
     const report = await readJsonReport(json);
     assert.equal(report.hosts[canary]?.status, 'failed');
     assert.equal(report.hosts[canary]?.error?.reason, 'verify-failed');
     assert.match(report.stoppedBy ?? '', /1 of 1 hosts in the batch failed \(100%\), more than max_fail_percentage 0%/);
-    for (const host of lab.hosts.slice(1)) {
+    for (const host of suite.lab.hosts.slice(1)) {
       assert.equal(report.hosts[host.name]?.status, 'skipped');
       assert.equal(report.hosts[host.name]?.error?.reason, 'budget-exceeded');
-      const files = await hostExec(lab.dir, host.name, ['ls', '/etc/systemd/system']);
+      const files = await hostExec(suite.lab.dir, host.name, ['ls', '/etc/systemd/system']);
       assert.doesNotMatch(files.stdout, /octoi-canary/, `${host.name} was not touched`);
     }
     assert.match(run.stdout, /totals: 0 ok, 0 changed, 1 failed, 0 unreachable, 9 skipped/);
   });
 
   it('goes on through every batch when the budget allows the failure', async () => {
-    const playbook = join(work, 'tolerant.yml');
+    const playbook = join(suite.work, 'tolerant.yml');
     await writeFile(playbook, rollout('  max_fail_percentage: 100\n'));
-    const json = join(work, 'tolerant.json');
-    const run = await runOctoi(['play', playbook, '-i', lab.inventoryPath, '--json', json, '--plain']);
+    const json = join(suite.work, 'tolerant.json');
+    const run = await runOctoi(['play', playbook, '-i', suite.lab.inventoryPath, '--json', json, '--plain']);
     assert.equal(run.exitCode, ExitCode.hostsFailed, run.stdout + run.stderr);
     const report = await readJsonReport(json);
-    assert.equal(report.hosts[lab.hosts[0]!.name]?.status, 'failed');
-    for (const host of lab.hosts.slice(1)) assert.equal(report.hosts[host.name]?.status, 'changed');
+    assert.equal(report.hosts[suite.lab.hosts[0]!.name]?.status, 'failed');
+    for (const host of suite.lab.hosts.slice(1)) assert.equal(report.hosts[host.name]?.status, 'changed');
     assert.equal(report.stoppedBy, undefined);
   });
 });

@@ -1,45 +1,37 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { stopHost } from '../../lib/lab/index.js';
 import { packageRoot } from '../../lib/paths.js';
 import type { StatusReport } from '../../lib/status/types.js';
 import { runOctoi } from '../helpers/cli.js';
-import { startLab, type TestLab } from '../helpers/lab.js';
+import { labSuite } from '../helpers/lab.js';
 import { readFromPort } from '../helpers/tcp.js';
 
 const HELLOWORLD = join(packageRoot(), 'playbooks', 'helloworld.yml');
 const CONNECTIONS = 3;
 
 describe('octoi status on a lab of 2 hosts', { timeout: 600_000 }, () => {
-  let lab: TestLab;
-  let work: string;
+  const suite = labSuite(2);
   const status = async (...args: string[]) => {
-    const json = join(work, `status-${Date.now()}.json`);
-    const result = await runOctoi(['status', '-i', lab.inventoryPath, '--json', json, ...args]);
+    const json = join(suite.work, `status-${Date.now()}.json`);
+    const result = await runOctoi(['status', '-i', suite.lab.inventoryPath, '--json', json, ...args]);
     const report = JSON.parse(await readFile(json, 'utf8')) as StatusReport;
     return { ...result, report };
   };
   const helloworldOn = (report: StatusReport, host: string) => report.hosts[host]?.services['octoi-helloworld'];
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'octoi-e2e-status-'));
-    lab = await startLab(2);
-    const play = await runOctoi(['play', HELLOWORLD, '-i', lab.inventoryPath]);
+    const play = await runOctoi(['play', HELLOWORLD, '-i', suite.lab.inventoryPath]);
     assert.equal(play.exitCode, ExitCode.ok, play.stdout + play.stderr);
-  });
-  after(async () => {
-    await lab?.down();
-    await rm(work, { recursive: true, force: true });
   });
 
   it('shows the playbook\'s service on every host: enabled, active, systemd listening on *:13063', async () => {
     const run = await status(HELLOWORLD);
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
-    for (const host of lab.hosts) {
+    for (const host of suite.lab.hosts) {
       assert.equal(run.report.hosts[host.name]?.status, 'ok');
       // Nothing has connected since the play: its verification reads ss, it does not connect.
       assert.deepEqual(helloworldOn(run.report, host.name), { enabled: 'enabled', active: 'active', listening: ['*:13063'], accepted: 0, connections: 0, refused: 0 });
@@ -51,7 +43,7 @@ describe('octoi status on a lab of 2 hosts', { timeout: 600_000 }, () => {
   it('finds the same service without a playbook, from the unit files on each host', async () => {
     const run = await status();
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
-    for (const host of lab.hosts) {
+    for (const host of suite.lab.hosts) {
       assert.deepEqual(Object.keys(run.report.hosts[host.name]?.services ?? {}), ['octoi-helloworld']);
       assert.deepEqual(helloworldOn(run.report, host.name)?.listening, ['*:13063']);
       assert.equal(helloworldOn(run.report, host.name)?.accepted, 0);
@@ -59,7 +51,7 @@ describe('octoi status on a lab of 2 hosts', { timeout: 600_000 }, () => {
   });
 
   it(`counts exactly ${CONNECTIONS} more accepted connections on the host connected to, none on the other`, async () => {
-    const [busy, idle] = lab.hosts;
+    const [busy, idle] = suite.lab.hosts;
     assert.ok(busy && idle);
     for (let i = 0; i < CONNECTIONS; i += 1) assert.equal(await readFromPort(busy.address, 13063), 'Hello World\n');
     const run = await status('--limit', 'all');
@@ -69,7 +61,7 @@ describe('octoi status on a lab of 2 hosts', { timeout: 600_000 }, () => {
   });
 
   it('reads only the hosts --limit names', async () => {
-    const [first, second] = lab.hosts;
+    const [first, second] = suite.lab.hosts;
     assert.ok(first && second);
     const run = await status(HELLOWORLD, '--limit', second.name);
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
@@ -77,9 +69,9 @@ describe('octoi status on a lab of 2 hosts', { timeout: 600_000 }, () => {
   });
 
   it('lists a stopped host as unreachable with its reason and still reads the others', async () => {
-    const [up, down] = lab.hosts;
+    const [up, down] = suite.lab.hosts;
     assert.ok(up && down);
-    await stopHost(lab.dir, down.name);
+    await stopHost(suite.lab.dir, down.name);
     const run = await status(HELLOWORLD, '--connect-timeout', '5');
     assert.equal(run.exitCode, ExitCode.hostsUnreachable, run.stdout + run.stderr);
     assert.equal(run.report.hosts[down.name]?.status, 'unreachable');
@@ -94,9 +86,9 @@ describe('octoi status on a lab of 2 hosts', { timeout: 600_000 }, () => {
   it('exits with the invalid-input and no-host-matched codes', async () => {
     const noInventory = await runOctoi(['status', HELLOWORLD]);
     assert.equal(noInventory.exitCode, ExitCode.invalidInput, noInventory.stderr);
-    const twoPlaybooks = await runOctoi(['status', '-i', lab.inventoryPath, HELLOWORLD, HELLOWORLD]);
+    const twoPlaybooks = await runOctoi(['status', '-i', suite.lab.inventoryPath, HELLOWORLD, HELLOWORLD]);
     assert.equal(twoPlaybooks.exitCode, ExitCode.invalidInput, twoPlaybooks.stderr);
-    const noMatch = await runOctoi(['status', '-i', lab.inventoryPath, '--limit', 'no-such-host']);
+    const noMatch = await runOctoi(['status', '-i', suite.lab.inventoryPath, '--limit', 'no-such-host']);
     assert.equal(noMatch.exitCode, ExitCode.noHostsMatched, noMatch.stderr);
   });
 });

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { labUp, stopHost } from '../../lib/lab/index.js';
 import { hostPaths, labId, vethName } from '../../lib/lab/names.js';
@@ -26,14 +25,13 @@ import {
   type PlayRun,
 } from '../helpers/faults.js';
 import { readJsonReport } from '../helpers/cli.js';
-import { startLab, type TestLab } from '../helpers/lab.js';
+import { labSuite } from '../helpers/lab.js';
 import { readFromPort } from '../helpers/tcp.js';
 
 const SERVICE = 'octoi-faults-apply';
 
 describe('faults while applying, on a lab of 3 hosts', { timeout: 600_000 }, () => {
-  let lab: TestLab;
-  let work: string;
+  const suite = labSuite(3);
   let version = 0;
 
   /** A new version of the service: a new port and output, optionally a bulky script. */
@@ -42,11 +40,11 @@ describe('faults while applying, on a lab of 3 hosts', { timeout: 600_000 }, () 
     const port = options.port ?? 15200 + version;
     const output = `version-${version}`;
     const body = options.bytes ? bulkyBody(output, options.bytes) : `echo ${output}`;
-    const file = join(work, `v${version}.yml`);
+    const file = join(suite.work, `v${version}.yml`);
     await writeFile(file, playbookText([{ name: SERVICE, port, body }]));
     return { file, files: await managedFiles(file), port, output };
   };
-  const names = () => lab.hosts.map((host) => host.name);
+  const names = () => suite.lab.hosts.map((host) => host.name);
   const others = (faulty: string) => names().filter((name) => name !== faulty);
 
   /** The run that met the fault: the faulty host is named with `reason`, every other host converged. */
@@ -55,34 +53,26 @@ describe('faults while applying, on a lab of 3 hosts', { timeout: 600_000 }, () 
     assert.equal(report.hosts[faulty]?.error?.reason, reason, run.stdout + run.stderr);
     assert.ok([ExitCode.hostsFailed, ExitCode.hostsUnreachable].includes(run.exitCode as 2 | 3), `exit ${run.exitCode}`);
     for (const host of others(faulty)) assert.equal(report.hosts[host]?.status, 'changed', `${host}: ${run.stdout}`);
-    await assertConverged(lab, others(faulty), files);
+    await assertConverged(suite.lab, others(faulty), files);
   };
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'octoi-faults-apply-'));
-    lab = await startLab(3);
-  });
-  after(async () => {
-    await lab?.down();
-    await rm(work, { recursive: true, force: true });
-  });
 
   it('a host powered off in the middle of apply: connection-lost, its files old or new, a re-run converges', async () => {
     const old = await nextVersion();
-    assert.equal((await play(lab.inventoryPath, old.file)).run.exitCode, ExitCode.ok);
+    assert.equal((await play(suite.lab.inventoryPath, old.file)).run.exitCode, ExitCode.ok);
     const next = await nextVersion();
     const faulty = 'gw03';
-    await slowDownSystemctl(lab, faulty, 'daemon-reload', 120);
-    const events = join(work, 'killed.events');
-    const octoi = startOctoi(['play', next.file, '-i', lab.inventoryPath, '--events', events, '--json', join(work, 'killed.json'), '--plain', '--command-timeout', '60']);
-    await waitUntil('the apply on gw03 reached daemon-reload', async () => (await slowSystemctlPid(lab, faulty)) !== null);
-    const upper = hostPaths(lab.dir, faulty).upper;
+    await slowDownSystemctl(suite.lab, faulty, 'daemon-reload', 120);
+    const events = join(suite.work, 'killed.events');
+    const octoi = startOctoi(['play', next.file, '-i', suite.lab.inventoryPath, '--events', events, '--json', join(suite.work, 'killed.json'), '--plain', '--command-timeout', '60']);
+    await waitUntil('the apply on gw03 reached daemon-reload', async () => (await slowSystemctlPid(suite.lab, faulty)) !== null);
+    const upper = hostPaths(suite.lab.dir, faulty).upper;
     const killedAt = Date.now();
-    await stopHost(lab.dir, faulty);
+    await stopHost(suite.lab.dir, faulty);
     const run = await octoi.done;
     const seconds = (Date.now() - killedAt) / 1000;
     assert.ok(seconds < 30, `octoi took ${seconds} s to give the host up`);
-    const report = await readJsonReport(join(work, 'killed.json'));
+    const report = await readJsonReport(join(suite.work, 'killed.json'));
     await assertFaultReported({ run, report, seconds }, faulty, 'connection-lost', next.files);
     assert.equal(run.exitCode, ExitCode.hostsUnreachable);
 
@@ -95,22 +85,22 @@ describe('faults while applying, on a lab of 3 hosts', { timeout: 600_000 }, () 
       assert.ok(known.includes(hash), `${faulty}:${file.path} is neither the old nor the new version`);
     }
 
-    await labUp({ dir: lab.dir, hosts: lab.hosts.length });
-    await assertRerunConverges(lab, next.file);
+    await labUp({ dir: suite.lab.dir, hosts: suite.lab.hosts.length });
+    await assertRerunConverges(suite.lab, next.file);
   });
 
   it('the link of a host cut in the middle of an upload: connection-lost, a 0600 temp file at most, cleaned by the re-run', async () => {
     const old = await nextVersion();
-    assert.equal((await play(lab.inventoryPath, old.file)).run.exitCode, ExitCode.ok);
+    assert.equal((await play(suite.lab.inventoryPath, old.file)).run.exitCode, ExitCode.ok);
     const next = await nextVersion({ bytes: 800_000 });
     const faulty = 'gw02';
-    const veth = vethName(labId(lab.dir), lab.hosts.findIndex((host) => host.name === faulty) + 1);
+    const veth = vethName(labId(suite.lab.dir), suite.lab.hosts.findIndex((host) => host.name === faulty) + 1);
     // a slow link makes the upload last seconds, so the cut lands in its middle
     await runChecked(['tc', 'qdisc', 'replace', 'dev', veth, 'root', 'tbf', 'rate', '1mbit', 'burst', '32kbit', 'latency', '400ms']);
     try {
-      const events = join(work, 'cut.events');
-      const json = join(work, 'cut.json');
-      const octoi = startOctoi(['play', next.file, '-i', lab.inventoryPath, '--events', events, '--json', json, '--plain']);
+      const events = join(suite.work, 'cut.events');
+      const json = join(suite.work, 'cut.json');
+      const octoi = startOctoi(['play', next.file, '-i', suite.lab.inventoryPath, '--events', events, '--json', json, '--plain']);
       await waitForEvent(events, (event) => event.type === 'host-step' && event.host === faulty && event.step === 'uploading');
       await new Promise((resolve) => setTimeout(resolve, 1500));
       const cutAt = Date.now();
@@ -121,56 +111,56 @@ describe('faults while applying, on a lab of 3 hosts', { timeout: 600_000 }, () 
       const report = await readJsonReport(json);
       await assertFaultReported({ run, report, seconds }, faulty, 'connection-lost', next.files);
       assert.equal(report.hosts[faulty]?.status, 'unreachable');
-      await assertNoPartialFiles(lab, [faulty], [old.files, next.files]);
-      await assertConverged(lab, [faulty], old.files);
-      const temps = await tempFilesOn(lab, faulty, next.files);
+      await assertNoPartialFiles(suite.lab, [faulty], [old.files, next.files]);
+      await assertConverged(suite.lab, [faulty], old.files);
+      const temps = await tempFilesOn(suite.lab, faulty, next.files);
       assert.ok(temps.length > 0, 'the cut landed in the middle of the upload, leaving its temp file');
       for (const temp of temps) assert.match(temp, / 600 root$/, `a temp file must be private: ${temp}`);
     } finally {
       await runChecked(['ip', 'link', 'set', veth, 'up']);
       await runChecked(['tc', 'qdisc', 'del', 'dev', veth, 'root']);
     }
-    await assertRerunConverges(lab, next.file);
+    await assertRerunConverges(suite.lab, next.file);
   });
 
   it('a full disk while writing: disk-full, the old files intact, a re-run converges once there is space', async () => {
     const faulty = 'gw01';
     const folder = `/opt/${SERVICE}`;
-    const mounted = await lab.exec(faulty, ['sh', '-c', `mkdir -p ${folder} && mount -t tmpfs -o size=256k octoi-full ${folder}`]);
+    const mounted = await suite.lab.exec(faulty, ['sh', '-c', `mkdir -p ${folder} && mount -t tmpfs -o size=256k octoi-full ${folder}`]);
     assert.equal(mounted.exitCode, 0, mounted.stderr);
     try {
       const old = await nextVersion();
-      assert.equal((await play(lab.inventoryPath, old.file)).run.exitCode, ExitCode.ok);
+      assert.equal((await play(suite.lab.inventoryPath, old.file)).run.exitCode, ExitCode.ok);
       const next = await nextVersion({ bytes: 400_000 });
-      const outcome = await play(lab.inventoryPath, next.file);
+      const outcome = await play(suite.lab.inventoryPath, next.file);
       await assertFaultReported(outcome, faulty, 'disk-full', next.files);
       assert.match(outcome.report.hosts[faulty]?.error?.message ?? '', /no space left/);
-      await assertNoPartialFiles(lab, [faulty], [old.files, next.files]);
-      await assertConverged(lab, [faulty], old.files);
-      const remounted = await lab.exec(faulty, ['mount', '-o', 'remount,size=8m', folder]);
+      await assertNoPartialFiles(suite.lab, [faulty], [old.files, next.files]);
+      await assertConverged(suite.lab, [faulty], old.files);
+      const remounted = await suite.lab.exec(faulty, ['mount', '-o', 'remount,size=8m', folder]);
       assert.equal(remounted.exitCode, 0, remounted.stderr);
-      await assertRerunConverges(lab, next.file);
+      await assertRerunConverges(suite.lab, next.file);
     } finally {
-      await lab.exec(faulty, ['umount', folder]);
+      await suite.lab.exec(faulty, ['umount', folder]);
     }
   });
 
   it('a socket that cannot start (its port taken on one host): unit-failed, a re-run converges once the port is free', async () => {
     const faulty = 'gw02';
     const next = await nextVersion({ port: 15250 });
-    const squatter = await lab.exec(faulty, ['systemd-run', '--unit=octoi-test-squatter', '--', 'nc', '-lk', '15250']);
+    const squatter = await suite.lab.exec(faulty, ['systemd-run', '--unit=octoi-test-squatter', '--', 'nc', '-lk', '15250']);
     assert.equal(squatter.exitCode, 0, squatter.stderr);
     try {
-      await waitUntil('the squatter listens', async () => /:15250\s/.test((await lab.exec(faulty, ['ss', '-H', '-tln'])).stdout));
-      const outcome = await play(lab.inventoryPath, next.file);
+      await waitUntil('the squatter listens', async () => /:15250\s/.test((await suite.lab.exec(faulty, ['ss', '-H', '-tln'])).stdout));
+      const outcome = await play(suite.lab.inventoryPath, next.file);
       await assertFaultReported(outcome, faulty, 'unit-failed', next.files);
       assert.equal(outcome.run.exitCode, ExitCode.hostsFailed);
       assert.match(outcome.report.hosts[faulty]?.error?.message ?? '', new RegExp(`${SERVICE}\\.socket`));
     } finally {
-      await lab.exec(faulty, ['systemctl', 'stop', 'octoi-test-squatter.service']);
+      await suite.lab.exec(faulty, ['systemctl', 'stop', 'octoi-test-squatter.service']);
     }
-    const rerun = await assertRerunConverges(lab, next.file);
+    const rerun = await assertRerunConverges(suite.lab, next.file);
     assert.equal(rerun.report.hosts[faulty]?.status, 'changed');
-    for (const host of lab.hosts) assert.equal(await readFromPort(host.address, 15250), `${next.output}\n`);
+    for (const host of suite.lab.hosts) assert.equal(await readFromPort(host.address, 15250), `${next.output}\n`);
   });
 });

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ExitCode } from '../../lib/exit-codes.js';
 import {
   assertConverged,
@@ -17,7 +16,7 @@ import {
   type ManagedFile,
   type PlayRun,
 } from '../helpers/faults.js';
-import { startLab, type TestLab } from '../helpers/lab.js';
+import { labSuite } from '../helpers/lab.js';
 
 /** Accepts TCP and never answers: a host whose sshd hangs before the SSH banner. */
 async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
@@ -39,36 +38,29 @@ async function silentServer(): Promise<{ port: number; close: () => Promise<void
 }
 
 describe('connection faults on a lab of 2 hosts: the good hosts converge, the bad one is named', { timeout: 300_000 }, () => {
-  let lab: TestLab;
-  let work: string;
+  const suite = labSuite(2);
   let playbook: string;
   let files: ManagedFile[];
 
   /** One run with the lab's hosts and `extra`: the lab's hosts converge whatever `extra` does. */
   const runWith = async (name: string, extra: ExtraHost, ...options: string[]): Promise<PlayRun> => {
-    const inventory = await inventoryWith(lab, join(work, `${name}.yml`), [extra]);
+    const inventory = await inventoryWith(suite.lab, join(suite.work, `${name}.yml`), [extra]);
     const outcome = await play(inventory, playbook, '--connect-timeout', '3', ...options);
-    for (const host of lab.hosts) assert.ok(['ok', 'changed'].includes(outcome.report.hosts[host.name]?.status ?? ''), `${host.name}: ${outcome.run.stdout}`);
-    await assertConverged(lab, lab.hosts.map((host) => host.name), files);
+    for (const host of suite.lab.hosts) assert.ok(['ok', 'changed'].includes(outcome.report.hosts[host.name]?.status ?? ''), `${host.name}: ${outcome.run.stdout}`);
+    await assertConverged(suite.lab, suite.lab.hosts.map((host) => host.name), files);
     return outcome;
   };
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'octoi-faults-connection-'));
-    lab = await startLab(2);
-    playbook = join(work, 'playbook.yml');
+    playbook = join(suite.work, 'playbook.yml');
     await writeFile(playbook, playbookText([{ name: 'octoi-faults-conn', port: 15101, body: 'echo connection' }]));
     files = await managedFiles(playbook);
-  });
-  after(async () => {
-    await lab?.down();
-    await rm(work, { recursive: true, force: true });
   });
 
   it('a host that accepts TCP but never completes the handshake times out within the connect timeout', async () => {
     const silent = await silentServer();
     try {
-      const vars = { ...(await labHostVars(lab, 'gw01')), ansible_host: '127.0.0.1', ansible_port: silent.port };
+      const vars = { ...(await labHostVars(suite.lab, 'gw01')), ansible_host: '127.0.0.1', ansible_port: silent.port };
       const { run, report, seconds } = await runWith('silent', { name: 'hung', vars });
       assert.equal(run.exitCode, ExitCode.hostsUnreachable, run.stdout + run.stderr);
       assert.equal(report.hosts.hung?.status, 'unreachable');
@@ -81,8 +73,8 @@ describe('connection faults on a lab of 2 hosts: the good hosts converge, the ba
   });
 
   it('an unused address inside the lab subnet is reported unreachable', async () => {
-    const subnet = lab.hosts[0]!.address.replace(/\.\d+$/, '');
-    const vars = { ...(await labHostVars(lab, 'gw01')), ansible_host: `${subnet}.250` };
+    const subnet = suite.lab.hosts[0]!.address.replace(/\.\d+$/, '');
+    const vars = { ...(await labHostVars(suite.lab, 'gw01')), ansible_host: `${subnet}.250` };
     const { run, report, seconds } = await runWith('unused', { name: 'ghost', vars }, '--connect-timeout', '10');
     assert.equal(run.exitCode, ExitCode.hostsUnreachable, run.stdout + run.stderr);
     assert.equal(report.hosts.ghost?.status, 'unreachable');
@@ -93,9 +85,9 @@ describe('connection faults on a lab of 2 hosts: the good hosts converge, the ba
   });
 
   it('a key the host does not accept is reported as auth', async () => {
-    const wrongKey = join(work, 'wrong_ed25519');
+    const wrongKey = join(suite.work, 'wrong_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrongKey]);
-    const vars = { ...(await labHostVars(lab, 'gw02')), ansible_ssh_private_key_file: wrongKey };
+    const vars = { ...(await labHostVars(suite.lab, 'gw02')), ansible_ssh_private_key_file: wrongKey };
     const { run, report } = await runWith('wrong-key', { name: 'locked', vars });
     assert.equal(run.exitCode, ExitCode.hostsUnreachable, run.stdout + run.stderr);
     assert.equal(report.hosts.locked?.error?.reason, 'auth');
@@ -103,13 +95,13 @@ describe('connection faults on a lab of 2 hosts: the good hosts converge, the ba
   });
 
   it('an unknown host key fails closed by default and shows its fingerprint', async () => {
-    const empty = join(work, 'empty_known_hosts');
+    const empty = join(suite.work, 'empty_known_hosts');
     await writeFile(empty, '');
-    const vars = { ...(await labHostVars(lab, 'gw02')), ansible_ssh_common_args: `-o UserKnownHostsFile=${empty}` };
+    const vars = { ...(await labHostVars(suite.lab, 'gw02')), ansible_ssh_common_args: `-o UserKnownHostsFile=${empty}` };
     const { run, report } = await runWith('unknown-key', { name: 'stranger', vars });
     assert.equal(run.exitCode, ExitCode.hostsUnreachable, run.stdout + run.stderr);
     assert.equal(report.hosts.stranger?.error?.reason, 'host-key');
-    const keygen = await lab.exec('gw02', ['ssh-keygen', '-l', '-E', 'sha256', '-f', '/etc/ssh/ssh_host_ed25519_key.pub']);
+    const keygen = await suite.lab.exec('gw02', ['ssh-keygen', '-l', '-E', 'sha256', '-f', '/etc/ssh/ssh_host_ed25519_key.pub']);
     const fingerprint = keygen.stdout.split(' ')[1] ?? '(none)';
     assert.match(fingerprint, /^SHA256:/);
     assert.ok(report.hosts.stranger?.error?.message.includes(fingerprint), report.hosts.stranger?.error?.message);
@@ -117,7 +109,7 @@ describe('connection faults on a lab of 2 hosts: the good hosts converge, the ba
   });
 
   it('the good hosts stayed converged through every fault: a re-run changes nothing', async () => {
-    const rerun = await play(lab.inventoryPath, playbook);
+    const rerun = await play(suite.lab.inventoryPath, playbook);
     assert.equal(rerun.run.exitCode, ExitCode.ok, rerun.run.stdout + rerun.run.stderr);
     assert.equal(rerun.report.totals.changed, 0);
   });

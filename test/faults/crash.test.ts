@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { readJsonReport } from '../helpers/cli.js';
 import {
@@ -21,29 +20,28 @@ import {
   type ManagedFile,
   type OctoiProcess,
 } from '../helpers/faults.js';
-import { startLab, type TestLab } from '../helpers/lab.js';
+import { labSuite } from '../helpers/lab.js';
 import { isRefused, readFromPort } from '../helpers/tcp.js';
 
 const SERVICE = 'octoi-faults-crash';
 
 describe('octoi itself stopped mid-run, on a lab of 3 hosts', { timeout: 600_000 }, () => {
-  let lab: TestLab;
-  let work: string;
+  const suite = labSuite(3);
   let current: { file: string; files: ManagedFile[] };
 
   const writeVersion = async (port: number): Promise<{ file: string; files: ManagedFile[] }> => {
-    const file = join(work, `port-${port}.yml`);
+    const file = join(suite.work, `port-${port}.yml`);
     await writeFile(file, playbookText([{ name: SERVICE, port, body: `echo port ${port}` }]));
     return { file, files: await managedFiles(file) };
   };
-  const names = () => lab.hosts.map((host) => host.name);
+  const names = () => suite.lab.hosts.map((host) => host.name);
 
   /** Starts a run of `file` with one host at a time, once `host`'s apply waits in `daemon-reload` for `seconds`. */
   const runUntilApplying = async (file: string, host: string, seconds: number) => {
-    await slowDownSystemctl(lab, host, 'daemon-reload', seconds);
-    const json = join(work, `run-${Date.now()}.json`);
-    const octoi = startOctoi(['play', file, '-i', lab.inventoryPath, '--forks', '1', '--json', json, '--plain']);
-    await waitUntil(`${host} waits in daemon-reload`, async () => (await slowSystemctlPid(lab, host)) !== null);
+    await slowDownSystemctl(suite.lab, host, 'daemon-reload', seconds);
+    const json = join(suite.work, `run-${Date.now()}.json`);
+    const octoi = startOctoi(['play', file, '-i', suite.lab.inventoryPath, '--forks', '1', '--json', json, '--plain']);
+    await waitUntil(`${host} waits in daemon-reload`, async () => (await slowSystemctlPid(suite.lab, host)) !== null);
     return { octoi, json };
   };
 
@@ -63,14 +61,8 @@ describe('octoi itself stopped mid-run, on a lab of 3 hosts', { timeout: 600_000
   };
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'octoi-faults-crash-'));
-    lab = await startLab(3);
     current = await writeVersion(15301);
-    assert.equal((await play(lab.inventoryPath, current.file)).run.exitCode, ExitCode.ok);
-  });
-  after(async () => {
-    await lab?.down();
-    await rm(work, { recursive: true, force: true });
+    assert.equal((await play(suite.lab.inventoryPath, current.file)).run.exitCode, ExitCode.ok);
   });
 
   it('SIGKILL after the files were replaced but before daemon-reload: the next run still reloads, restarts and verifies', async () => {
@@ -79,21 +71,21 @@ describe('octoi itself stopped mid-run, on a lab of 3 hosts', { timeout: 600_000
     octoi.child.kill('SIGKILL');
     await octoi.done;
     // the remote side dies too (as with a host that lost its session): nothing after the file installs ran
-    const pid = await slowSystemctlPid(lab, 'gw01');
-    await lab.exec('gw01', ['kill', '-9', String(pid)]);
-    await restoreSystemctl(lab, 'gw01');
+    const pid = await slowSystemctlPid(suite.lab, 'gw01');
+    await suite.lab.exec('gw01', ['kill', '-9', String(pid)]);
+    await restoreSystemctl(suite.lab, 'gw01');
 
-    await assertConverged(lab, ['gw01'], next.files);
-    const stale = await lab.exec('gw01', ['systemctl', 'show', '-p', 'NeedDaemonReload', '--value', `${SERVICE}.socket`]);
+    await assertConverged(suite.lab, ['gw01'], next.files);
+    const stale = await suite.lab.exec('gw01', ['systemctl', 'show', '-p', 'NeedDaemonReload', '--value', `${SERVICE}.socket`]);
     assert.equal(stale.stdout.trim(), 'yes', 'the new unit files wait for a daemon-reload');
-    assert.equal(await isRefused(lab.host('gw01').address, 15302), true, 'the new port is not open yet');
-    await assertNoPartialFiles(lab, names(), [current.files, next.files]);
+    assert.equal(await isRefused(suite.lab.host('gw01').address, 15302), true, 'the new port is not open yet');
+    await assertNoPartialFiles(suite.lab, names(), [current.files, next.files]);
 
-    const rerun = await assertRerunConverges(lab, next.file);
+    const rerun = await assertRerunConverges(suite.lab, next.file);
     const kinds = rerun.report.hosts.gw01?.actions.map((action) => action.kind) ?? [];
     assert.deepEqual(kinds, ['daemon-reload', 'restart-socket'], 'the pending steps, and only those');
     assert.equal(rerun.report.hosts.gw01?.status, 'changed');
-    assert.equal(await readFromPort(lab.host('gw01').address, 15302), 'port 15302\n');
+    assert.equal(await readFromPort(suite.lab.host('gw01').address, 15302), 'port 15302\n');
     current = next;
   });
 
@@ -107,10 +99,10 @@ describe('octoi itself stopped mid-run, on a lab of 3 hosts', { timeout: 600_000
       assert.equal(report.hosts[host]?.status, 'skipped');
       assert.equal(report.hosts[host]?.error?.reason, 'interrupted');
     }
-    await restoreSystemctl(lab, 'gw01');
-    await assertConverged(lab, ['gw01'], next.files);
-    await assertConverged(lab, ['gw02', 'gw03'], current.files);
-    await assertRerunConverges(lab, next.file);
+    await restoreSystemctl(suite.lab, 'gw01');
+    await assertConverged(suite.lab, ['gw01'], next.files);
+    await assertConverged(suite.lab, ['gw02', 'gw03'], current.files);
+    await assertRerunConverges(suite.lab, next.file);
     current = next;
   });
 
@@ -123,10 +115,10 @@ describe('octoi itself stopped mid-run, on a lab of 3 hosts', { timeout: 600_000
     assert.equal(report.hosts.gw02?.status, 'failed');
     assert.equal(report.hosts.gw02?.error?.reason, 'interrupted');
     assert.equal(report.hosts.gw03?.error?.reason, 'interrupted');
-    const pid = await slowSystemctlPid(lab, 'gw02');
-    await lab.exec('gw02', ['kill', '-9', String(pid)]);
-    await restoreSystemctl(lab, 'gw02');
-    await assertNoPartialFiles(lab, names(), [current.files, next.files]);
-    await assertRerunConverges(lab, next.file);
+    const pid = await slowSystemctlPid(suite.lab, 'gw02');
+    await suite.lab.exec('gw02', ['kill', '-9', String(pid)]);
+    await restoreSystemctl(suite.lab, 'gw02');
+    await assertNoPartialFiles(suite.lab, names(), [current.files, next.files]);
+    await assertRerunConverges(suite.lab, next.file);
   });
 });

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { runOctoi, type CliResult } from '../helpers/cli.js';
 import { stringify } from 'yaml';
 import { assertNoCrash, labHostVars, managedFiles, play, playbookText } from '../helpers/faults.js';
-import { startLab, type TestLab } from '../helpers/lab.js';
+import { labSuite, type TestLab } from '../helpers/lab.js';
 import { readFromPort } from '../helpers/tcp.js';
 
 /** Everything a run could change on a host, and every SSH login it saw. */
@@ -20,36 +19,27 @@ async function hostState(lab: TestLab, host: string): Promise<string> {
 }
 
 describe('security defaults and hostile input on a lab of 2 hosts', { timeout: 300_000 }, () => {
-  let lab: TestLab;
-  let work: string;
+  const suite = labSuite(2);
   const file = async (name: string, content: string): Promise<string> => {
-    const path = join(work, name);
+    const path = join(suite.work, name);
     await writeFile(path, content);
     return path;
   };
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'octoi-faults-security-'));
-    lab = await startLab(2);
-  });
-  after(async () => {
-    await lab?.down();
-    await rm(work, { recursive: true, force: true });
-  });
 
   it('installs units 0644 and scripts 0755, owned by root, and runs the service as a dynamic user by default', async () => {
     const playbook = await file('defaults.yml', playbookText([{ name: 'octoi-faults-sec', port: 15401, body: 'id -u' }]));
-    const { run } = await play(lab.inventoryPath, playbook);
+    const { run } = await play(suite.lab.inventoryPath, playbook);
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
     const files = await managedFiles(playbook);
-    for (const host of lab.hosts) {
-      const stat = await lab.exec(host.name, ['stat', '-c', '%n %a %U %G', ...files.map((managed) => managed.path)]);
+    for (const host of suite.lab.hosts) {
+      const stat = await suite.lab.exec(host.name, ['stat', '-c', '%n %a %U %G', ...files.map((managed) => managed.path)]);
       assert.deepEqual(stat.stdout.trim().split('\n'), [
         '/etc/systemd/system/octoi-faults-sec.socket 644 root root',
         '/etc/systemd/system/octoi-faults-sec@.service 644 root root',
         '/opt/octoi-faults-sec/octoi-faults-sec.sh 755 root root',
       ]);
-      const template = await lab.exec(host.name, ['cat', '/etc/systemd/system/octoi-faults-sec@.service']);
+      const template = await suite.lab.exec(host.name, ['cat', '/etc/systemd/system/octoi-faults-sec@.service']);
       assert.match(template.stdout, /^DynamicUser=true$/m);
       // systemd's range for dynamic users: 61184-65519
       const uid = Number((await readFromPort(host.address, 15401)).trim());
@@ -63,31 +53,31 @@ describe('security defaults and hostile input on a lab of 2 hosts', { timeout: 3
     const tokens = ['SECRET-TOKEN-one-7f3a', 'SECRET-TOKEN-two-91c2'];
     for (const [index, token] of tokens.entries()) {
       const playbook = await file(`secret-${index}.yml`, secretService(token));
-      const events = join(work, `secret-${index}.events`);
-      const json = join(work, `secret-${index}.json`);
-      const run = await runOctoi(['play', playbook, '-i', lab.inventoryPath, '--diff', '--json', json, '--events', events, '--plain']);
+      const events = join(suite.work, `secret-${index}.events`);
+      const json = join(suite.work, `secret-${index}.json`);
+      const run = await runOctoi(['play', playbook, '-i', suite.lab.inventoryPath, '--diff', '--json', json, '--events', events, '--plain']);
       assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
       if (index > 0) assert.match(run.stdout, /content not shown: the playbook marks it secret/);
       for (const output of [run.stdout, run.stderr, await readFile(json, 'utf8'), await readFile(events, 'utf8')]) {
         for (const secret of tokens) assert.ok(!output.includes(secret), `a secret leaked: ${output.slice(0, 400)}`);
       }
-      assert.equal(await readFromPort(lab.hosts[0]!.address, 15402), `${token}\n`, 'the secret script itself was installed');
+      assert.equal(await readFromPort(suite.lab.hosts[0]!.address, 15402), `${token}\n`, 'the secret script itself was installed');
     }
   });
 
   it('never prints or reports the key passphrase, right or wrong', async () => {
-    const key = join(work, 'encrypted_ed25519');
+    const key = join(suite.work, 'encrypted_ed25519');
     const passphrase = 'pass-phrase-4be1-correct';
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-f', key]);
-    const authorize = await lab.exec('gw01', ['sh', '-c', 'cat >> /root/.ssh/authorized_keys <<EOF\n' + (await readFile(`${key}.pub`, 'utf8')) + 'EOF\n']);
+    const authorize = await suite.lab.exec('gw01', ['sh', '-c', 'cat >> /root/.ssh/authorized_keys <<EOF\n' + (await readFile(`${key}.pub`, 'utf8')) + 'EOF\n']);
     assert.equal(authorize.exitCode, 0, authorize.stderr);
-    const vars = { ...(await labHostVars(lab, 'gw01')), ansible_ssh_private_key_file: key };
+    const vars = { ...(await labHostVars(suite.lab, 'gw01')), ansible_ssh_private_key_file: key };
     // gw01 under another name, alone: two names of one host in one run would race each other
     const inventory = await file('vault.yml', stringify({ all: { children: { gateways: { hosts: { vault: vars } } } } }));
     const playbook = await file('vault-playbook.yml', playbookText([{ name: 'octoi-faults-vault', port: 15403, body: 'echo vault' }]));
     const attempt = async (secret: string, expected: number): Promise<CliResult> => {
-      const json = join(work, `vault-${expected}.json`);
-      const events = join(work, `vault-${expected}.events`);
+      const json = join(suite.work, `vault-${expected}.json`);
+      const events = join(suite.work, `vault-${expected}.events`);
       const run = await runOctoi(['play', playbook, '-i', inventory, '--json', json, '--events', events, '--plain'], { env: { OCTOI_SSH_PASSPHRASE: secret } });
       assertNoCrash(run);
       assert.equal(run.exitCode, expected, run.stdout + run.stderr);
@@ -118,17 +108,17 @@ describe('security defaults and hostile input on a lab of 2 hosts', { timeout: 3
       ['directive-injection.yml', service('      service: { "ExecStartPre=/bin/sh\\nX": 1 }\n')],
       ['nul.yml', service('      description: "a\\0b"\n')],
     ];
-    const before = await Promise.all(lab.hosts.map((host) => hostState(lab, host.name)));
+    const before = await Promise.all(suite.lab.hosts.map((host) => hostState(suite.lab, host.name)));
     for (const state of before) assert.match(state, /logins: [1-9]/, 'the login count sees the earlier runs');
     for (const [name, content] of cases) {
       const path = await file(name, content);
-      const run = await runOctoi(['play', path, '-i', lab.inventoryPath, '--plain']);
+      const run = await runOctoi(['play', path, '-i', suite.lab.inventoryPath, '--plain']);
       assertNoCrash(run);
       assert.equal(run.exitCode, ExitCode.invalidInput, `${name} was not refused: ${run.stdout}${run.stderr}`);
       assert.ok(run.stderr.includes(`${path}:`), `${name}: no position in ${run.stderr}`);
       assert.match(run.stderr, new RegExp(`${name.replace('.', '\\.')}:\\d+:\\d+: error: `), run.stderr);
     }
-    const after = await Promise.all(lab.hosts.map((host) => hostState(lab, host.name)));
+    const after = await Promise.all(suite.lab.hosts.map((host) => hostState(suite.lab, host.name)));
     assert.deepEqual(after, before);
   });
 });

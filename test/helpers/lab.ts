@@ -1,6 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { hostExec, labDown, labUp, type LabHost, type LabState } from '../../lib/lab/index.js';
 import { runCommand, type CommandResult } from '../../lib/lab/run-command.js';
 
@@ -56,4 +57,44 @@ export function sshArgv(lab: Pick<LabState, 'privateKeyPath' | 'knownHostsPath'>
     '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${lab.knownHostsPath}`,
     '-o', 'ConnectTimeout=15', `root@${address}`, command,
   ];
+}
+
+/** A lab and a scratch folder that live as long as the enclosing test suite. */
+export interface LabSuite {
+  readonly lab: TestLab;
+  /** A folder for the suite's playbooks and reports. */
+  readonly work: string;
+  /** Writes `content` to `name` in the scratch folder and returns its path. */
+  file(name: string, content: string): Promise<string>;
+}
+
+/** Registers hooks that start a lab and a scratch folder before the suite and remove both after it. */
+export function labSuite(hosts: number, behindBastion = 0): LabSuite {
+  let lab: TestLab | undefined;
+  let work: string | undefined;
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'octoi-test-'));
+    lab = await startLab(hosts, behindBastion);
+  });
+  after(async () => {
+    await lab?.down();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the lab suite has not started: use it inside tests or hooks');
+    return value;
+  };
+  return {
+    get lab() {
+      return ready(lab);
+    },
+    get work() {
+      return ready(work);
+    },
+    async file(name, content) {
+      const path = join(ready(work), name);
+      await writeFile(path, content);
+      return path;
+    },
+  };
 }
