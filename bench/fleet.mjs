@@ -63,6 +63,8 @@ if (!values['no-build']) {
   }
 }
 const { labUp, labDown, ensureImage } = await import(join(root, 'dist/lib/lab/index.js'));
+const { cgroup2Mount } = await import(join(root, 'dist/lib/lab/cgroup.js'));
+const { labCgroupName, labId } = await import(join(root, 'dist/lib/lab/names.js'));
 
 const work = mkdtempSync(join(tmpdir(), 'octoi-fleet-bench-'));
 const octoi = join(root, 'bin/octoi');
@@ -73,10 +75,21 @@ const playbooks = {
 };
 const ansibleDir = join(root, 'bench/ansible');
 
+/** CPU seconds the lab's hosts used so far (their cgroup): sshd, systemd, the remote commands. */
+let hostsCgroup;
+function hostsCpuSeconds() {
+  try {
+    return Number(/usage_usec (\d+)/.exec(readFileSync(join(hostsCgroup, 'cpu.stat'), 'utf8'))[1]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
 /** One process, timed from outside: wall clock here, peak RSS and CPU seconds (user + system) by GNU time. */
 async function measure(label, command, args, env = {}) {
   const rssFile = join(work, 'rss');
   const load = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  const hostsCpu0 = hostsCpuSeconds();
   const t0 = performance.now();
   const { code, stdout, stderr } = await new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, command, ...args], { cwd: root, env: { ...process.env, ...env } });
@@ -88,11 +101,12 @@ async function measure(label, command, args, env = {}) {
     child.on('close', (exitCode) => resolve({ code: exitCode, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
   });
   const seconds = (performance.now() - t0) / 1000;
+  const hostsCpuSecondsUsed = hostsCpuSeconds() - hostsCpu0;
   if (code !== 0) {
     throw new Error(`${label} exited ${code}\n$ ${[command, ...args].join(' ')}\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`);
   }
   const [rssKb, user, system] = readFileSync(rssFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
-  return { seconds, rssMb: rssKb / 1024, cpuSeconds: user + system, load, stdout };
+  return { seconds, rssMb: rssKb / 1024, cpuSeconds: user + system, hostsCpuSeconds: hostsCpuSecondsUsed, load, stdout };
 }
 
 function octoiArgs(playbook, inventory, json) {
@@ -115,7 +129,7 @@ async function runOctoi(scenario, playbook, inventory, hosts) {
   const json = join(work, `${scenario}.json`);
   const args = octoiArgs(playbook, inventory, json);
   const { stdout: _stdout, ...result } = await measure(`octoi ${scenario}`, octoi, args);
-  return { ...result, ...octoiCounters(json, hosts), command: `./bin/octoi ${args.join(' ')}` };
+  return { ...result, ...octoiCounters(json, hosts), command: shownCommand(`./bin/octoi ${args.join(' ')}`) };
 }
 
 async function runFloor(inventory, hosts) {
@@ -124,7 +138,7 @@ async function runFloor(inventory, hosts) {
   const { stdout: _stdout, ...result } = await measure('floor', process.execPath, args);
   const report = JSON.parse(readFileSync(json, 'utf8'));
   if (report.hosts !== hosts) throw new Error(`floor reached ${report.hosts} hosts, not ${hosts}`);
-  return { ...result, execs: Math.max(...Object.values(report.execs)), uploads: 0, sftpSessions: 0, command: `node ${relative(root, args[0])} ${args.slice(1).join(' ')}` };
+  return { ...result, execs: Math.max(...Object.values(report.execs)), uploads: 0, sftpSessions: 0, command: shownCommand(`node ${relative(root, args[0])} ${args.slice(1).join(' ')}`) };
 }
 
 /** ANSIBLE_CONFIG picks the variant; fresh starts with no ControlPersist master, the re-run reuses the fresh run's. */
@@ -138,7 +152,7 @@ async function runAnsible(variant, scenario, inventory, hosts, controlDir) {
     throw new Error(`ansible ${variant} ${scenario}: not every host succeeded\n${recap.join('\n')}`);
   }
   const shown = args.map((arg) => (arg.startsWith(root) ? relative(root, arg) : arg));
-  return { ...result, command: `ANSIBLE_CONFIG=${relative(root, config)} ansible-playbook ${shown.join(' ')}` };
+  return { ...result, command: shownCommand(`ANSIBLE_CONFIG=${relative(root, config)} ansible-playbook ${shown.join(' ')}`) };
 }
 
 /** The lab of the size being measured: taken down on Ctrl-C too. */
@@ -151,12 +165,18 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+/** A command as the results show it: the lab's inventory and the report file are temporary. */
+function shownCommand(command) {
+  return command.replace(/\S*inventory\.yml/, 'INVENTORY').replace(/--json \S+/, '--json FILE');
+}
+
 const loadOf = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join('/');
 
 /** One fleet size on its own lab: floor and octoi interleaved round by round, then Ansible. */
 async function benchSize(hosts) {
   const dir = mkdtempSync(join(tmpdir(), 'octoi-fleet-lab-'));
   currentLab = dir;
+  hostsCgroup = join(await cgroup2Mount(), labCgroupName(labId(dir)));
   const samples = [];
   const add = (tool, scenario, sample) => {
     samples.push({ tool, scenario, ...sample });
@@ -222,6 +242,7 @@ function summarize(result) {
       rssMb: median(set.map((s) => s.rssMb)),
       rssMaxMb: Math.max(...set.map((s) => s.rssMb)),
       cpuSeconds: median(set.map((s) => s.cpuSeconds)),
+      hostsCpuSeconds: median(set.map((s) => s.hostsCpuSeconds)),
       execs: set[0].execs,
       uploads: set[0].uploads,
       sftpSessions: set[0].sftpSessions,
@@ -244,7 +265,7 @@ function ratioLines(rows, hosts) {
 
 function machine() {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
-  const ansible = ansibleVariants.length > 0 ? execFileSync('ansible-playbook', ['--version']).toString().split('\n')[0] : 'not run';
+  const ansible = ansibleVariants.length > 0 ? execFileSync('ansible-playbook', ['--version']).toString().split('\n')[0] : null;
   return {
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     cores: availableParallelism(),
@@ -259,22 +280,22 @@ function machine() {
 function markdown(info, rows, results) {
   const out = [];
   out.push(`## ${info.date}: ${results.map((r) => r.hosts).join(' and ')} hosts`, '');
-  out.push(`Machine: ${info.cores} cores (${info.cpu}), ${info.memoryGb} GB, Linux ${info.kernel}, Node ${info.node}, ${info.ansible}.`);
+  out.push(`Machine: ${info.cores} cores (${info.cpu}), ${info.memoryGb} GB, Linux ${info.kernel}, Node ${info.node}${info.ansible ? `, ${info.ansible}` : ''}.`);
   out.push(`Lab hosts (\`octoi lab\`), one lab per size: ${results.map((r) => `${r.hosts} booted in ${f(r.boot, 1)} s`).join(', ')}.`);
   out.push(`octoi and floor: ${runs} runs each, interleaved round by round (floor, reset, fresh, no-op, changed); --forks ${forks}.`);
   if (ansibleVariants.length > 0) out.push(`Ansible: ${results.map((r) => `${ansibleRunsFor(r.hosts)} run(s) per variant at ${r.hosts} hosts`).join(', ')}.`);
-  out.push('', '| hosts | run | median s (min–max) | octoi/floor | cmds/host | uploads/host | SFTP/host | controller CPU s | peak RSS MB | load (1 min) |');
-  out.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  out.push('', '| hosts | run | median s (min–max) | octoi/floor | cmds/host | uploads/host | SFTP/host | controller CPU s | hosts CPU s | peak RSS MB | load (1 min) |');
+  out.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const row of rows) {
     const floor = rows.find((r) => r.hosts === row.hosts && r.tool === 'floor')?.median;
     const ratio = row.tool === 'octoi' ? `${f(row.median / floor)}×` : '';
     const counters = row.tool.startsWith('ansible') ? ['', '', ''] : [row.execs, row.uploads, row.sftpSessions];
-    out.push(`| ${row.hosts} | ${row.tool} ${row.scenario} | ${f(row.median)} (${f(row.min)}–${f(row.max)}) | ${ratio} | ${counters.join(' | ')} | ${f(row.cpuSeconds)} | ${f(row.rssMb, 0)}${row.runs > 1 ? ` (max ${f(row.rssMaxMb, 0)})` : ''} | ${f(Math.min(...row.loads), 1)}–${f(Math.max(...row.loads), 1)} |`);
+    out.push(`| ${row.hosts} | ${row.tool} ${row.scenario} | ${f(row.median)} (${f(row.min)}–${f(row.max)}) | ${ratio} | ${counters.join(' | ')} | ${f(row.cpuSeconds)} | ${f(row.hostsCpuSeconds)} | ${f(row.rssMb, 0)}${row.runs > 1 ? ` (max ${f(row.rssMaxMb, 0)})` : ''} | ${f(Math.min(...row.loads), 1)}–${f(Math.max(...row.loads), 1)} |`);
   }
   out.push('');
   for (const result of results) out.push(`- ${result.hosts} hosts: ${ratioLines(rows, result.hosts).join('; ')}`);
   out.push('', 'Commands (the inventory is the lab\'s `inventory.yml`):', '', '```');
-  for (const command of new Set(rows.map((row) => row.command.replace(/\S*inventory\.yml/, 'INVENTORY').replace(/--json \S+/, '--json FILE')))) out.push(command);
+  for (const command of new Set(rows.map((row) => row.command))) out.push(command);
   out.push('```', '');
   return out.join('\n');
 }
