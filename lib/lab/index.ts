@@ -229,7 +229,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
 
   const hosts = await writeAccessFiles(options.dir, record);
   if (failures.length > 0) throw new OctoiError('lab', failures);
-  if (toBoot.length > 0) progress(`${toBoot.length} hosts ready in ${seconds(Date.now() - started)}`);
+  if (toBoot.length > 0) progress(`${hostCount(toBoot.length)} ready in ${seconds(Date.now() - started)}`);
   return { ...accessPaths(options.dir), hosts };
 }
 
@@ -339,7 +339,7 @@ export async function labDown(options: { dir: string; onProgress?: (line: string
   const id = labId(options.dir);
   const record = await readLabRecord(options.dir);
   const names = await labHostNames(options.dir);
-  if (names.length > 0) progress(`stopping ${names.length} hosts`);
+  if (names.length > 0) progress(`stopping ${hostCount(names.length)}`);
   await Promise.all(names.map((name) => powerOffHost(options.dir, name, powerOffGraceMs)));
   for (const name of names) {
     const cgroup = await hostCgroup(options.dir, name);
@@ -430,6 +430,10 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
     }
   });
   await Promise.all(workers);
+}
+
+function hostCount(count: number): string {
+  return `${count} ${count === 1 ? 'host' : 'hosts'}`;
 }
 
 function seconds(ms: number): string {
