@@ -4,6 +4,7 @@ import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { OctoiError, type Diagnostic } from '../diagnostics.js';
+import { forEachLimited } from '../run/concurrency.js';
 import { cgroup2Mount, cgroupPopulated, removeCgroupTree, systemdOwnsCgroups } from './cgroup.js';
 import {
   consoleTail,
@@ -418,18 +419,6 @@ export async function stopHost(dir: string, name: string): Promise<void> {
 
 function defaultConcurrency(): number {
   return 4 * availableParallelism();
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next];
-      next += 1;
-      if (item !== undefined) await work(item);
-    }
-  });
-  await Promise.all(workers);
 }
 
 function hostCount(count: number): string {
