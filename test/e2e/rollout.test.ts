@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../lib/exit-codes.js';
@@ -116,16 +116,20 @@ describe('a rolling rollout on a lab of 10 hosts', { timeout: 900_000 }, () => {
   const rollout = (budget: string) =>
     `- name: canary first\n  hosts: gateways\n  serial: [1, 3, "100%"]\n${budget}  services:\n    - name: octoi-canary\n      listen: 14301\n      script:\n        content: "#!/bin/sh\\necho canary\\n"\n`;
 
+  /** Plays the rollout with `budget`; the canary fails, so the run exits with the host-failure code. */
+  const runRollout = async (name: string, budget: string) => {
+    const playbook = await suite.file(`${name}.yml`, rollout(budget));
+    const json = join(suite.work, `${name}.json`);
+    const run = await runOctoi(['play', playbook, '-i', suite.lab.inventoryPath, '--json', json, '--plain']);
+    assert.equal(run.exitCode, ExitCode.hostsFailed, run.stdout + run.stderr);
+    return { run, report: await readJsonReport(json) };
+  };
+
   it('stops after a canary whose verification fails and leaves the other 9 untouched', async () => {
     // The canary cannot show its listeners: the commands succeed, verification does not.
     const canary = suite.lab.hosts[0]!.name;
     await hostExec(suite.lab.dir, canary, ['sh', '-c', 'mv /usr/bin/ss /usr/bin/ss.hidden; mv /usr/bin/netstat /usr/bin/netstat.hidden; mv /bin/netstat /bin/netstat.hidden 2>/dev/null; true']);
-    const playbook = join(suite.work, 'canary.yml');
-    await writeFile(playbook, rollout('  max_fail_percentage: 0\n'));
-    const json = join(suite.work, 'canary.json');
-    const run = await runOctoi(['play', playbook, '-i', suite.lab.inventoryPath, '--json', json, '--plain']);
-    assert.equal(run.exitCode, ExitCode.hostsFailed, run.stdout + run.stderr);
-    const report = await readJsonReport(json);
+    const { run, report } = await runRollout('canary', '  max_fail_percentage: 0\n');
     assert.equal(report.hosts[canary]?.status, 'failed');
     assert.equal(report.hosts[canary]?.error?.reason, 'verify-failed');
     assert.match(report.stoppedBy ?? '', /1 of 1 hosts in the batch failed \(100%\), more than max_fail_percentage 0%/);
@@ -139,12 +143,7 @@ describe('a rolling rollout on a lab of 10 hosts', { timeout: 900_000 }, () => {
   });
 
   it('goes on through every batch when the budget allows the failure', async () => {
-    const playbook = join(suite.work, 'tolerant.yml');
-    await writeFile(playbook, rollout('  max_fail_percentage: 100\n'));
-    const json = join(suite.work, 'tolerant.json');
-    const run = await runOctoi(['play', playbook, '-i', suite.lab.inventoryPath, '--json', json, '--plain']);
-    assert.equal(run.exitCode, ExitCode.hostsFailed, run.stdout + run.stderr);
-    const report = await readJsonReport(json);
+    const { report } = await runRollout('tolerant', '  max_fail_percentage: 100\n');
     assert.equal(report.hosts[suite.lab.hosts[0]!.name]?.status, 'failed');
     for (const host of suite.lab.hosts.slice(1)) assert.equal(report.hosts[host.name]?.status, 'changed');
     assert.equal(report.stoppedBy, undefined);
