@@ -29,8 +29,9 @@ describe('the library API', () => {
       '+ create /etc/systemd/system/hello.socket (0644)',
       '+ create /etc/systemd/system/hello@.service (0644)',
       '+ create /opt/hello/hello.sh (0755)',
+      '+ enable hello.socket',
       '± daemon-reload',
-      '+ enable --now hello.socket',
+      '+ start hello.socket',
     ]);
   });
 });

@@ -143,7 +143,7 @@ function record(action: Action, outcome: ActionRecord['outcome']): ActionRecord 
   return { action, outcome, description: describeAction(action) };
 }
 
-const systemdSteps = new Set<Action['kind']>(['enable-socket', 'restart-socket', 'disable-socket', 'stop-instances', 'daemon-reload', 'reset-failed']);
+const systemdSteps = new Set<Action['kind']>(['enable-socket', 'start-socket', 'restart-socket', 'disable-socket', 'stop-instances', 'daemon-reload', 'reset-failed']);
 
 function isSystemdStep(action: Action): boolean {
   return systemdSteps.has(action.kind);

@@ -106,12 +106,15 @@ function stepCommand(action: Action, syncDirectories: string[], staged: string |
     }
     case 'daemon-reload':
       return ['systemctl', 'daemon-reload'];
+    // systemctl's own reload after enable/disable is left out: the plan has one where it is needed.
     case 'enable-socket':
-      return ['systemctl', 'enable', '--now', '--', action.unit];
+      return ['systemctl', 'enable', '--no-reload', '--', action.unit];
+    case 'start-socket':
+      return ['systemctl', 'start', '--', action.unit];
     case 'restart-socket':
       return ['systemctl', 'restart', '--', action.unit];
     case 'disable-socket':
-      return ['systemctl', 'disable', '--now', '--', action.unit];
+      return ['systemctl', 'disable', '--no-reload', '--now', '--', action.unit];
     case 'stop-instances':
       return ['systemctl', 'stop', '--', instancePattern(action.template)];
     case 'reset-failed':

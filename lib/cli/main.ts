@@ -36,7 +36,19 @@ const commands: Record<string, () => Promise<Command>> = {
   lab: async () => (await import('./lab.js')).runLabCommand,
 };
 
+/**
+ * A reader that goes away (`octoi play ... | head`) must not cut a fleet run short and leave hosts
+ * half-applied: the rest of that output is dropped and the run goes on to its end and exit code.
+ */
+function dropOutputWhenReaderLeaves(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  dropOutputWhenReaderLeaves(process.stdout);
+  dropOutputWhenReaderLeaves(process.stderr);
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${usage}\n`);

@@ -8,6 +8,7 @@ export function actionSymbol(action: Action): ActionSymbol {
     case 'write-file':
       return action.change === 'create' ? '+' : '~';
     case 'enable-socket':
+    case 'start-socket':
       return '+';
     case 'remove-file':
     case 'remove-directory':
@@ -42,7 +43,9 @@ function actionText(action: Action): string {
     case 'daemon-reload':
       return 'daemon-reload';
     case 'enable-socket':
-      return `enable --now ${action.unit}`;
+      return `enable ${action.unit}`;
+    case 'start-socket':
+      return `start ${action.unit}`;
     case 'restart-socket':
       return `restart ${action.unit} (${action.reason})`;
     case 'disable-socket':

@@ -14,6 +14,8 @@ interface Phases {
   stops: Action[];
   writes: Action[];
   removals: Action[];
+  /** `systemctl enable` without its own reload: the plan's one reload below picks up the new links. */
+  enables: Action[];
   reload: boolean;
   starts: Action[];
   resets: Action[];
@@ -25,7 +27,7 @@ interface Phases {
  * a socket not holding its addresses) from which the next run finishes the work.
  */
 export function planHost(services: readonly DesiredService[], facts: HostFacts): HostPlan {
-  const phases: Phases = { temps: [], stops: [], writes: [], removals: [], reload: false, starts: [], resets: [] };
+  const phases: Phases = { temps: [], stops: [], writes: [], removals: [], enables: [], reload: false, starts: [], resets: [] };
   for (const service of services) {
     if (service.state === 'present') planPresent(service, facts, phases);
     else planAbsent(service, facts, phases);
@@ -39,6 +41,7 @@ export function planHost(services: readonly DesiredService[], facts: HostFacts):
     ...phases.stops,
     ...phases.writes,
     ...phases.removals,
+    ...phases.enables,
     ...(phases.reload ? [{ kind: 'daemon-reload' } as const] : []),
     ...phases.starts,
     ...phases.resets,
@@ -53,10 +56,15 @@ function planPresent(service: DesiredService, facts: HostFacts, phases: Phases):
   const unitWritten = writes.some((w) => w.change !== 'mode' && roleOf(service, w.path) !== 'script');
   if (unitWritten || socket.needDaemonReload) phases.reload = true;
 
-  if (!isEnabled(socket) || socket.activeState !== 'active') {
-    phases.starts.push({ kind: 'enable-socket', unit: service.socketUnit, service: service.name });
-  }
-  if (socket.activeState === 'active') {
+  const enabled = isEnabled(socket);
+  const active = socket.activeState === 'active';
+  if (!enabled) phases.enables.push({ kind: 'enable-socket', unit: service.socketUnit, service: service.name });
+  // New links, and those a failed or interrupted run left unreloaded, reach systemd's dependencies
+  // (sockets.target wants the socket) only by a reload, as `systemctl enable --now` would do.
+  if (!enabled || !active) phases.reload = true;
+  if (!active) {
+    phases.starts.push({ kind: 'start-socket', unit: service.socketUnit, service: service.name });
+  } else {
     const socketWritten = writes.some((w) => w.change !== 'mode' && roleOf(service, w.path) === 'socket');
     const reason = restartReason(service, facts, socketWritten, socket.needDaemonReload);
     if (reason) phases.starts.push({ kind: 'restart-socket', unit: service.socketUnit, service: service.name, reason });
@@ -90,6 +98,8 @@ function planAbsent(service: DesiredService, facts: HostFacts, phases: Phases): 
   const socket = unitFact(facts, service.socketUnit);
   const name = service.name;
   if (isEnabled(socket) || isRunning(socket)) phases.stops.push({ kind: 'disable-socket', unit: service.socketUnit, service: name });
+  // The links are removed without systemctl's own reload: the plan's one reload follows.
+  if (isEnabled(socket)) phases.reload = true;
   if ((facts.runningInstances[service.serviceTemplate] ?? []).length > 0) {
     phases.stops.push({ kind: 'stop-instances', template: service.serviceTemplate, service: name });
   }

@@ -11,6 +11,7 @@ export type Action =
   | { kind: 'remove-temp-file'; path: string }
   | { kind: 'daemon-reload' }
   | { kind: 'enable-socket'; unit: string; service: string }
+  | { kind: 'start-socket'; unit: string; service: string }
   | { kind: 'restart-socket'; unit: string; service: string; reason: string }
   | { kind: 'disable-socket'; unit: string; service: string }
   | { kind: 'stop-instances'; template: string; service: string }

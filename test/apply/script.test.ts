@@ -61,8 +61,9 @@ describe('applyScript with hostile names', () => {
       { kind: 'write-file', path: `/opt/s $(reboot)/s.sh`, content: 'y', mode: 0o755, change: 'update', service: 's' },
       { kind: 'remove-file', path: '/opt/old;reboot', service: 's' },
       { kind: 'remove-directory', path: '/opt/old dir', service: 's' },
-      { kind: 'daemon-reload' },
       { kind: 'enable-socket', unit: 'a$(id).socket', service: 's' },
+      { kind: 'daemon-reload' },
+      { kind: 'start-socket', unit: 'd$(id).socket', service: 's' },
       { kind: 'restart-socket', unit: "b'.socket", service: 's', reason: 'socket unit changed' },
       { kind: 'disable-socket', unit: '-c.socket', service: 's' },
       { kind: 'stop-instances', template: 'c@.service', service: 's' },
@@ -84,10 +85,11 @@ describe('applyScript with hostile names', () => {
       ['octoi_install', '0755', '/opt/s $(reboot)/.s.sh.octoi-tmp', '/opt/s $(reboot)/s.sh', EVIL, '/opt/s $(reboot)'],
       ['rm', '-f', '--', '/opt/old;reboot'],
       ['rm', '-rf', '--', '/opt/old dir'],
+      ['systemctl', 'enable', '--no-reload', '--', 'a$(id).socket'],
       ['systemctl', 'daemon-reload'],
-      ['systemctl', 'enable', '--now', '--', 'a$(id).socket'],
+      ['systemctl', 'start', '--', 'd$(id).socket'],
       ['systemctl', 'restart', '--', "b'.socket"],
-      ['systemctl', 'disable', '--now', '--', '-c.socket'],
+      ['systemctl', 'disable', '--no-reload', '--now', '--', '-c.socket'],
       ['systemctl', 'stop', '--', 'c@*.service'],
       ['systemctl', 'reset-failed', '--', 'c.socket', 'c@1.service'],
     ];
@@ -144,7 +146,7 @@ describe('applyScript run by /bin/sh', () => {
     const plan = planHost([desired], before);
     assert.deepEqual(
       plan.actions.map((a) => a.kind),
-      ['remove-temp-file', 'write-file', 'write-file', 'write-file', 'daemon-reload', 'enable-socket'],
+      ['remove-temp-file', 'write-file', 'write-file', 'write-file', 'enable-socket', 'daemon-reload', 'start-socket'],
     );
 
     // What the executor does before the apply command: create missing folders, upload temp files (0600).
@@ -160,10 +162,11 @@ describe('applyScript run by /bin/sh', () => {
       { action: 1, status: 'ok' },
       { action: 2, status: 'ok' },
       { action: 3, status: 'ok' },
-      { action: 4, status: 'failed', exitCode: 5, stderr: 'Failed to reload daemon: Access denied' },
-      { action: 5, status: 'skipped' },
+      { action: 4, status: 'ok' },
+      { action: 5, status: 'failed', exitCode: 5, stderr: 'Failed to reload daemon: Access denied' },
+      { action: 6, status: 'skipped' },
     ]);
-    assert.deepEqual(host.systemctlCalls().filter((call) => !/^(show|list-units) /.test(call)), ['daemon-reload']);
+    assert.deepEqual(host.systemctlCalls().filter((call) => !/^(show|list-units) /.test(call)), ['enable --no-reload -- hello.socket', 'daemon-reload']);
     for (const file of desired.files) {
       const fact = applied.facts.files[file.path];
       assert.deepEqual(fact, {
@@ -179,8 +182,8 @@ describe('applyScript run by /bin/sh', () => {
     assert.deepEqual(applied.facts.leftoverTempFiles, [], 'no temp file is left behind');
     assert.deepEqual(
       planHost([desired], applied.facts).actions.map((a) => a.kind),
-      ['enable-socket'],
-      'the next run only has the systemctl step left that never ran',
+      ['enable-socket', 'daemon-reload', 'start-socket'],
+      'the next run only has the systemctl steps left (the stand-in systemctl changes no state)',
     );
   });
 
@@ -208,6 +211,10 @@ describe('applyScript run by /bin/sh', () => {
     }
     assert.deepEqual(applied.facts.leftoverTempFiles, []);
     assert.equal(existsSync(stagingDir), false, 'the staging folder is gone');
-    assert.deepEqual(planHost([desired], applied.facts).actions.map((a) => a.kind), ['enable-socket'], 'every file is in place; the stand-in systemctl changes no state');
+    assert.deepEqual(
+      planHost([desired], applied.facts).actions.map((a) => a.kind),
+      ['enable-socket', 'daemon-reload', 'start-socket'],
+      'every file is in place; the stand-in systemctl changes no state',
+    );
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ExitCode } from '../../lib/exit-codes.js';
@@ -84,8 +85,27 @@ describe('octoi play on a lab of 3 hosts', { timeout: 600_000 }, () => {
     }
   });
 
+  it('runs to the end when the reader of its output goes away (`octoi play ... | head -1`)', async () => {
+    const file = await writePlaybook('piped.yml', servicePlaybook({ port: 14002, output: 'three' }));
+    const json = join(suite.work, 'piped.json');
+    const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'octoi'), 'play', file, '-i', suite.lab.inventoryPath, '--json', json, '--plain'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exitCode = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(exitCode, ExitCode.ok, stderr);
+    assert.equal(stderr, '');
+    const report = await readJsonReport(json);
+    for (const host of suite.lab.hosts) {
+      assert.equal(report.hosts[host.name]?.status, 'changed');
+      assert.equal(await readFromPort(host.address, 14002), 'three\n');
+    }
+  });
+
   it('removes a service cleanly with state: absent', async () => {
-    const run = await play(await writePlaybook('absent.yml', servicePlaybook({ port: 14002, output: 'two', state: 'absent' })));
+    const run = await play(await writePlaybook('absent.yml', servicePlaybook({ port: 14002, output: 'three', state: 'absent' })));
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
     for (const host of suite.lab.hosts) {
       assert.equal(await isRefused(host.address, 14002), true);

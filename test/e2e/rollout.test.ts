@@ -45,7 +45,7 @@ describe('safe rollouts on a lab of 3 hosts', { timeout: 600_000 }, () => {
       assert.equal(entry?.status, 'changed');
       assert.deepEqual(
         entry?.actions.map((action) => `${action.kind} ${action.outcome}`),
-        ['write-file planned', 'write-file planned', 'write-file planned', 'daemon-reload planned', 'enable-socket planned'],
+        ['write-file planned', 'write-file planned', 'write-file planned', 'enable-socket planned', 'daemon-reload planned', 'start-socket planned'],
       );
       assert.equal(entry?.uploads, 0);
     }

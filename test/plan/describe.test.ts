@@ -11,7 +11,8 @@ const CASES: [Action, string][] = [
   [{ kind: 'remove-directory', path: '/opt/x', service: 'x' }, '- remove directory /opt/x'],
   [{ kind: 'remove-temp-file', path: '/opt/x/.x.sh.octoi-tmp' }, '- remove leftover temp file /opt/x/.x.sh.octoi-tmp'],
   [{ kind: 'daemon-reload' }, '± daemon-reload'],
-  [{ kind: 'enable-socket', unit: 'x.socket', service: 'x' }, '+ enable --now x.socket'],
+  [{ kind: 'enable-socket', unit: 'x.socket', service: 'x' }, '+ enable x.socket'],
+  [{ kind: 'start-socket', unit: 'x.socket', service: 'x' }, '+ start x.socket'],
   [{ kind: 'restart-socket', unit: 'x.socket', service: 'x', reason: 'not listening on *:13064' }, '± restart x.socket (not listening on *:13064)'],
   [{ kind: 'disable-socket', unit: 'x.socket', service: 'x' }, '- disable --now x.socket'],
   [{ kind: 'stop-instances', template: 'x@.service', service: 'x' }, '- stop running instances of x@.service'],
@@ -28,8 +29,8 @@ describe('describeAction', () => {
 describe('summarizeActions', () => {
   it('counts actions by symbol', () => {
     const summary = summarizeActions(CASES.map(([action]) => action));
-    assert.deepEqual(summary, { add: 2, change: 2, remove: 6, restart: 3, total: 13 });
-    assert.equal(formatSummary(summary), '2 to add, 2 to change, 6 to remove, 3 to restart/reload');
+    assert.deepEqual(summary, { add: 3, change: 2, remove: 6, restart: 3, total: 14 });
+    assert.equal(formatSummary(summary), '3 to add, 2 to change, 6 to remove, 3 to restart/reload');
   });
 
   it('says so when there is nothing to do', () => {
