@@ -57,9 +57,9 @@ function requireCommand(command, install) {
 
 if (!values['no-build']) {
   try {
-    execFileSync('npx', ['tsc', '-p', root], { stdio: 'inherit', cwd: root });
+    execFileSync('npm', ['run', 'build'], { stdio: 'inherit', cwd: root });
   } catch {
-    console.error('bench/fleet.mjs: tsc reported errors; measuring what it emitted');
+    fail('the build failed (npm run build)');
   }
 }
 const { labUp, labDown, ensureImage } = await import(join(root, 'dist/lib/lab/index.js'));

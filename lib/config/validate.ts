@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Ajv2020, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import type { Diagnostic } from '../diagnostics.js';
-import { packageRoot } from '../paths.js';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, SchemaObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { OctoiError, type Diagnostic } from '../diagnostics.js';
+import { COMPILED_SCHEMAS_PATH, formKey, selectedSchema, type SchemaForm, type SchemaSelection } from './schema-forms.js';
 import { closestMatch } from './suggest.js';
 import type { YamlPath, YamlSource } from './yaml-source.js';
 import { controlCharacterIn } from '../units/unit-syntax.js';
@@ -13,16 +13,15 @@ export type SourceValidator = (source: YamlSource) => Diagnostic[];
 /** Checks `value`, found at path `at` of `source` (or standing in for what is written there). */
 export type ValueValidator = (value: unknown, source: YamlSource, at: YamlPath) => Diagnostic[];
 
-export interface SchemaSelection {
-  /** Check against `$defs/<definition>` instead of the whole document. */
-  definition?: string;
-  /** Leave out every alternative that is a `$ref` to `$defs/<without>` (templated values, once rendered). */
-  without?: string;
+/** A validator as ajv's standalone code exports it: the check, then the errors of the last call. */
+export interface CompiledValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
 }
 
 /**
- * Compiles `schema/<schemaFile>` (draft 2020-12, strict). `rootName` names the document in field
- * paths: `plays` gives `plays[0].services[1].listen`.
+ * Checks against `schema/<schemaFile>` (draft 2020-12, strict), precompiled by the build.
+ * `rootName` names the document in field paths: `plays` gives `plays[0].services[1].listen`.
  */
 export function schemaValidator(schemaFile: string, rootName: string): SourceValidator {
   const validate = valueValidator(schemaFile, rootName);
@@ -31,23 +30,9 @@ export function schemaValidator(schemaFile: string, rootName: string): SourceVal
 
 /** `schemaValidator` for a part of a document, or for a form of the schema (`selection`). */
 export function valueValidator(schemaFile: string, rootName: string, selection: SchemaSelection = {}): ValueValidator {
-  const written = JSON.parse(readFileSync(join(packageRoot(), 'schema', schemaFile), 'utf8')) as SchemaObject;
-  const schema = selection.without === undefined ? written : (withoutAlternative(written, `#/$defs/${selection.without}`) as SchemaObject);
-  // The schemas ship with octoi and a test checks them against the meta-schema: checking them on
-  // every run, and optimising the generated code, would double the cost of compiling (~50 ms).
-  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true, validateSchema: false, code: { optimize: false } });
-  const validate = ajv.compile(selection.definition === undefined ? schema : { $defs: schema['$defs'], $ref: `#/$defs/${selection.definition}` });
-  // Branches of alternatives, checked alone; the whole schema passed the strict compile above.
-  const branchChecker = new Ajv2020({ strict: false, allErrors: true, verbose: true });
-  const branchValidators = new WeakMap<SchemaObject, ValidateFunction>();
-  const evaluate: Evaluate = (branch, data) => {
-    let check = branchValidators.get(branch);
-    if (!check) {
-      check = branchChecker.compile({ ...branch, $defs: schema['$defs'] });
-      branchValidators.set(branch, check);
-    }
-    return check(data) ? [] : [...(check.errors ?? [])];
-  };
+  const form: SchemaForm = { schemaFile, selection };
+  const validate = precompiledValidator(form);
+  const evaluate = branchEvaluator(form);
   return (value, source, at) => {
     if (validate(value)) return [];
     return collapseAlternatives(validate.errors ?? [], evaluate)
@@ -57,15 +42,53 @@ export function valueValidator(schemaFile: string, rootName: string, selection: 
   };
 }
 
-function withoutAlternative(schema: unknown, ref: string): unknown {
-  if (Array.isArray(schema)) return schema.map((item) => withoutAlternative(item, ref));
-  if (typeof schema !== 'object' || schema === null) return schema;
-  return Object.fromEntries(
-    Object.entries(schema).map(([key, value]) => {
-      const kept = (key === 'anyOf' || key === 'oneOf') && Array.isArray(value) ? value.filter((branch) => (branch as SchemaObject)['$ref'] !== ref) : value;
-      return [key, withoutAlternative(kept, ref)];
-    }),
-  );
+const requireHere = createRequire(import.meta.url);
+let compiledSchemas: Partial<Record<string, CompiledValidator>> | undefined;
+
+/** The build's validator for `form`; loaded on first use, so commands that validate nothing skip it. */
+export function precompiledValidator(form: SchemaForm): CompiledValidator {
+  compiledSchemas ??= loadCompiledSchemas();
+  const key = formKey(form);
+  const validate = compiledSchemas[key];
+  if (!validate) throw buildNeeded(`no precompiled schema validator for \`${key}\``, 'run `npm run build`; a form missing from SCHEMA_FORMS is never precompiled');
+  return validate;
+}
+
+function loadCompiledSchemas(): Partial<Record<string, CompiledValidator>> {
+  if (!existsSync(COMPILED_SCHEMAS_PATH)) {
+    throw buildNeeded(`the precompiled schema validators are missing: ${COMPILED_SCHEMAS_PATH}`, 'run `npm run build`: it compiles octoi, then precompiles the schemas');
+  }
+  return requireHere(COMPILED_SCHEMAS_PATH) as Partial<Record<string, CompiledValidator>>;
+}
+
+function buildNeeded(message: string, hint: string): OctoiError {
+  return OctoiError.single('internal', { message, hint });
+}
+
+/**
+ * Checks branches of alternatives alone, for the error report only: ajv is loaded, and a branch
+ * compiled, when an alternative failed. The whole schema passed the strict compile of the build.
+ */
+function branchEvaluator(form: SchemaForm): Evaluate {
+  let branchChecker: Ajv2020 | undefined;
+  let defs: unknown;
+  const branchValidators = new WeakMap<SchemaObject, ValidateFunction>();
+  return (branch, data) => {
+    let check = branchValidators.get(branch);
+    if (!check) {
+      branchChecker ??= newBranchChecker();
+      defs ??= selectedSchema(form)['$defs'];
+      check = branchChecker.compile({ ...branch, $defs: defs });
+      branchValidators.set(branch, check);
+    }
+    return check(data) ? [] : [...(check.errors ?? [])];
+  };
+}
+
+/** Ajv itself, required (it is CommonJS) only here: runs load it just to explain a failure. */
+function newBranchChecker(): Ajv2020 {
+  const ajv = requireHere('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  return new ajv.Ajv2020({ strict: false, allErrors: true, verbose: true });
 }
 
 type Evaluate = (schema: SchemaObject, data: unknown) => ErrorObject[];
