@@ -16,19 +16,70 @@ export const PROBE_FUNCTIONS = `LC_ALL=C
 export LC_ALL
 octoi_marker() { printf '%s %s\\n' ${shellQuote(MARKER)} "$*"; }
 octoi_hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \\n'; }
+# Sets octoi_kind to what is at PATH: present (a regular file, maybe through links), other or missing.
+octoi_kind_of() {
+  if [ -f "$1" ]; then
+    octoi_kind=present
+  elif [ -e "$1" ] || [ -L "$1" ]; then
+    octoi_kind=other
+  else
+    octoi_kind=missing
+  fi
+}
+# Arguments: a line of sha256sum output and the stat line of the same file.
+octoi_present() { printf 'present %s %s\\n' "\${1%% *}" "$2"; }
 octoi_file() {
   octoi_marker file "$1"
-  if [ -f "$2" ]; then
-    if octoi_sum=$(sha256sum < "$2") && octoi_stat=$(stat -L -c '%a %U %G' -- "$2"); then
-      printf 'present %s %s\\n' "\${octoi_sum%% *}" "$octoi_stat"
-    else
-      echo unreadable
-    fi
-  elif [ -e "$2" ] || [ -L "$2" ]; then
-    echo other
+  octoi_kind_of "$2"
+  if [ "$octoi_kind" != present ]; then
+    echo "$octoi_kind"
+  elif octoi_sum=$(sha256sum < "$2") && octoi_stat=$(stat -L -c '%a %U %G' -- "$2"); then
+    octoi_present "$octoi_sum" "$octoi_stat"
   else
-    echo missing
+    echo unreadable
   fi
+}
+# The file sections of HEX PATH pairs, as octoi_file prints them. The probe runs on every host at
+# every run and starting a process is most of its cost, so one sha256sum and one stat read all
+# regular files, each printing a line per file in argument order. If either fails (a file cannot
+# be read or just vanished), octoi_file reads each one alone, which reports it as before.
+octoi_files() {
+  # HEX:KIND words, safe to split on spaces as HEX is hex; the paths of the regular files replace the pairs.
+  octoi_sections=
+  octoi_left=$(($# / 2))
+  while [ "$octoi_left" -gt 0 ]; do
+    octoi_kind_of "$2"
+    octoi_sections="$octoi_sections $1:$octoi_kind"
+    if [ "$octoi_kind" = present ]; then set -- "$@" "$2"; fi
+    shift 2
+    octoi_left=$((octoi_left - 1))
+  done
+  octoi_batched=
+  if [ $# -gt 0 ] && octoi_sums=$(sha256sum -- "$@" 2>/dev/null) && octoi_stats=$(stat -L -c '%a %U %G' -- "$@" 2>/dev/null); then
+    octoi_batched=1
+  fi
+  octoi_nl='
+'
+  for octoi_section in $octoi_sections; do
+    octoi_name=\${octoi_section%:*}
+    octoi_kind=\${octoi_section#*:}
+    if [ "$octoi_kind" != present ]; then
+      octoi_marker file "$octoi_name"
+      echo "$octoi_kind"
+      continue
+    fi
+    if [ -n "$octoi_batched" ]; then
+      octoi_marker file "$octoi_name"
+      octoi_sum=\${octoi_sums%%"$octoi_nl"*}
+      # sha256sum starts the line with a backslash when it had to escape the name of the file.
+      octoi_present "\${octoi_sum#\\\\}" "\${octoi_stats%%"$octoi_nl"*}"
+      octoi_sums=\${octoi_sums#*"$octoi_nl"}
+      octoi_stats=\${octoi_stats#*"$octoi_nl"}
+    else
+      octoi_file "$octoi_name" "$1"
+    fi
+    shift
+  done
 }
 octoi_content() {
   if [ -f "$2" ]; then
@@ -80,7 +131,16 @@ export interface ProbeOptions {
 
 /** A call of one of the probe functions above: the section's name, hex-encoded, then its arguments. */
 export function sectionCommand(fn: string, name: string, args: readonly string[] = [name]): string {
-  return shellCommand([fn, Buffer.from(name, 'utf8').toString('hex'), ...args]);
+  return shellCommand([fn, hexName(name), ...args]);
+}
+
+/** One call that prints the file section of every path, in the order given. */
+export function fileSectionsCommand(paths: readonly string[]): string {
+  return shellCommand(['octoi_files', ...paths.flatMap((path) => [hexName(path), path])]);
+}
+
+function hexName(name: string): string {
+  return Buffer.from(name, 'utf8').toString('hex');
 }
 
 /** The probe's commands, without the function definitions (the apply script reuses them). */
@@ -88,7 +148,7 @@ export function probeCommands(services: readonly DesiredService[], options: Prob
   const files = [...new Set(services.flatMap((s) => s.files.map((f) => f.path)))].sort();
   const lines = [
     'octoi_marker probe 1',
-    ...files.map((path) => sectionCommand('octoi_file', path)),
+    fileSectionsCommand(files),
     ...(options.contents ? files.map((path) => sectionCommand('octoi_content', path)) : []),
     ...probedDirectories(services).map((dir) => sectionCommand('octoi_dir', dir)),
     ...services.flatMap((s) => [

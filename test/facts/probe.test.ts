@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseProbe } from '../../lib/facts/parse-probe.js';
-import { probeScript } from '../../lib/facts/probe.js';
+import { MARKER } from '../../lib/facts/probe-format.js';
+import { fileSectionsCommand, PROBE_FUNCTIONS, probeScript, sectionCommand } from '../../lib/facts/probe.js';
+import { shellQuote } from '../../lib/shell.js';
 import { fixtureCases, outputText, type OutputFixture } from './fixture-cases.js';
 import { helloService, makeShellHost, type ShellHost } from './shell-host.js';
 
@@ -63,5 +66,185 @@ describe('probeScript run by /bin/sh', () => {
       'show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,Listen,NAccepted,NConnections,NRefused -- octoi-helloworld.socket',
       'list-units --plain --no-legend --no-pager -- hello@*.service',
     ]);
+  });
+});
+
+/** The file sections as the probe prints them: every file in one call. */
+function batchedScript(paths: readonly string[]): string {
+  return `${PROBE_FUNCTIONS}${fileSectionsCommand(paths)}\n`;
+}
+
+/** The file sections read one file at a time, two processes each: what the batched call must equal. */
+function perFileScript(paths: readonly string[]): string {
+  return `${PROBE_FUNCTIONS}${paths.map((path) => `${sectionCommand('octoi_file', path)}\n`).join('')}`;
+}
+
+function sha256(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+// A kernel setting only root may write, and nobody may read: opening it fails even for root.
+const WRITE_ONLY = '/proc/sys/vm/drop_caches';
+
+interface CaseFile {
+  name: string;
+  /** Given to the probe as a path relative to the case's folder, the shell's working directory. */
+  relative?: boolean;
+  make?: (path: string) => void;
+  /** The state the file's line must report. */
+  kind: 'present' | 'missing' | 'other' | 'unreadable';
+}
+
+interface SectionsCase {
+  name: string;
+  files: CaseFile[];
+  /** A command replaced by a `sh` script with this body. */
+  shadow?: { command: string; body: string };
+}
+
+const regular = (content: string, mode = 0o644) => (path: string) => writeFileSync(path, content, { mode });
+const linkTo = (target: string) => (path: string) => symlinkSync(target, path);
+const directory = (path: string) => mkdirSync(path);
+const fifo = (path: string) => assert.equal(spawnSync('mkfifo', [path]).status, 0, 'mkfifo');
+
+const SECTIONS_CASES: SectionsCase[] = [
+  { name: 'no files', files: [] },
+  {
+    name: 'all missing',
+    files: [{ name: 'a.socket', kind: 'missing' }, { name: 'a@.service', kind: 'missing' }, { name: 'a.sh', kind: 'missing' }],
+  },
+  {
+    name: 'present, missing, a directory, links, a FIFO and an unreadable file',
+    files: [
+      { name: 'unit.socket', make: regular('[Socket]\n', 0o640), kind: 'present' },
+      { name: 'gone.service', kind: 'missing' },
+      { name: 'a-directory', make: directory, kind: 'other' },
+      { name: 'link-to-file', make: linkTo('unit.socket'), kind: 'present' },
+      { name: 'link-to-directory', make: linkTo('a-directory'), kind: 'other' },
+      { name: 'dangling-link', make: linkTo('nowhere'), kind: 'other' },
+      { name: 'fifo', make: fifo, kind: 'other' },
+      { name: 'write-only', make: linkTo(WRITE_ONLY), kind: 'unreadable' },
+      { name: 'script.sh', make: regular('#!/bin/sh\n', 0o755), kind: 'present' },
+    ],
+  },
+  {
+    name: 'odd names',
+    files: [
+      'with space',
+      `it's "quoted"`,
+      'new\nline',
+      'back\\slash',
+      'both\\and\nnewline',
+      'carriage\rreturn',
+      '*',
+      '$(touch PWNED)',
+      'ünïcode',
+    ]
+      .map((name): CaseFile => ({ name, make: regular(`content of ${name}\n`), kind: 'present' }))
+      .concat([
+        { name: '-n', relative: true, make: regular('dash\n'), kind: 'present' },
+        { name: '--version', relative: true, make: regular('dashes\n'), kind: 'present' },
+        { name: 'missing\\\n', kind: 'missing' },
+      ]),
+  },
+  {
+    name: 'sha256sum fails',
+    files: [{ name: 'a.socket', make: regular('a\n'), kind: 'unreadable' }, { name: 'b.socket', kind: 'missing' }],
+    shadow: { command: 'sha256sum', body: 'echo "sha256sum: broken" >&2\nexit 1\n' },
+  },
+  {
+    name: 'stat fails',
+    files: [{ name: 'a.socket', make: regular('a\n'), kind: 'unreadable' }, { name: 'b', make: directory, kind: 'other' }],
+    shadow: { command: 'stat', body: 'echo "stat: broken" >&2\nexit 1\n' },
+  },
+];
+
+describe('file sections: one sha256sum and one stat for all files, output as when read one by one', () => {
+  for (const testCase of SECTIONS_CASES) {
+    it(testCase.name, () => {
+      const host = makeShellHost();
+      try {
+        const dir = join(host.root, 'case');
+        mkdirSync(dir);
+        if (testCase.shadow) host.shadowCommand(testCase.shadow.command, testCase.shadow.body);
+        else ['sha256sum', 'stat'].forEach((command) => host.logCalls(command));
+        for (const file of testCase.files) file.make?.(join(dir, file.name));
+        const paths = testCase.files.map((file) => (file.relative ? file.name : join(dir, file.name)));
+
+        const batched = host.run(batchedScript(paths), dir);
+        const kinds = new Set(testCase.files.map((file) => file.kind));
+        if (!testCase.shadow && !kinds.has('unreadable')) {
+          assert.deepEqual(host.loggedCalls(), kinds.has('present') ? ['sha256sum', 'stat'] : [], 'no fallback to one file at a time');
+        }
+        const perFile = host.run(perFileScript(paths), dir);
+        assert.equal(batched.status, 0, batched.stderr);
+        assert.equal(batched.stdout, perFile.stdout);
+        assert.equal(batched.stderr, perFile.stderr);
+
+        const expected = testCase.files.flatMap((file, index) => {
+          const marker = `${MARKER} file ${Buffer.from(paths[index]!).toString('hex')}`;
+          return [marker, file.kind === 'present' ? `present ${sha256(readFileSync(join(dir, file.name)))}` : file.kind];
+        });
+        const lines = batched.stdout.split('\n');
+        assert.equal(lines.pop(), '', 'the output ends with a newline or is empty');
+        // A present line goes on with the mode, owner and group, which the parser's tests cover.
+        assert.deepEqual(
+          lines.map((line, index) => (index % 2 === 1 && line.startsWith('present ') ? line.split(' ').slice(0, 2).join(' ') : line)),
+          expected,
+        );
+        assert.ok(!existsSync(join(dir, 'PWNED')), 'no name was run as a command');
+      } finally {
+        host.cleanup();
+      }
+    });
+  }
+
+  it('a name that is not UTF-8', () => {
+    const host = makeShellHost();
+    try {
+      const latin1Name = Buffer.concat([Buffer.from(join(host.root, 'caf')), Buffer.from([0xe9])]);
+      writeFileSync(latin1Name, 'latin-1\n');
+      // JavaScript strings cannot hold such a name: the shell makes it from an octal escape.
+      const call = (fn: string) =>
+        `${PROBE_FUNCTIONS}octoi_path=$(printf '%s/caf\\351' ${shellQuote(host.root)})\n${fn} 6e6f6e2d75746638 "$octoi_path"\n`;
+      const batched = host.run(call('octoi_files'));
+      assert.equal(batched.stdout, host.run(call('octoi_file')).stdout);
+      assert.match(batched.stdout, new RegExp(`^${MARKER} file 6e6f6e2d75746638\npresent ${sha256('latin-1\n')} \\d+ \\S+ \\S+\n$`));
+    } finally {
+      host.cleanup();
+    }
+  });
+
+  it('reads five files with one sha256sum and one stat, and a file two services share once', () => {
+    const host = makeShellHost();
+    try {
+      const scriptDir = join(host.root, 'opt', 'hello');
+      const first = helloService(join(host.root, 'etc', 'one'), scriptDir);
+      const second = helloService(join(host.root, 'etc', 'two'), scriptDir);
+      const paths = [...new Set([...first.files, ...second.files].map((file) => file.path))];
+      assert.equal(paths.length, 5, 'the services share their script');
+      for (const path of paths) {
+        mkdirSync(join(path, '..'), { recursive: true });
+        writeFileSync(path, `content of ${path}\n`);
+      }
+      host.logCalls('sha256sum');
+      host.logCalls('stat');
+
+      const result = host.run(probeScript([first, second]));
+      assert.equal(result.status, 0, result.stderr);
+      assert.deepEqual(host.loggedCalls(), ['sha256sum', 'stat']);
+      assert.equal(result.stdout.split('\n').filter((line) => line.startsWith(`${MARKER} file `)).length, 5);
+      const facts = parseProbe(result.stdout);
+      assert.deepEqual(
+        Object.values(facts.files).map((fact) => [fact.path, fact.exists && fact.sha256]),
+        paths.sort().map((path) => [path, sha256(`content of ${path}\n`)]),
+      );
+
+      // The same sections read one file at a time take two processes each.
+      host.run(perFileScript(paths));
+      assert.equal(host.loggedCalls().length, 2 + 2 * paths.length);
+    } finally {
+      host.cleanup();
+    }
   });
 });

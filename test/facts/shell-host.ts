@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shellQuote } from '../../lib/shell.js';
 import type { DesiredService } from '../../lib/units/types.js';
 
 /**
@@ -11,18 +12,24 @@ import type { DesiredService } from '../../lib/units/types.js';
  */
 export interface ShellHost {
   root: string;
-  run(script: string): { stdout: string; stderr: string; status: number | null };
+  /** Run `script` in `cwd` (by default the test's own working directory). */
+  run(script: string, cwd?: string): { stdout: string; stderr: string; status: number | null };
   /** Canned stdout of `systemctl show` / `systemctl list-units`. */
   setSystemctlOutput(subcommand: 'show' | 'list-units', text: string): void;
   /** Make `systemctl SUBCOMMAND` exit 5 with this stderr. */
   failSystemctl(subcommand: string, stderr: string): void;
   /** Argument lists systemctl was called with, one per call. */
   systemctlCalls(): string[];
+  /** Put a `sh` script with this body on PATH ahead of the real `name`. */
+  shadowCommand(name: string, body: string): void;
+  /** Record each call of `name` before running the real one; see `loggedCalls`. */
+  logCalls(name: string): void;
+  /** The names of the commands given to `logCalls`, one per call, in call order. */
+  loggedCalls(): string[];
   cleanup(): void;
 }
 
-const FAKE_SYSTEMCTL = `#!/bin/sh
-printf '%s\\n' "$*" >> "$OCTOI_TEST_SYSTEMCTL/calls"
+const FAKE_SYSTEMCTL = `printf '%s\\n' "$*" >> "$OCTOI_TEST_SYSTEMCTL/calls"
 case "$1" in
   show|list-units) cat "$OCTOI_TEST_SYSTEMCTL/$1" 2>/dev/null ;;
   *) if [ -f "$OCTOI_TEST_SYSTEMCTL/fail-$1" ]; then cat "$OCTOI_TEST_SYSTEMCTL/fail-$1" >&2; exit 5; fi ;;
@@ -35,15 +42,23 @@ export function makeShellHost(): ShellHost {
   const root = join(base, 'root');
   const fake = join(base, 'systemctl');
   const bin = join(base, 'bin');
+  const callLog = join(base, 'logged-calls');
+  const systemPath = process.env.PATH ?? '/usr/bin:/bin';
   for (const dir of [root, fake, bin]) mkdirSync(dir);
-  writeFileSync(join(bin, 'systemctl'), FAKE_SYSTEMCTL);
-  chmodSync(join(bin, 'systemctl'), 0o755);
+  const shadowCommand = (name: string, body: string): void => {
+    writeFileSync(join(bin, name), `#!/bin/sh\n${body}`);
+    chmodSync(join(bin, name), 0o755);
+  };
+  shadowCommand('systemctl', FAKE_SYSTEMCTL);
   return {
     root,
-    run(script) {
+    run(script, cwd) {
       const result = spawnSync('/bin/sh', ['-c', script], {
+        cwd,
         encoding: 'utf8',
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, OCTOI_TEST_SYSTEMCTL: fake },
+        // A script that blocks (say, reading a FIFO) fails its test instead of hanging it.
+        timeout: 10_000,
+        env: { ...process.env, PATH: `${bin}:${systemPath}`, OCTOI_TEST_SYSTEMCTL: fake },
       });
       return { stdout: result.stdout, stderr: result.stderr, status: result.status };
     },
@@ -54,16 +69,26 @@ export function makeShellHost(): ShellHost {
       writeFileSync(join(fake, `fail-${subcommand}`), stderr);
     },
     systemctlCalls() {
-      try {
-        return readFileSync(join(fake, 'calls'), 'utf8').split('\n').filter((line) => line !== '');
-      } catch {
-        return [];
-      }
+      return linesOf(join(fake, 'calls'));
+    },
+    shadowCommand,
+    logCalls(name) {
+      const real = spawnSync('/bin/sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8', env: { ...process.env, PATH: systemPath } });
+      if (real.status !== 0) throw new Error(`${name} is not installed`);
+      shadowCommand(name, `printf '%s\\n' ${shellQuote(name)} >> ${shellQuote(callLog)}\nexec ${shellQuote(real.stdout.trim())} "$@"\n`);
+    },
+    loggedCalls() {
+      return linesOf(callLog);
     },
     cleanup() {
       rmSync(base, { recursive: true, force: true });
     },
   };
+}
+
+/** The lines of a log that may not exist yet. */
+function linesOf(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((line) => line !== '') : [];
 }
 
 /** A present service `hello` whose units live in `unitDir` and whose script lives in `scriptDir`. */
