@@ -1,10 +1,9 @@
 import { OctoiError } from '../diagnostics.js';
 import type { FileFact, HostFacts, Listener, UnitFact } from './types.js';
-import { parseListUnits } from './list-units.js';
 import { parseNetstat } from './netstat.js';
 import { decodeHex, parseMarker, splitLines } from './probe-format.js';
 import { parseSs } from './ss.js';
-import { parseSystemctlShow, unknownUnit } from './systemctl-show.js';
+import { parseSystemctlShow } from './systemctl-show.js';
 
 const RUNNING = new Set(['active', 'activating', 'deactivating', 'reloading', 'refreshing']);
 
@@ -15,8 +14,9 @@ interface Section {
 }
 
 /**
- * Parse the output of `probeScript`. Running instances go to `runningInstances`; failed ones
- * are recorded in `units` (from their list-units line) so the planner can reset them.
+ * Parse the output of `probeScript`. A socket's section also holds its template's loaded
+ * instances: running ones go to `runningInstances`, failed ones to `units` so the planner can
+ * reset them.
  */
 export function parseProbe(text: string): HostFacts {
   const sections = splitSections(splitLines(text));
@@ -38,13 +38,14 @@ export function parseProbe(text: string): HostFacts {
   };
   for (const section of sections) readSection(facts, section);
   facts.leftoverTempFiles.sort();
+  for (const instances of Object.values(facts.runningInstances)) instances.sort();
   facts.existingDirectories.sort();
   return facts;
 }
 
 function readSection(facts: HostFacts, { kind, args, body }: Section): void {
   // Sections about a file, directory or unit carry its name, hex-encoded, as first argument.
-  const name = ['file', 'content', 'dir', 'temp', 'unit', 'instances'].includes(kind) ? decodeHex(args[0] ?? '') : '';
+  const name = ['file', 'content', 'dir', 'temp'].includes(kind) ? decodeHex(args[0] ?? '') : '';
   switch (kind) {
     case 'file':
       facts.files[name] = parseFileLine(name, body[0] ?? '');
@@ -59,13 +60,7 @@ function readSection(facts: HostFacts, { kind, args, body }: Section): void {
       facts.leftoverTempFiles.push(name);
       break;
     case 'unit':
-      Object.assign(facts.units, parseSystemctlShow(body.join('\n')));
-      break;
-    case 'instances':
-      for (const listed of parseListUnits(body.join('\n'))) {
-        if (RUNNING.has(listed.active)) (facts.runningInstances[name] ??= []).push(listed.unit);
-        else if (listed.active === 'failed') facts.units[listed.unit] = failedInstance(listed.unit, listed.load, listed.sub);
-      }
+      for (const unit of Object.values(parseSystemctlShow(body.join('\n')))) readUnit(facts, unit);
       break;
     case 'listeners':
       facts.listenerSource = args[0] === 'netstat' ? 'netstat' : 'ss';
@@ -98,6 +93,15 @@ function parseFileLine(path: string, line: string): FileFact {
   return { path, exists: true };
 }
 
-function failedInstance(id: string, loadState: string, subState: string): UnitFact {
-  return { ...unknownUnit(id), loadState, activeState: 'failed', subState };
+function readUnit(facts: HostFacts, unit: UnitFact): void {
+  const template = templateOf(unit.id);
+  if (template === null) facts.units[unit.id] = unit;
+  else if (RUNNING.has(unit.activeState)) (facts.runningInstances[template] ??= []).push(unit.id);
+  else if (unit.activeState === 'failed') facts.units[unit.id] = unit;
+}
+
+/** `NAME@.service` for an instance `NAME@INSTANCE.service`, else null. */
+function templateOf(id: string): string | null {
+  const instance = /^([^@]+)@.+\.service$/.exec(id);
+  return instance ? `${instance[1]}@.service` : null;
 }

@@ -96,11 +96,8 @@ octoi_dir() {
 }
 octoi_unit() {
   octoi_marker unit "$1"
-  systemctl show -p ${UNIT_PROPERTIES.join(',')} -- "$2"
-}
-octoi_instances() {
-  octoi_marker instances "$1"
-  systemctl list-units --plain --no-legend --no-pager -- "$2"
+  shift
+  systemctl show -p ${UNIT_PROPERTIES.join(',')} -- "$@"
 }
 octoi_listeners() {
   if command -v ss >/dev/null 2>&1; then
@@ -113,7 +110,7 @@ octoi_listeners() {
 }
 `;
 
-/** `NAME@*.service`: the pattern matching a template's running instances. */
+/** `NAME@*.service`: the pattern matching a template's instances. */
 export function instancePattern(template: string): string {
   return template.replace(/@\.service$/, '@*.service');
 }
@@ -151,11 +148,9 @@ export function probeCommands(services: readonly DesiredService[], options: Prob
     fileSectionsCommand(files),
     ...(options.contents ? files.map((path) => sectionCommand('octoi_content', path)) : []),
     ...probedDirectories(services).map((dir) => sectionCommand('octoi_dir', dir)),
-    ...services.flatMap((s) => [
-      // `systemctl show` refuses template names (NAME@.service), so only the socket is asked.
-      sectionCommand('octoi_unit', s.socketUnit),
-      sectionCommand('octoi_instances', s.serviceTemplate, [instancePattern(s.serviceTemplate)]),
-    ]),
+    // `systemctl show` refuses a template name (NAME@.service): its loaded instances are asked for
+    // by pattern, in the same call as the socket, as each systemctl costs a process and a D-Bus call.
+    ...services.map((s) => sectionCommand('octoi_unit', s.socketUnit, [s.socketUnit, instancePattern(s.serviceTemplate)])),
     'octoi_listeners',
     'octoi_marker end',
   ];

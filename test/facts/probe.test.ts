@@ -39,7 +39,7 @@ describe('probeScript run by /bin/sh', () => {
     writeFileSync(leftover, 'half');
     const show = fixtureCases<OutputFixture<unknown>>('facts/systemctl-show').find((c) => c.name === 'socket-need-daemon-reload')!;
     // Real systemctl ends its output with a newline; the fixture's lines do not carry it.
-    host.setSystemctlOutput('show', `${outputText(show.data)}\n`);
+    host.setSystemctlShow(`${outputText(show.data)}\n`);
 
     const result = host.run(probeScript([service]));
     assert.equal(result.status, 0, result.stderr);
@@ -63,8 +63,7 @@ describe('probeScript run by /bin/sh', () => {
     assert.ok(mine?.processes.some((p) => p.pid === process.pid), 'ss reports this test process on its port');
     assert.ok(!existsSync('PWNED') && !existsSync(join(unitDir, 'PWNED')), 'no name was run as a command');
     assert.deepEqual(host.systemctlCalls(), [
-      'show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,Listen,NAccepted,NConnections,NRefused -- octoi-helloworld.socket',
-      'list-units --plain --no-legend --no-pager -- hello@*.service',
+      'show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,Listen,NAccepted,NConnections,NRefused -- octoi-helloworld.socket hello@*.service',
     ]);
   });
 });

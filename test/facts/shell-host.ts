@@ -14,8 +14,8 @@ export interface ShellHost {
   root: string;
   /** Run `script` in `cwd` (by default the test's own working directory). */
   run(script: string, cwd?: string): { stdout: string; stderr: string; status: number | null };
-  /** Canned stdout of `systemctl show` / `systemctl list-units`. */
-  setSystemctlOutput(subcommand: 'show' | 'list-units', text: string): void;
+  /** Canned stdout of `systemctl show`. */
+  setSystemctlShow(text: string): void;
   /** Make `systemctl SUBCOMMAND` exit 5 with this stderr. */
   failSystemctl(subcommand: string, stderr: string): void;
   /** Argument lists systemctl was called with, one per call. */
@@ -31,7 +31,7 @@ export interface ShellHost {
 
 const FAKE_SYSTEMCTL = `printf '%s\\n' "$*" >> "$OCTOI_TEST_SYSTEMCTL/calls"
 case "$1" in
-  show|list-units) cat "$OCTOI_TEST_SYSTEMCTL/$1" 2>/dev/null ;;
+  show) cat "$OCTOI_TEST_SYSTEMCTL/show" 2>/dev/null ;;
   *) if [ -f "$OCTOI_TEST_SYSTEMCTL/fail-$1" ]; then cat "$OCTOI_TEST_SYSTEMCTL/fail-$1" >&2; exit 5; fi ;;
 esac
 exit 0
@@ -62,8 +62,8 @@ export function makeShellHost(): ShellHost {
       });
       return { stdout: result.stdout, stderr: result.stderr, status: result.status };
     },
-    setSystemctlOutput(subcommand, text) {
-      writeFileSync(join(fake, subcommand), text);
+    setSystemctlShow(text) {
+      writeFileSync(join(fake, 'show'), text);
     },
     failSystemctl(subcommand, stderr) {
       writeFileSync(join(fake, `fail-${subcommand}`), stderr);

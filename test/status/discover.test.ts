@@ -20,7 +20,7 @@ describe('discoveryScript run by /bin/sh', () => {
     host = makeShellHost();
     unitDir = join(host.root, 'etc', 'systemd system');
     mkdirSync(unitDir, { recursive: true });
-    host.setSystemctlOutput('show', 'Id=any.socket\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\nListen=[::]:13063 (Stream)\nNAccepted=7\n');
+    host.setSystemctlShow('Id=any.socket\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\nListen=[::]:13063 (Stream)\nNAccepted=7\n');
   });
   after(() => {
     server.close();

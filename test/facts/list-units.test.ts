@@ -1,4 +1,0 @@
-import { parseListUnits } from '../../lib/facts/list-units.js';
-import { describeParser } from './fixture-cases.js';
-
-describeParser('parseListUnits', 'list-units', parseListUnits);
