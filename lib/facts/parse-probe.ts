@@ -44,7 +44,8 @@ export function parseProbe(text: string): HostFacts {
 }
 
 function readSection(facts: HostFacts, { kind, args, body }: Section): void {
-  // Sections about a file, directory or unit carry its name, hex-encoded, as first argument.
+  // Sections about a file or directory carry its path, hex-encoded, as first argument; the units
+  // of a `unit` section name themselves (`Id=`).
   const name = ['file', 'content', 'dir', 'temp'].includes(kind) ? decodeHex(args[0] ?? '') : '';
   switch (kind) {
     case 'file':
