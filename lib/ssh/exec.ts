@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Client, ClientChannel } from 'ssh2';
+import { shellQuote } from '../shell.js';
 import { becomeCommand, type BecomeCommand, type BecomeOptions } from './become.js';
 import { SshError, toSshError } from './errors.js';
 
@@ -81,6 +82,15 @@ function stripMarkers(wrapped: BecomeCommand, stdout: string, stderr: string): {
 }
 
 /**
+ * sshd hands a command to the login user's shell, which may not be a POSIX sh (zsh does not split
+ * unquoted words): like Ansible, octoi has every command run by /bin/sh. It also spares a bash
+ * login shell from interpreting octoi's scripts, which costs it more than dash.
+ */
+export function underPosixShell(command: string): string {
+  return `exec /bin/sh -c ${shellQuote(command)}`;
+}
+
+/**
  * Runs one command on its own channel. A channel that closes without an exit status means the
  * connection dropped: that is a failure (`connection-lost`), never a success.
  */
@@ -111,7 +121,7 @@ export function runCommand(client: Client, command: string, options: ExecOptions
       }, options.timeoutMs);
     }
     try {
-      client.exec(wrapped.command, (error, channel) => {
+      client.exec(underPosixShell(wrapped.command), (error, channel) => {
         if (error) {
           fail(error);
           return;

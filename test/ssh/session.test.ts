@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,16 @@ describe('exec', () => {
       assert.equal(echoed.stdout, 'héllo\ndone\n');
       assert.equal(echoed.exitCode, 0);
       assert.equal(session.counters.execs, 2);
+    });
+  });
+
+  test('runs every command under /bin/sh, not the login shell', async () => {
+    const loginShell = execFileSync('getent', ['passwd', 'root'], { encoding: 'utf8' }).trim().split(':')[6]!;
+    const posixShell = realpathSync('/bin/sh');
+    assert.notEqual(realpathSync(loginShell), posixShell, 'root logs in with another shell than /bin/sh here');
+    await withSession(loopbackTarget(sshd, knownHosts), async (session) => {
+      const result = await session.exec('readlink /proc/$$/exe');
+      assert.equal(result.stdout, `${posixShell}\n`);
     });
   });
 
