@@ -16,7 +16,19 @@ const freshHost: HostFacts = {
   listeners: [],
   listenerSource: 'ss',
   leftoverTempFiles: [],
-  existingDirectories: ['/etc/systemd/system'],
+  directories: {
+    '/etc': { path: '/etc', kind: 'directory', uid: 0, mode: 0o755, entries: 90 },
+    '/etc/systemd': { path: '/etc/systemd', kind: 'directory', uid: 0, mode: 0o755, entries: 9 },
+    '/etc/systemd/system': { path: '/etc/systemd/system', kind: 'directory', uid: 0, mode: 0o755, entries: 40 },
+    '/opt': { path: '/opt', kind: 'directory', uid: 0, mode: 0o755, entries: 0 },
+    '/opt/hello': { path: '/opt/hello', kind: 'missing' },
+  },
+  owned: { files: [], directories: [], groups: [] },
+  groups: [],
+  pendingRestarts: [],
+  foreignUnitFiles: {},
+  dropIns: {},
+  unreadable: [],
   runningInstances: {},
 };
 
@@ -26,6 +38,7 @@ describe('the library API', () => {
     const services = plays[0]!.services.map(desiredService);
     const plan = planHost(services, freshHost);
     assert.deepEqual(plan.actions.map(describeAction), [
+      '+ create directory /opt/hello (0755)',
       '+ create /etc/systemd/system/hello.socket (0644)',
       '+ create /etc/systemd/system/hello@.service (0644)',
       '+ create /opt/hello/hello.sh (0755)',

@@ -1,7 +1,9 @@
-import { dirname } from 'node:path';
-import { parseProbe } from '../facts/parse-probe.js';
-import { probeScript } from '../facts/probe.js';
+import { randomBytes } from 'node:crypto';
 import type { HostFacts } from '../facts/types.js';
+import { parseProbe } from '../facts/parse-probe.js';
+import { probeCommands } from '../facts/probe.js';
+import { MARKER } from '../facts/probe-format.js';
+import { stagedPathFor, tempPathFor } from '../host-layout.js';
 import { changePhrases } from '../plan/change-summary.js';
 import { describeAction } from '../plan/describe.js';
 import { planHost } from '../plan/plan.js';
@@ -9,16 +11,22 @@ import type { Action, HostPlan, VerifyProblem } from '../plan/types.js';
 import { verifyHost } from '../plan/verify.js';
 import type { ActionRecord, FileDiff, HostFailure, HostStep } from '../run/types.js';
 import type { HostSession } from '../run/session-pool.js';
+import { ConversationError } from '../ssh/conversation.js';
 import { SshError } from '../ssh/errors.js';
 import { shellCommand } from '../shell.js';
 import type { DesiredService } from '../units/types.js';
-import { applyScript, parseApplyOutput, stagedPathFor, tempPathFor, type ApplyOptions } from './script.js';
+import { HostShell, HostLockError } from './host-shell.js';
+import { confirmScript, parseSteps, stepsScript, type ApplyOptions, type StepOutcome } from './script.js';
 
 export interface ConvergeOptions {
   /** Plan only: read facts, change nothing, not even a temp file. */
   check: boolean;
   /** Read the current text of changed files and report diffs. */
   diff: boolean;
+  /** How long to wait for another run's lock on the host. */
+  lockWaitSeconds: number;
+  /** Bounds each remote request (past the wait for the lock). */
+  commandTimeoutMs?: number;
   onStep: (step: HostStep) => void;
 }
 
@@ -33,19 +41,40 @@ export interface ConvergeOutcome {
 type WriteAction = Extract<Action, { kind: 'write-file' }>;
 
 /**
- * Bring one host to the desired state on an open session: one command reads the facts, the pure
- * planner decides, changed files go up in one SFTP session, and one more command carries out the
- * rest and reads the facts again for verification. A host already in sync costs one command.
- * With become, both commands run through sudo and uploads go through a staging folder.
+ * Bring one host to the desired state on an open session, in one shell on the host that holds
+ * octoi's lock there throughout: it reads the facts, the pure planner decides, changed files go
+ * up in one SFTP session, the shell carries out the rest and reads the facts again for
+ * verification. A host in sync costs that one command. With become, the shell runs through sudo
+ * and uploads go through a staging folder.
  */
 export async function convergeHost(session: HostSession, services: DesiredService[], options: ConvergeOptions): Promise<ConvergeOutcome> {
   options.onStep('reading facts');
-  const facts = await readFacts(session, services, options.diff);
+  const shell = await HostShell.open(session, services, {
+    contents: options.diff,
+    lock: options.check ? 'shared' : 'exclusive',
+    lockWaitSeconds: options.lockWaitSeconds,
+    ...(options.commandTimeoutMs === undefined ? {} : { timeoutMs: options.commandTimeoutMs }),
+  });
+  try {
+    return await convergeInShell(session, shell, services, options);
+  } finally {
+    await shell.close();
+  }
+}
+
+async function convergeInShell(session: HostSession, shell: HostShell, services: DesiredService[], options: ConvergeOptions): Promise<ConvergeOutcome> {
+  const facts = shell.facts;
+  if (facts.unreadable.length > 0) throw new FactsError(`the host's state cannot be read: ${facts.unreadable.join('; ')}`);
   const plan = planHost(services, facts);
   const planned = {
     changes: changePhrases(plan, facts, services),
     ...(options.diff ? { diffs: fileDiffs(plan, facts, services) } : {}),
   };
+  if (plan.refusals.length > 0) {
+    const message = plan.refusals.map((refusal) => (refusal.service ? `${refusal.service}: ${refusal.message}` : refusal.message)).join('; ');
+    const hints = [...new Set(plan.refusals.map((refusal) => refusal.hint))].join('; ');
+    return { ...planned, actions: [], problems: [], error: { reason: 'refused', message, hint: `nothing was changed on this host; ${hints}` } };
+  }
   if (options.check) {
     return { ...planned, actions: plan.actions.map((action) => record(action, 'planned')), problems: [] };
   }
@@ -53,35 +82,63 @@ export async function convergeHost(session: HostSession, services: DesiredServic
     options.onStep('verifying');
     return { ...planned, ...verified([], verifyHost(plan.expectations, facts)) };
   }
-  const applyOptions = await uploadChangedFiles(session, plan, facts, options);
-  options.onStep('applying');
-  const result = await session.exec(applyScript(plan, services, applyOptions), { become: session.become });
-  const applied = parseApplyOutput(result.stdout);
-  const actions = plan.actions.map((action, index) => {
-    const step = applied.steps.find((outcome) => outcome.action === index);
-    if (!step || step.status === 'skipped') return record(action, 'not-run');
-    return step.status === 'ok' ? record(action, 'done') : { ...record(action, 'failed'), ...(step.stderr ? { error: step.stderr } : {}) };
-  });
-  const failed = actions.find((action) => action.outcome === 'failed');
-  if (failed) {
-    const reason = isSystemdStep(failed.action) ? 'unit-failed' : 'command-failed';
-    const message = `${failed.description} failed${failed.error ? `: ${failed.error.trim()}` : ''}`;
-    return { ...planned, actions, problems: [], error: { reason, message, hint: 'the steps before it were applied; fix the cause and run again to finish' } };
+
+  const applyOptions: ApplyOptions = { runToken: randomBytes(6).toString('hex') };
+  const outcomes: StepOutcome[] = [];
+  const finished = (error?: HostFailure): ConvergeOutcome => ({ ...planned, actions: actionRecords(plan, outcomes), problems: [], ...(error ? { error } : {}) });
+  try {
+    options.onStep('applying');
+    // Folders come first: as root, uploads go straight into them.
+    const folders = plan.actions.findIndex((action) => action.kind !== 'create-directory');
+    const beforeUpload = folders < 0 ? plan.actions.length : folders;
+    if (beforeUpload > 0 && session.become === undefined) {
+      outcomes.push(...parseSteps(await shell.run(stepsScript(plan.actions.slice(0, beforeUpload), 0, plan.actions, applyOptions))));
+      const failure = stepFailure(plan, outcomes);
+      if (failure) return finished(failure);
+    }
+    const first = session.become === undefined ? beforeUpload : 0;
+    Object.assign(applyOptions, await uploadChangedFiles(session, plan, applyOptions.runToken, options));
+    options.onStep('applying');
+    const rest = stepsScript(plan.actions.slice(first), first, plan.actions, applyOptions);
+    const cleanup = applyOptions.stagingDir === undefined ? '' : `${shellCommand(['rm', '-rf', '--', applyOptions.stagingDir])}\n`;
+    const output = await shell.run(`${rest}${cleanup}${probeCommands(services)}`);
+    outcomes.push(...parseSteps(output));
+    const failure = stepFailure(plan, outcomes);
+    if (failure) return finished(failure);
+    options.onStep('verifying');
+    const after = parseProbe(output.slice(output.indexOf(`${MARKER} probe 1`)));
+    const result = { ...planned, ...verified(actionRecords(plan, outcomes), verifyHost(plan.expectations, after)) };
+    const pending = [...new Set([...facts.pendingRestarts, ...plan.actions.flatMap((action) => (action.kind === 'restart-socket' ? [action.unit] : []))])];
+    if (!result.error && pending.length > 0) await shell.run(confirmScript(pending));
+    return result;
+  } catch (error) {
+    if (error instanceof ConversationError) outcomes.push(...parseSteps(error.stdout));
+    if (error instanceof SshError) {
+      const { message, hint } = error.diagnostic;
+      return finished({ reason: error.reason === 'timeout' ? 'timeout' : error.reason === 'disk-full' ? 'disk-full' : 'connection-lost', message, ...(hint ? { hint } : {}) });
+    }
+    throw error;
   }
-  if (result.exitCode !== 0 || actions.some((action) => action.outcome === 'not-run')) {
-    const detail = result.stderr.trim() || 'no error output';
-    return { ...planned, actions, problems: [], error: { reason: 'command-failed', message: `the apply command ended with exit code ${result.exitCode}: ${detail}` } };
-  }
-  options.onStep('verifying');
-  return { ...planned, ...verified(actions, verifyHost(plan.expectations, applied.facts)) };
 }
 
-async function readFacts(session: HostSession, services: DesiredService[], contents: boolean): Promise<HostFacts> {
-  const result = await session.exec(probeScript(services, { contents }), { become: session.become });
-  if (result.exitCode !== 0) {
-    throw new FactsError(`reading facts failed with exit code ${result.exitCode}: ${result.stderr.trim()}`);
-  }
-  return parseProbe(result.stdout);
+/** Each planned action with what became of it: done, failed, not run, or unknown (it began and no answer came back). */
+function actionRecords(plan: HostPlan, outcomes: readonly StepOutcome[]): ActionRecord[] {
+  return plan.actions.map((action, index) => {
+    const step = outcomes.find((outcome) => outcome.action === index);
+    if (!step || step.status === 'skipped') return record(action, 'not-run');
+    if (step.status === 'unknown') return record(action, 'unknown');
+    return step.status === 'ok' ? record(action, 'done') : { ...record(action, 'failed'), ...(step.stderr ? { error: step.stderr } : {}) };
+  });
+}
+
+function stepFailure(plan: HostPlan, outcomes: readonly StepOutcome[]): HostFailure | undefined {
+  const failed = outcomes.find((outcome) => outcome.status === 'failed');
+  if (!failed) return undefined;
+  const action = plan.actions[failed.action];
+  if (!action) return { reason: 'internal', message: `the host reported step ${failed.action}, which the plan does not have` };
+  const reason = isSystemdStep(action) ? 'unit-failed' : 'command-failed';
+  const message = `${describeAction(action)} failed${failed.stderr ? `: ${failed.stderr.trim()}` : ''}`;
+  return { reason, message, hint: 'the steps before it were applied; fix the cause and run again to finish' };
 }
 
 function writesOf(plan: HostPlan): { action: WriteAction; index: number }[] {
@@ -89,11 +146,11 @@ function writesOf(plan: HostPlan): { action: WriteAction; index: number }[] {
 }
 
 /**
- * As root, each file goes up as the temp file beside its target. A login user who is not root
- * (become) cannot write there: the files wait in a private folder of theirs, and the apply script
+ * As root, each file goes up as a new temp file beside its target. A login user who is not root
+ * (become) cannot write there: the files wait in a private folder of theirs, and the host's shell
  * copies them into place as root.
  */
-async function uploadChangedFiles(session: HostSession, plan: HostPlan, facts: HostFacts, options: ConvergeOptions): Promise<ApplyOptions> {
+async function uploadChangedFiles(session: HostSession, plan: HostPlan, runToken: string, options: ConvergeOptions): Promise<Partial<ApplyOptions>> {
   const writes = writesOf(plan);
   if (writes.length === 0) return {};
   options.onStep('uploading');
@@ -102,12 +159,7 @@ async function uploadChangedFiles(session: HostSession, plan: HostPlan, facts: H
     await session.writeFiles(writes.map(({ action, index }) => ({ path: stagedPathFor(stagingDir, index), content: action.content })));
     return { stagingDir };
   }
-  const existing = new Set(facts.existingDirectories);
-  const missingDirectories = [...new Set(writes.map(({ action }) => dirname(action.path)))].filter((dir) => !existing.has(dir));
-  await session.writeFiles(
-    writes.map(({ action }) => ({ path: tempPathFor(action.path), content: action.content })),
-    { createDirectories: missingDirectories },
-  );
+  await session.writeFiles(writes.map(({ action }) => ({ path: tempPathFor(action.path, runToken), content: action.content })));
   return {};
 }
 
@@ -149,5 +201,7 @@ function isSystemdStep(action: Action): boolean {
   return systemdSteps.has(action.kind);
 }
 
-/** The facts probe itself failed on the host: nothing was planned or changed. */
+/** The host's state could not be read or trusted: nothing was planned or changed. */
 export class FactsError extends Error {}
+
+export { HostLockError };

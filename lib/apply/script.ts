@@ -1,54 +1,46 @@
 import { posix } from 'node:path';
 import { OctoiError } from '../diagnostics.js';
-import { parseProbe } from '../facts/parse-probe.js';
-import { instancePattern, PROBE_FUNCTIONS, probeCommands, TEMP_SUFFIX } from '../facts/probe.js';
-import { decodeHex, MARKER, parseMarker, splitLines } from '../facts/probe-format.js';
-import type { HostFacts } from '../facts/types.js';
-import type { Action, HostPlan } from '../plan/types.js';
+import { hexName, instancePattern } from '../facts/probe.js';
+import { decodeHex, parseMarker, splitLines } from '../facts/probe-format.js';
+import { HOST_LAYOUT, ownedRecord, pendingRecord, stagedPathFor, TEMP_MARK, tempPathFor, type HostLayout } from '../host-layout.js';
+import type { Action } from '../plan/types.js';
 import { shellCommand } from '../shell.js';
-import type { DesiredService } from '../units/types.js';
-
-/**
- * Where a file is uploaded before it replaces `path`: the same directory, so the final `mv` is an
- * atomic rename, and a name starting with a dot that systemd ignores.
- */
-export function tempPathFor(path: string): string {
-  return posix.join(posix.dirname(path), `.${posix.basename(path)}${TEMP_SUFFIX}`);
-}
-
-/**
- * Where a file waits when the login user is not root: in that user's private staging folder
- * (created with mode 0700), named by the index of its write action in the plan.
- */
-export function stagedPathFor(stagingDir: string, actionIndex: number): string {
-  return posix.join(stagingDir, String(actionIndex));
-}
 
 export interface ApplyOptions {
+  /** Names this run's temp files: a name no earlier run used. */
+  runToken: string;
   /**
-   * Uploads wait in this folder of the login user (become): each is copied beside its target as
-   * the temp file (so the rename stays in the target's file system), then installed as usual;
-   * the folder is removed at the end.
+   * Uploads wait in this folder of the login user (become): each is copied into a new temp file
+   * beside its target (so the rename stays in the target's file system), then installed as usual.
    */
   stagingDir?: string;
+  layout?: HostLayout;
 }
 
 export interface StepOutcome {
   /** Index of the action in `plan.actions`. */
   action: number;
-  status: 'ok' | 'failed' | 'skipped';
+  /** `unknown`: it started and no outcome came back (the channel closed while it ran). */
+  status: 'ok' | 'failed' | 'skipped' | 'unknown';
   exitCode?: number;
   /** What the failed command wrote to stderr. */
   stderr?: string;
 }
 
-// A step runs with stdout discarded and stderr kept for its marker; after the first failure the
-// remaining steps only report that they were skipped.
-const STEP_FUNCTIONS = `octoi_failed=
+/**
+ * Steps run with stdout discarded and stderr kept for their marker. Each announces itself first:
+ * once octoi has closed the channel that write fails and the script ends there, before the next
+ * step. After the first failure the remaining steps only report that they were skipped.
+ * The records are rewritten whole into a new file that is renamed over the old one, so a crash
+ * leaves the old record or the new, never half of one; a path is recorded before octoi creates it
+ * and forgotten after it is gone.
+ */
+export const STEP_FUNCTIONS = `octoi_failed=
 octoi_step() {
   octoi_n=$1
   shift
   if [ -n "$octoi_failed" ]; then octoi_marker step "$octoi_n" skipped; return 0; fi
+  octoi_marker step "$octoi_n" begin
   if octoi_err=$("$@" 2>&1 >/dev/null); then
     octoi_marker step "$octoi_n" ok
   else
@@ -57,60 +49,123 @@ octoi_step() {
     octoi_marker step "$octoi_n" failed "$octoi_rc" "$(octoi_hex "$octoi_err")"
   fi
 }
+# Arguments: a record file, add or drop, then whole lines (add keeps each line once).
+octoi_record() {
+  octoi_record_file=$1
+  octoi_record_op=$2
+  shift 2
+  mkdir -p -m 0700 -- "\${octoi_record_file%/*}" || return
+  (
+    umask 077
+    if [ -f "$octoi_record_file" ]; then
+      while IFS= read -r octoi_line || [ -n "$octoi_line" ]; do
+        octoi_keep=1
+        for octoi_given in "$@"; do [ "$octoi_line" = "$octoi_given" ] && octoi_keep=; done
+        [ -n "$octoi_keep" ] && printf '%s\\n' "$octoi_line"
+      done < "$octoi_record_file"
+    fi
+    if [ "$octoi_record_op" = add ]; then printf '%s\\n' "$@"; fi
+  ) > "$octoi_record_file.new" && mv -f -- "$octoi_record_file.new" "$octoi_record_file"
+}
+# Arguments: the owned record, the folder.
+octoi_mkdir() { octoi_record "$1" add "dir $(octoi_hex "$2")" && mkdir -m 0755 -- "$2"; }
+octoi_rmdir() { rmdir -- "$2" && octoi_record "$1" drop "dir $(octoi_hex "$2")"; }
+octoi_remove() { rm -f -- "$2" && octoi_record "$1" drop "file $(octoi_hex "$2")"; }
+# Arguments: the owned record, the mode, the owner, this run's temp file, the target, then folders to fsync.
 octoi_install() {
-  chmod -- "$1" "$2" && chown -- root:root "$2" && mv -f -T -- "$2" "$3" || return
-  shift 3
+  chmod -- "$2" "$4" && chown -- "$3" "$4" && octoi_record "$1" add "file $(octoi_hex "$5")" && mv -f -T -- "$4" "$5" || return
+  shift 5
   if [ $# -gt 0 ]; then sync -- "$@"; fi
 }
+octoi_groupadd() { octoi_record "$1" add "group $(octoi_hex "$2")" && groupadd --system -- "$2"; }
+octoi_groupdel() { groupdel -- "$2" && octoi_record "$1" drop "group $(octoi_hex "$2")"; }
+# As octoi_install, from a staged upload: copied into a new temp file beside the target first.
+# Arguments: the owned record, the staged file, the mode, the owner, the target, then folders to fsync.
 octoi_install_staged() {
-  octoi_staged=$1
+  octoi_staged=$2
+  octoi_target=$5
+  octoi_temp=$(mktemp -- "\${octoi_target%/*}/.\${octoi_target##*/}${TEMP_MARK}.XXXXXXXX") || return
+  cat -- "$octoi_staged" > "$octoi_temp" && sync -- "$octoi_temp" || { rm -f -- "$octoi_temp"; return 1; }
+  octoi_record_owned=$1
+  octoi_mode=$3
+  octoi_owner=$4
+  shift 5
+  octoi_install "$octoi_record_owned" "$octoi_mode" "$octoi_owner" "$octoi_temp" "$octoi_target" "$@"
+}
+# Arguments: the pending record, then the restarts that the reload makes necessary.
+octoi_reload() {
+  octoi_pending_file=$1
   shift
-  mkdir -p -- "$(dirname -- "$3")" && install -m 0600 -- "$octoi_staged" "$2" && sync -- "$2" && octoi_install "$@"
+  if [ $# -gt 0 ]; then octoi_record "$octoi_pending_file" add "$@" || return; fi
+  systemctl daemon-reload
+}
+# A socket this run enabled that does not start is disabled again: nothing of it acts at the next boot.
+octoi_start_new() {
+  systemctl start -- "$1" && return 0
+  octoi_start_rc=$?
+  systemctl disable --no-reload -- "$1" && systemctl daemon-reload && echo "disabled $1 again, as this run had enabled it" >&2
+  return "$octoi_start_rc"
 }
 `;
 
-/**
- * One `sh` script that carries out a host plan (its write-file temp files already uploaded and
- * fsynced), then reads the facts again for verification. Parse its output with `parseApplyOutput`.
- */
-export function applyScript(plan: HostPlan, services: readonly DesiredService[], options: ApplyOptions = {}): string {
-  const steps = stepCommands(plan.actions, options).map((argv, index) => shellCommand(['octoi_step', String(index), ...argv]));
-  const cleanup = options.stagingDir === undefined ? '' : `${shellCommand(['rm', '-rf', '--', safePath(options.stagingDir)])}\n`;
-  return `${PROBE_FUNCTIONS}${STEP_FUNCTIONS}octoi_marker apply ${steps.length}\n${steps.join('\n')}\n${cleanup}${probeCommands(services)}`;
+/** The `restart HEX` lines of the pending record for these socket units. */
+export function pendingLines(units: readonly string[]): string[] {
+  return units.map((unit) => `restart ${hexName(unit)}`);
 }
 
 /**
- * The command of each action, in plan order. The last file installed also fsyncs every directory
- * that received a file, so the renames are durable before systemd is told about them.
+ * The steps of these actions as one script for the host's shell, their indexes as in the plan.
+ * The last file installed also fsyncs every directory that received a file, so the renames are
+ * durable before systemd is told about them.
  */
-export function stepCommands(actions: readonly Action[], options: ApplyOptions = {}): string[][] {
-  const writes = actions.flatMap((action, index) => (action.kind === 'write-file' ? [{ index, path: action.path }] : []));
+export function stepsScript(actions: readonly Action[], first: number, all: readonly Action[], options: ApplyOptions): string {
+  const writes = all.flatMap((action, index) => (action.kind === 'write-file' ? [{ index, path: action.path }] : []));
   const lastWrite = writes[writes.length - 1]?.index;
   const touched = [...new Set(writes.map((write) => posix.dirname(write.path)))].sort();
-  return actions.map((action, index) => {
+  const restarts = all.flatMap((action) => (action.kind === 'restart-socket' ? [action.unit] : []));
+  const lines = actions.map((action, offset) => {
+    const index = first + offset;
     const staged = options.stagingDir === undefined ? undefined : stagedPathFor(options.stagingDir, index);
-    return stepCommand(action, index === lastWrite ? touched : [], staged);
+    const argv = stepCommand(action, index === lastWrite ? touched : [], staged, restarts, options);
+    return shellCommand(['octoi_step', String(index), ...argv]);
   });
+  return `${lines.join('\n')}\n`;
 }
 
-function stepCommand(action: Action, syncDirectories: string[], staged: string | undefined): string[] {
+function stepCommand(action: Action, syncDirectories: string[], staged: string | undefined, restarts: string[], options: ApplyOptions): string[] {
+  const layout = options.layout ?? HOST_LAYOUT;
+  const owned = ownedRecord(layout);
   switch (action.kind) {
+    case 'create-directory':
+      return ['octoi_mkdir', owned, safePath(action.path)];
+    case 'create-group':
+      return ['octoi_groupadd', owned, action.group];
+    case 'remove-group':
+      return ['octoi_groupdel', owned, action.group];
+    case 'adopt-file':
+      return ['octoi_record', owned, 'add', `file ${hexName(safePath(action.path))}`];
     case 'remove-temp-file':
-    case 'remove-file':
+    case 'remove-drop-in':
       return ['rm', '-f', '--', safePath(action.path)];
+    case 'remove-file':
+      return ['octoi_remove', owned, safePath(action.path)];
     case 'remove-directory':
-      return ['rm', '-rf', '--', safePath(action.path)];
+      return ['octoi_rmdir', owned, safePath(action.path)];
     case 'write-file': {
-      const install = [action.mode.toString(8).padStart(4, '0'), tempPathFor(safePath(action.path)), action.path, ...syncDirectories];
-      return staged === undefined ? ['octoi_install', ...install] : ['octoi_install_staged', staged, ...install];
+      const mode = action.mode.toString(8).padStart(4, '0');
+      const owner = `root:${action.group ?? 'root'}`;
+      const target = safePath(action.path);
+      return staged === undefined
+        ? ['octoi_install', owned, mode, owner, tempPathFor(target, options.runToken), target, ...syncDirectories]
+        : ['octoi_install_staged', owned, staged, mode, owner, target, ...syncDirectories];
     }
     case 'daemon-reload':
-      return ['systemctl', 'daemon-reload'];
+      return ['octoi_reload', pendingRecord(layout), ...pendingLines(restarts)];
     // systemctl's own reload after enable/disable is left out: the plan has one where it is needed.
     case 'enable-socket':
       return ['systemctl', 'enable', '--no-reload', '--', action.unit];
     case 'start-socket':
-      return ['systemctl', 'start', '--', action.unit];
+      return action.enabledNow ? ['octoi_start_new', action.unit] : ['systemctl', 'start', '--', action.unit];
     case 'restart-socket':
       return ['systemctl', 'restart', '--', action.unit];
     case 'disable-socket':
@@ -120,6 +175,11 @@ function stepCommand(action: Action, syncDirectories: string[], staged: string |
     case 'reset-failed':
       return ['systemctl', 'reset-failed', '--', ...action.units];
   }
+}
+
+/** The script that clears what a verified run finished from the pending record. */
+export function confirmScript(units: readonly string[], layout: HostLayout = HOST_LAYOUT): string {
+  return `${shellCommand(['octoi_record', pendingRecord(layout), 'drop', ...pendingLines(units)])}\n`;
 }
 
 /** Files octoi writes or deletes as root: absolute, normalised, never the root directory itself. */
@@ -132,25 +192,21 @@ function safePath(path: string): string {
   return path;
 }
 
-/** Read the step markers and the facts printed by `applyScript`. */
-export function parseApplyOutput(text: string): { steps: StepOutcome[]; facts: HostFacts } {
-  const lines = splitLines(text);
-  const probeStart = lines.indexOf(`${MARKER} probe 1`);
-  if (probeStart < 0) {
-    throw OctoiError.single('internal', {
-      message: 'the apply output ends before the facts were read again',
-      hint: 'the connection may have dropped mid-apply; run again: the next run finishes what is missing',
-    });
-  }
-  const steps = lines.slice(0, probeStart).flatMap((line) => {
+/** The step markers in a piece of the host shell's output; a step that began and did not end is `unknown`. */
+export function parseSteps(text: string): StepOutcome[] {
+  const outcomes = new Map<number, StepOutcome>();
+  for (const line of splitLines(text)) {
     const marker = parseMarker(line);
-    return marker?.kind === 'step' ? [stepOutcome(marker.args)] : [];
-  });
-  return { steps, facts: parseProbe(lines.slice(probeStart).join('\n')) };
+    if (marker?.kind !== 'step') continue;
+    const outcome = stepOutcome(marker.args);
+    outcomes.set(outcome.action, outcome);
+  }
+  return [...outcomes.values()];
 }
 
 function stepOutcome([index, status, exitCode, stderr]: string[]): StepOutcome {
   const action = Number(index);
   if (status === 'failed') return { action, status, exitCode: Number(exitCode), stderr: decodeHex(stderr ?? '') };
+  if (status === 'begin') return { action, status: 'unknown' };
   return { action, status: status === 'ok' ? 'ok' : 'skipped' };
 }

@@ -8,6 +8,7 @@ import { JunitFileView } from '../report/junit-view.js';
 import { PlainView } from '../report/plain-view.js';
 import { broadcast, type View } from '../report/view.js';
 import { prepareRun } from '../run/prepare.js';
+import { refuseSshPortListeners } from '../run/ssh-port-guard.js';
 import { runPlaybook, type PlayTarget, type RunSummary } from '../run/run-playbook.js';
 import { changedHosts } from '../run/results.js';
 import { SessionPool } from '../run/session-pool.js';
@@ -76,7 +77,7 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
     }
     const [playbookFile, ...extra] = positionals;
     if (!playbookFile || extra.length > 0) throw usageError(`octoi ${mode} takes exactly one playbook`, usage);
-    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs } = fleetSettings(values);
+    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs, lockWaitSeconds } = fleetSettings(values);
     const check = mode === 'plan' || values.check === true;
     const diff = mode === 'plan' || values.diff === true;
 
@@ -88,6 +89,7 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
       shard: values.shard,
     });
     const targets = await resolveTargets(inventory, hosts, values['ssh-config'], values['accept-new']);
+    refuseSshPortListeners(desired, targets);
 
     // listr2 is loaded only for a terminal
     const views: View[] = [values.plain || !process.stdout.isTTY ? new PlainView(process.stdout) : new (await import('../report/progress-view.js')).ProgressView(process.stdout)];
@@ -98,7 +100,7 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
     const interruption = onInterrupt(() => sessions.closeAll());
     try {
       const run = (runCheck: boolean, runDiff: boolean, onEvent: (event: Parameters<View['onEvent']>[0]) => void) =>
-        runPlaybook({ playbookFile: playbook.file, plays, desired, forks, check: runCheck, diff: runDiff, sessions, onEvent, signal: interruption.signal });
+        runPlaybook({ playbookFile: playbook.file, plays, desired, forks, check: runCheck, diff: runDiff, sessions, onEvent, signal: interruption.signal, lockWaitSeconds, commandTimeoutMs });
       const summary = await run(check, diff, broadcast(views));
       await Promise.all(views.map((view) => view.close()));
       if (mode === 'plan') return reportPlan(summary);

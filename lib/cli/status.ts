@@ -119,6 +119,7 @@ async function readHost(sessions: SessionPool, host: string, query: StatusQuery,
     const result = await session.exec(query.script, { become: session.become });
     if (result.exitCode !== 0) return failed(`reading the status failed with exit code ${result.exitCode}: ${result.stderr.trim() || 'no error output'}`);
     const { targets, facts } = query.read(result.stdout);
+    if (facts.unreadable.length > 0) return failed(`the host's state cannot be read: ${facts.unreadable.join('; ')}`);
     return { status: 'ok', services: servicesStatus(targets, facts) };
   } catch (error) {
     // Connections closed because of an interrupt fail like dropped ones, but say nothing about the host.

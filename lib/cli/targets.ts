@@ -16,6 +16,7 @@ export const fleetOptions = {
   'accept-new': { type: 'boolean', default: false },
   'connect-timeout': { type: 'string', default: '15' },
   'command-timeout': { type: 'string', default: '120' },
+  'lock-timeout': { type: 'string', default: '30' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -26,7 +27,8 @@ export const fleetOptionsUsage = `  -i, --inventory FILE     inventory file or d
   -F, --ssh-config FILE    OpenSSH client config (default ~/.ssh/config when it exists)
       --accept-new         trust a host key seen for the first time and record it (a changed key still fails)
       --connect-timeout S  seconds to connect and log in (default 15)
-      --command-timeout S  seconds a remote command may take (default 120)`;
+      --command-timeout S  seconds a remote command may take (default 120)
+      --lock-timeout S     seconds to wait while another octoi run holds a host (default 30)`;
 
 export interface FleetSettings {
   inventories: string[];
@@ -34,6 +36,7 @@ export interface FleetSettings {
   forks: number;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
+  lockWaitSeconds: number;
 }
 
 /** Checks the parsed fleet options; throws invalid-input naming the option. */
@@ -43,6 +46,7 @@ export function fleetSettings(values: {
   forks: string;
   'connect-timeout': string;
   'command-timeout': string;
+  'lock-timeout': string;
 }): FleetSettings {
   if (!values.inventory?.length) throw usageError('no inventory given', 'pass -i INVENTORY (for the lab: -i .lab/inventory.yml)');
   return {
@@ -51,6 +55,7 @@ export function fleetSettings(values: {
     forks: positiveInteger(values.forks, '--forks'),
     connectTimeoutMs: positiveInteger(values['connect-timeout'], '--connect-timeout') * 1000,
     commandTimeoutMs: positiveInteger(values['command-timeout'], '--command-timeout') * 1000,
+    lockWaitSeconds: positiveInteger(values['lock-timeout'], '--lock-timeout'),
   };
 }
 

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { unitValueProblem } from '../units/unit-syntax.js';
 import { parseListen } from './listen.js';
+import { reservedNameProblem } from './reserved-names.js';
 import { scriptSrcProblem, type ScriptReader } from './script-source.js';
 import type { Directive, ListenAddress, ServiceSpec, ServiceUser } from './types.js';
 import { fieldName } from './validate.js';
@@ -18,6 +19,8 @@ export interface RawService {
   state?: 'present' | 'absent';
   socket?: RawDirectives;
   service?: RawDirectives;
+  adopt?: boolean;
+  allow_drop_ins?: string[];
 }
 
 type RawListen = number | string;
@@ -56,11 +59,15 @@ export async function buildService(findings: Findings, raw: RawService, path: Ya
   const state = raw.state ?? 'present';
   const description = raw.description ?? `${raw.name} socket-activated service`;
   checkUnitValue(findings, at('description'), description);
+  const reserved = reservedNameProblem(raw.name);
+  if (reserved) findings.add(at('name'), `service name ${JSON.stringify(raw.name)}: ${reserved}`, 'octoi never overrides or removes system units: choose a name of your own, e.g. with a site prefix');
   if (raw.accept === false) {
     findings.add(at('accept'), 'accept: false (Accept=no) is not supported', 'remove `accept`: octoi starts one NAME@.service instance per connection');
   }
   if (state === 'present' && raw.listen === undefined) findings.add(path, 'missing required key `listen` for a present service', 'add e.g. `listen: 13063`');
   if (state === 'present' && raw.script === undefined) findings.add(path, 'missing required key `script` for a present service', 'add `script: {content: ...}` or `script: {src: FILE}`');
+  const content = await scriptContent(findings, raw.script, at('script'), readScript);
+  const secret = raw.script?.secret ?? false;
   return {
     name: raw.name,
     description,
@@ -69,12 +76,14 @@ export async function buildService(findings: Findings, raw: RawService, path: Ya
     user: serviceUser(raw.user),
     script: {
       path: scriptPath(findings, raw.script?.path ?? `/opt/${raw.name}/${raw.name}.sh`, at('script', 'path')),
-      content: await scriptContent(findings, raw.script, at('script'), readScript),
-      secret: raw.script?.secret ?? false,
+      content,
+      secret,
     },
     state,
     socketDirectives: directives(findings, raw.socket, at('socket')),
     serviceDirectives: directives(findings, raw.service, at('service')),
+    adopt: raw.adopt ?? false,
+    allowedDropIns: raw.allow_drop_ins ?? [],
     position: findings.source.positionOf(path),
   };
 }

@@ -41,6 +41,10 @@ export interface ServiceSpec {
   state: ServiceState;
   socketDirectives: Directive[];
   serviceDirectives: Directive[];
+  /** Take over files at its paths that octoi did not write. */
+  adopt: boolean;
+  /** Drop-in names left alone in the units' `.d` folders. */
+  allowedDropIns: string[];
   /** Where the service's mapping starts in the playbook. */
   position: SourcePosition;
 }

@@ -13,6 +13,7 @@ import type { HostFacts } from './types.js';
  */
 export function discoveryScript(unitDirectory: string = UNIT_DIRECTORY): string {
   return `${PROBE_FUNCTIONS}octoi_marker probe 1
+octoi_tools
 for octoi_socket in ${shellQuote(unitDirectory)}/*.socket; do
   octoi_name=\${octoi_socket##*/}
   octoi_name=\${octoi_name%.socket}

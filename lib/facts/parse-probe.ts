@@ -1,5 +1,5 @@
 import { OctoiError } from '../diagnostics.js';
-import type { FileFact, HostFacts, Listener, UnitFact } from './types.js';
+import type { DirectoryFact, FileFact, HostFacts, Listener, UnitFact } from './types.js';
 import { parseNetstat } from './netstat.js';
 import { decodeHex, parseMarker, splitLines } from './probe-format.js';
 import { parseSs } from './ss.js';
@@ -13,10 +13,14 @@ interface Section {
   body: string[];
 }
 
+/** Sections whose first argument is a path or name, hex-encoded. */
+const NAMED_SECTIONS = new Set(['file', 'content', 'dir', 'temp', 'unit-file', 'dropin']);
+
 /**
  * Parse the output of `probeScript`. A socket's section also holds its template's loaded
  * instances: running ones go to `runningInstances`, failed ones to `units` so the planner can
- * reset them.
+ * reset them. Whatever made the facts untrustworthy (a missing tool, systemctl failing) is listed
+ * in `unreadable`, for the caller to refuse to plan from.
  */
 export function parseProbe(text: string): HostFacts {
   const sections = splitSections(splitLines(text));
@@ -33,21 +37,36 @@ export function parseProbe(text: string): HostFacts {
     listeners: [],
     listenerSource: 'ss',
     leftoverTempFiles: [],
-    existingDirectories: [],
+    directories: {},
+    owned: { files: [], directories: [], groups: [] },
+    groups: [],
+    pendingRestarts: [],
+    foreignUnitFiles: {},
+    dropIns: {},
+    unreadable: [],
     runningInstances: {},
   };
   for (const section of sections) readSection(facts, section);
   facts.leftoverTempFiles.sort();
   for (const instances of Object.values(facts.runningInstances)) instances.sort();
-  facts.existingDirectories.sort();
   return facts;
 }
 
 function readSection(facts: HostFacts, { kind, args, body }: Section): void {
-  // Sections about a file or directory carry its path, hex-encoded, as first argument; the units
-  // of a `unit` section name themselves (`Id=`).
-  const name = ['file', 'content', 'dir', 'temp'].includes(kind) ? decodeHex(args[0] ?? '') : '';
+  const name = NAMED_SECTIONS.has(kind) ? decodeHex(args[0] ?? '') : '';
   switch (kind) {
+    case 'missing-tool':
+      facts.unreadable.push(`${args[0]} is not installed`);
+      break;
+    case 'owned':
+      readOwned(facts, body);
+      break;
+    case 'pending':
+      facts.pendingRestarts = body.flatMap((line) => {
+        const [what, hex] = line.split(' ');
+        return what === 'restart' && hex ? [decodeHex(hex)] : [];
+      });
+      break;
     case 'file':
       facts.files[name] = parseFileLine(name, body[0] ?? '');
       break;
@@ -55,7 +74,7 @@ function readSection(facts: HostFacts, { kind, args, body }: Section): void {
       (facts.fileContents ??= {})[name] = Buffer.from(body.join(''), 'base64').toString('utf8');
       break;
     case 'dir':
-      if (args[1] === 'yes') facts.existingDirectories.push(name);
+      facts.directories[name] = parseDirectory(name, args.slice(1));
       break;
     case 'temp':
       facts.leftoverTempFiles.push(name);
@@ -63,11 +82,42 @@ function readSection(facts: HostFacts, { kind, args, body }: Section): void {
     case 'unit':
       for (const unit of Object.values(parseSystemctlShow(body.join('\n')))) readUnit(facts, unit);
       break;
+    case 'unit-status':
+      if (args[0] !== '0') facts.unreadable.push(`systemctl show failed (exit code ${args[0]}): is systemd running and its manager reachable?`);
+      break;
+    case 'unit-file':
+      (facts.foreignUnitFiles[name] ??= []).push(decodeHex(args[1] ?? ''));
+      break;
+    case 'dropin':
+      (facts.dropIns[name] ??= []).push(decodeHex(args[1] ?? ''));
+      break;
+    case 'group':
+      if (args[1] === 'yes' && args[0]) facts.groups.push(args[0]);
+      break;
     case 'listeners':
-      facts.listenerSource = args[0] === 'netstat' ? 'netstat' : 'ss';
-      facts.listeners = parseListeners(facts.listenerSource, body.join('\n'));
+      readListeners(facts, args[0], body.join('\n'));
       break;
   }
+}
+
+function readOwned(facts: HostFacts, lines: string[]): void {
+  for (const line of lines) {
+    const [what, hex] = line.split(' ');
+    if (!hex) continue;
+    if (what === 'file') facts.owned.files.push(decodeHex(hex));
+    else if (what === 'dir') facts.owned.directories.push(decodeHex(hex));
+    else if (what === 'group') facts.owned.groups.push(decodeHex(hex));
+  }
+}
+
+function readListeners(facts: HostFacts, source: string | undefined, text: string): void {
+  if (source === 'none') {
+    facts.listenerSource = 'none';
+    facts.unreadable.push('neither ss (iproute2) nor netstat (net-tools) is installed');
+    return;
+  }
+  facts.listenerSource = source === 'netstat' ? 'netstat' : 'ss';
+  facts.listeners = parseListeners(facts.listenerSource, text);
 }
 
 function parseListeners(source: 'ss' | 'netstat', text: string): Listener[] {
@@ -90,8 +140,21 @@ function parseFileLine(path: string, line: string): FileFact {
   if (state === 'present' && sha256 && mode && owner && group) {
     return { path, exists: true, sha256, mode: parseInt(mode, 8), owner, group };
   }
-  // A directory, socket or unreadable file sits where octoi's file belongs: it exists, content unknown.
+  if (state === 'link' || state === 'other') return { path, exists: true, kind: state };
+  // A regular file that could not be read: it exists, content unknown.
   return { path, exists: true };
+}
+
+function parseDirectory(path: string, [kind, uid, mode, entries]: string[]): DirectoryFact {
+  if (kind === 'link' || kind === 'other') return { path, kind };
+  if (kind !== 'yes') return { path, kind: 'missing' };
+  const fact: DirectoryFact = { path, kind: 'directory' };
+  if (uid !== undefined && /^\d+$/.test(uid) && mode !== undefined && /^[0-7]+$/.test(mode)) {
+    fact.uid = Number(uid);
+    fact.mode = parseInt(mode, 8);
+  }
+  if (entries !== undefined && /^\d+$/.test(entries)) fact.entries = Number(entries);
+  return fact;
 }
 
 function readUnit(facts: HostFacts, unit: UnitFact): void {

@@ -1,26 +1,51 @@
 import { posix } from 'node:path';
+import { ancestorsAndSelf, HOST_LAYOUT, ownedRecord, pendingRecord, TEMP_MARK, type HostLayout } from '../host-layout.js';
 import { shellCommand, shellQuote } from '../shell.js';
 import type { DesiredService } from '../units/types.js';
 import { MARKER } from './probe-format.js';
 import { UNIT_PROPERTIES } from './systemctl-show.js';
 
-export const TEMP_SUFFIX = '.octoi-tmp';
+/** Commands the probe needs on the host; a missing one is named, never read as "no file" or "no unit". */
+export const PROBE_TOOLS = ['sha256sum', 'stat', 'systemctl'] as const;
 
 /**
  * Shell functions shared by the probe and the apply script. Each prints its own section;
  * none stops the script when a file or unit is missing (no `set -e`). A section's name comes
  * hex-encoded from the controller as first argument: encoding it on the host would cost two
- * processes per section, the bulk of the probe's work.
+ * processes per section, the bulk of the probe's work. Loops use shell builtins only, for the
+ * same reason.
  */
 export const PROBE_FUNCTIONS = `LC_ALL=C
 export LC_ALL
+octoi_nl='
+'
 octoi_marker() { printf '%s %s\\n' ${shellQuote(MARKER)} "$*"; }
 octoi_hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \\n'; }
-# Sets octoi_kind to what is at PATH: present (a regular file, maybe through links), other or missing.
+octoi_tools() {
+  for octoi_tool in ${PROBE_TOOLS.join(' ')}; do
+    command -v "$octoi_tool" >/dev/null 2>&1 || octoi_marker missing-tool "$octoi_tool"
+  done
+}
+# Prints a file's lines as they are, with builtins only; a link is never followed.
+octoi_cat() {
+  if [ -f "$1" ] && [ ! -L "$1" ]; then
+    while IFS= read -r octoi_line || [ -n "$octoi_line" ]; do printf '%s\\n' "$octoi_line"; done < "$1"
+  fi
+}
+# Arguments: the owned record, then the pending record.
+octoi_records() {
+  octoi_marker owned
+  octoi_cat "$1"
+  octoi_marker pending
+  octoi_cat "$2"
+}
+# Sets octoi_kind to what is at PATH: present (a regular file, not a link), link, other or missing.
 octoi_kind_of() {
-  if [ -f "$1" ]; then
+  if [ -L "$1" ]; then
+    octoi_kind=link
+  elif [ -f "$1" ]; then
     octoi_kind=present
-  elif [ -e "$1" ] || [ -L "$1" ]; then
+  elif [ -e "$1" ]; then
     octoi_kind=other
   else
     octoi_kind=missing
@@ -33,7 +58,7 @@ octoi_file() {
   octoi_kind_of "$2"
   if [ "$octoi_kind" != present ]; then
     echo "$octoi_kind"
-  elif octoi_sum=$(sha256sum < "$2") && octoi_stat=$(stat -L -c '%a %U %G' -- "$2"); then
+  elif octoi_sum=$(sha256sum < "$2") && octoi_stat=$(stat -c '%a %U %G' -- "$2"); then
     octoi_present "$octoi_sum" "$octoi_stat"
   else
     echo unreadable
@@ -55,11 +80,9 @@ octoi_files() {
     octoi_left=$((octoi_left - 1))
   done
   octoi_batched=
-  if [ $# -gt 0 ] && octoi_sums=$(sha256sum -- "$@" 2>/dev/null) && octoi_stats=$(stat -L -c '%a %U %G' -- "$@" 2>/dev/null); then
+  if [ $# -gt 0 ] && octoi_sums=$(sha256sum -- "$@" 2>/dev/null) && octoi_stats=$(stat -c '%a %U %G' -- "$@" 2>/dev/null); then
     octoi_batched=1
   fi
-  octoi_nl='
-'
   for octoi_section in $octoi_sections; do
     octoi_name=\${octoi_section%:*}
     octoi_kind=\${octoi_section#*:}
@@ -82,48 +105,126 @@ octoi_files() {
   done
 }
 octoi_content() {
-  if [ -f "$2" ]; then
+  if [ -f "$2" ] && [ ! -L "$2" ]; then
     octoi_marker content "$1"
     base64 < "$2"
   fi
 }
-octoi_dir() {
-  if [ ! -d "$2" ]; then octoi_marker dir "$1" no; return 0; fi
-  octoi_marker dir "$1" yes
-  for octoi_temp in "$2"/.*${TEMP_SUFFIX}; do
-    if [ -e "$octoi_temp" ] || [ -L "$octoi_temp" ]; then octoi_marker temp "$(octoi_hex "$octoi_temp")"; fi
+# The dir sections of HEX PATH pairs: yes (a folder, not a link) with its owner's uid and mode
+# (one stat for all) and how many entries it holds, or link, other or no; then the leftover
+# temp files of any run in it.
+octoi_dirs() {
+  octoi_sections=
+  octoi_left=$(($# / 2))
+  while [ "$octoi_left" -gt 0 ]; do
+    if [ -L "$2" ]; then
+      octoi_kind=link
+    elif [ -d "$2" ]; then
+      octoi_kind=yes
+      set -- "$@" "$2"
+    elif [ -e "$2" ]; then
+      octoi_kind=other
+    else
+      octoi_kind=no
+    fi
+    octoi_sections="$octoi_sections $1:$octoi_kind"
+    shift 2
+    octoi_left=$((octoi_left - 1))
+  done
+  octoi_stats=
+  if [ $# -gt 0 ]; then octoi_stats=$(stat -c '%u %a' -- "$@" 2>/dev/null) || octoi_stats=; fi
+  for octoi_section in $octoi_sections; do
+    octoi_name=\${octoi_section%:*}
+    octoi_kind=\${octoi_section#*:}
+    if [ "$octoi_kind" != yes ]; then
+      octoi_marker dir "$octoi_name" "$octoi_kind"
+      continue
+    fi
+    octoi_count=0
+    for octoi_entry in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+      if [ -e "$octoi_entry" ] || [ -L "$octoi_entry" ]; then octoi_count=$((octoi_count + 1)); fi
+    done
+    octoi_owner_mode=\${octoi_stats%%"$octoi_nl"*}
+    octoi_marker dir "$octoi_name" yes "\${octoi_owner_mode:-unknown unknown}" "$octoi_count"
+    octoi_stats=\${octoi_stats#*"$octoi_nl"}
+    for octoi_temp in "$1"/.*${TEMP_MARK}*; do
+      # Only files and links can be octoi's leftovers: it never makes anything else of that name.
+      if [ -f "$octoi_temp" ] || [ -L "$octoi_temp" ]; then octoi_marker temp "$(octoi_hex "$octoi_temp")"; fi
+    done
+    shift
   done
 }
 octoi_unit() {
   octoi_marker unit "$1"
   shift
   systemctl show -p ${UNIT_PROPERTIES.join(',')} -- "$@"
+  octoi_marker unit-status "$?"
+}
+# Arguments: the service's name hex-encoded, the administrator's unit folder, the name, then the
+# system's unit folders. Prints the unit files of that name octoi does not write (any in the
+# system's folders, NAME.service beside octoi's) and every drop-in of the socket and the template.
+octoi_foreign() {
+  octoi_service=$1
+  octoi_etc=$2
+  octoi_name=$3
+  shift 3
+  for octoi_path in "$octoi_etc/$octoi_name.service"; do
+    if [ -e "$octoi_path" ] || [ -L "$octoi_path" ]; then octoi_marker unit-file "$octoi_service" "$(octoi_hex "$octoi_path")"; fi
+  done
+  for octoi_dir in "$@"; do
+    for octoi_path in "$octoi_dir/$octoi_name.socket" "$octoi_dir/$octoi_name@.service" "$octoi_dir/$octoi_name.service"; do
+      if [ -e "$octoi_path" ] || [ -L "$octoi_path" ]; then octoi_marker unit-file "$octoi_service" "$(octoi_hex "$octoi_path")"; fi
+    done
+  done
+  for octoi_dir in "$octoi_etc" "$@"; do
+    for octoi_path in "$octoi_dir/$octoi_name.socket.d"/*.conf "$octoi_dir/$octoi_name@.service.d"/*.conf "$octoi_dir/$octoi_name@"*".service.d"/*.conf; do
+      if [ -e "$octoi_path" ] || [ -L "$octoi_path" ]; then octoi_marker dropin "$octoi_service" "$(octoi_hex "$octoi_path")"; fi
+    done
+  done
+}
+octoi_groups() {
+  for octoi_group in "$@"; do
+    if getent group "$octoi_group" >/dev/null 2>&1; then octoi_marker group "$octoi_group" yes; else octoi_marker group "$octoi_group" no; fi
+  done
 }
 octoi_listeners() {
   if command -v ss >/dev/null 2>&1; then
     octoi_marker listeners ss
     ss -H -tlnp
-  else
+  elif command -v netstat >/dev/null 2>&1; then
     octoi_marker listeners netstat
     netstat -tlnp
+  else
+    octoi_marker listeners none
   fi
 }
 `;
+
+/** The administrator's unit folder, where octoi writes the service's units. */
+export function unitDirectoryOf(service: DesiredService): string {
+  const socket = service.files.find((file) => file.role === 'socket');
+  if (!socket) throw new Error(`service ${service.name} has no socket unit file`);
+  return posix.dirname(socket.path);
+}
 
 /** `NAME@*.service`: the pattern matching a template's instances. */
 export function instancePattern(template: string): string {
   return template.replace(/@\.service$/, '@*.service');
 }
 
-/** The directories the probe looks at: each file's parent and the services' own directories. */
+/**
+ * The folders the probe looks at: every folder on the way to each managed file (their owners and
+ * modes decide whether anyone but root could swap a file octoi installs), deepest last.
+ */
 export function probedDirectories(services: readonly DesiredService[]): string[] {
-  const dirs = services.flatMap((s) => [...s.files.map((f) => posix.dirname(f.path)), ...s.ownedDirectories]);
+  const dirs = services.flatMap((s) => s.files.flatMap((f) => ancestorsAndSelf(posix.dirname(f.path))));
   return [...new Set(dirs)].sort();
 }
 
 export interface ProbeOptions {
   /** Also read the current text of every managed file, for diffs. */
   contents?: boolean;
+  layout?: HostLayout;
 }
 
 /** A call of one of the probe functions above: the section's name, hex-encoded, then its arguments. */
@@ -131,26 +232,42 @@ export function sectionCommand(fn: string, name: string, args: readonly string[]
   return shellCommand([fn, hexName(name), ...args]);
 }
 
-/** One call that prints the file section of every path, in the order given. */
-export function fileSectionsCommand(paths: readonly string[]): string {
-  return shellCommand(['octoi_files', ...paths.flatMap((path) => [hexName(path), path])]);
+/** One call that prints the section of every path, in the order given. */
+function pairsCommand(fn: string, paths: readonly string[]): string {
+  return shellCommand([fn, ...paths.flatMap((path) => [hexName(path), path])]);
 }
 
-function hexName(name: string): string {
+/** One call that prints the file section of every path, in the order given. */
+export function fileSectionsCommand(paths: readonly string[]): string {
+  return pairsCommand('octoi_files', paths);
+}
+
+export function hexName(name: string): string {
   return Buffer.from(name, 'utf8').toString('hex');
+}
+
+/** Secret scripts' groups (and those an absent service may have left): whether each exists. */
+function groupsCommand(services: readonly DesiredService[]): string[] {
+  const groups = services.filter((s) => s.state === 'absent' || s.files.some((f) => f.group !== undefined)).map((s) => s.secretGroup);
+  return groups.length > 0 ? [shellCommand(['octoi_groups', ...groups])] : [];
 }
 
 /** The probe's commands, without the function definitions (the apply script reuses them). */
 export function probeCommands(services: readonly DesiredService[], options: ProbeOptions = {}): string {
+  const layout = options.layout ?? HOST_LAYOUT;
   const files = [...new Set(services.flatMap((s) => s.files.map((f) => f.path)))].sort();
   const lines = [
     'octoi_marker probe 1',
+    'octoi_tools',
+    shellCommand(['octoi_records', ownedRecord(layout), pendingRecord(layout)]),
     fileSectionsCommand(files),
     ...(options.contents ? files.map((path) => sectionCommand('octoi_content', path)) : []),
-    ...probedDirectories(services).map((dir) => sectionCommand('octoi_dir', dir)),
+    pairsCommand('octoi_dirs', probedDirectories(services)),
     // `systemctl show` refuses a template name (NAME@.service): its loaded instances are asked for
     // by pattern, in the same call as the socket, as each systemctl costs a process and a D-Bus call.
     ...services.map((s) => sectionCommand('octoi_unit', s.socketUnit, [s.socketUnit, instancePattern(s.serviceTemplate)])),
+    ...groupsCommand(services),
+    ...services.map((s) => sectionCommand('octoi_foreign', s.name, [unitDirectoryOf(s), s.name, ...layout.systemUnitDirectories])),
     'octoi_listeners',
     'octoi_marker end',
   ];

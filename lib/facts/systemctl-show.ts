@@ -13,6 +13,8 @@ export const UNIT_PROPERTIES = [
   'NAccepted',
   'NConnections',
   'NRefused',
+  'FragmentPath',
+  'DropInPaths',
 ] as const;
 
 /** What systemd reports for a unit it knows nothing about. */
@@ -89,6 +91,12 @@ function applyProperty(unit: UnitFact, key: string, value: string): void {
       break;
     case 'NRefused':
       unit.nRefused = toCount(value);
+      break;
+    case 'FragmentPath':
+      if (value !== '') unit.fragmentPath = value;
+      break;
+    case 'DropInPaths':
+      if (value !== '') unit.dropInPaths = value.split(' ').filter(Boolean);
       break;
   }
 }

@@ -8,6 +8,27 @@ export interface FileFact {
   mode?: number;
   owner?: string;
   group?: string;
+  /** Something other than a regular file is there: a symbolic link (never followed), a folder, a socket … */
+  kind?: 'link' | 'other';
+}
+
+/** A folder on the way to a managed file. */
+export interface DirectoryFact {
+  path: string;
+  kind: 'directory' | 'link' | 'other' | 'missing';
+  /** Owner and permission bits of a directory; absent when stat could not read them. */
+  uid?: number;
+  mode?: number;
+  /** How many entries it holds (hidden ones too). */
+  entries?: number;
+}
+
+/** octoi's own record on the host: what it created or adopted. */
+export interface OwnedRecord {
+  files: string[];
+  directories: string[];
+  /** System groups octoi created (for secret scripts). */
+  groups: string[];
 }
 
 /** Properties of `systemctl show` for one unit. */
@@ -26,6 +47,10 @@ export interface UnitFact {
   nAccepted: number;
   nConnections: number;
   nRefused: number;
+  /** The unit file systemd loaded it from, when it is loaded. */
+  fragmentPath?: string;
+  /** Drop-ins systemd applied to it. */
+  dropInPaths?: string[];
 }
 
 export interface ListeningProcess {
@@ -46,12 +71,23 @@ export interface HostFacts {
   files: Record<string, FileFact>;
   units: Record<string, UnitFact>;
   listeners: Listener[];
-  /** Which tool the listeners came from. */
-  listenerSource: 'ss' | 'netstat';
+  /** Which tool the listeners came from; `none` when the host has neither. */
+  listenerSource: 'ss' | 'netstat' | 'none';
   /** Temporary files left by an interrupted earlier run. */
   leftoverTempFiles: string[];
-  /** Directories among those asked about that exist. */
-  existingDirectories: string[];
+  /** Every folder on the way to a managed file, by path. */
+  directories: Record<string, DirectoryFact>;
+  owned: OwnedRecord;
+  /** Socket units a run changed and had not restarted yet when it ended. */
+  pendingRestarts: string[];
+  /** Per service name: unit files of its name that octoi does not write (vendor units, NAME.service). */
+  foreignUnitFiles: Record<string, string[]>;
+  /** Per service name: drop-in files of its socket, template and instances. */
+  dropIns: Record<string, string[]>;
+  /** Groups among those asked about that exist on the host. */
+  groups: string[];
+  /** Why these facts cannot be trusted (a missing tool, systemctl failing); empty when they can. */
+  unreadable: string[];
   /** Running `NAME@….service` instances, by template name `NAME@.service`. */
   runningInstances: Record<string, string[]>;
   /**

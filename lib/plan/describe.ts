@@ -7,15 +7,21 @@ export function actionSymbol(action: Action): ActionSymbol {
   switch (action.kind) {
     case 'write-file':
       return action.change === 'create' ? '+' : '~';
+    case 'create-directory':
+    case 'create-group':
     case 'enable-socket':
     case 'start-socket':
       return '+';
     case 'remove-file':
+    case 'remove-drop-in':
+    case 'remove-group':
     case 'remove-directory':
     case 'remove-temp-file':
     case 'disable-socket':
     case 'stop-instances':
       return '-';
+    case 'adopt-file':
+      return '~';
     case 'daemon-reload':
     case 'restart-socket':
     case 'reset-failed':
@@ -32,10 +38,20 @@ function actionText(action: Action): string {
   switch (action.kind) {
     case 'write-file':
       return action.change === 'mode'
-        ? `set mode ${octal(action.mode)} root:root on ${action.path}`
+        ? `set mode ${octal(action.mode)} root:${action.group ?? 'root'} on ${action.path}`
         : `${action.change} ${action.path} (${octal(action.mode)})`;
+    case 'create-directory':
+      return `create directory ${action.path} (0755)`;
+    case 'create-group':
+      return `create group ${action.group} (may read the secret script)`;
+    case 'remove-group':
+      return `remove group ${action.group}`;
+    case 'adopt-file':
+      return `adopt ${action.path} (${action.reason})`;
     case 'remove-file':
       return `remove ${action.path}`;
+    case 'remove-drop-in':
+      return `remove drop-in ${action.path} (not allowed by allow_drop_ins)`;
     case 'remove-directory':
       return `remove directory ${action.path}`;
     case 'remove-temp-file':

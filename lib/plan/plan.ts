@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto';
-import { tempPathFor } from '../apply/script.js';
+import { posix } from 'node:path';
 import type { FileFact, HostFacts } from '../facts/types.js';
+import { sha256 } from '../hash.js';
+import { ancestorsAndSelf } from '../host-layout.js';
 import type { DesiredService, ManagedFile } from '../units/types.js';
 import { formatListenAddress, heldBySystemd } from './listeners.js';
-import type { Action, Expectation, HostPlan } from './types.js';
+import { directoryRefusals, dropInsToRemove, foreignUnitRefusals, isOwned } from './ownership.js';
+import type { Action, Expectation, HostPlan, Refusal } from './types.js';
 import { isEnabled, isRunning, unitFact } from './unit-state.js';
 
 type WriteFile = Extract<Action, { kind: 'write-file' }>;
@@ -11,6 +13,9 @@ type WriteFile = Extract<Action, { kind: 'write-file' }>;
 /** Actions run in this order of phases; within a phase, in the order services are declared. */
 interface Phases {
   temps: Action[];
+  directories: Action[];
+  groups: Action[];
+  adoptions: Action[];
   stops: Action[];
   writes: Action[];
   removals: Action[];
@@ -19,25 +24,31 @@ interface Phases {
   reload: boolean;
   starts: Action[];
   resets: Action[];
+  refusals: Refusal[];
 }
 
 /**
- * Decide, from the host's live state alone, what brings it to the desired state. Nothing is
- * remembered between runs: a run that died half-way leaves facts (temp files, NeedDaemonReload,
- * a socket not holding its addresses) from which the next run finishes the work.
+ * Decide, from the host's state and octoi's own record on it, what brings it to the desired
+ * state. Nothing that octoi does not own is written, replaced or removed: such a host gets
+ * refusals instead of actions. A run that died half-way leaves facts (temp files, pending
+ * restarts, NeedDaemonReload, a socket not holding its addresses) from which the next run
+ * finishes the work.
  */
 export function planHost(services: readonly DesiredService[], facts: HostFacts): HostPlan {
-  const phases: Phases = { temps: [], stops: [], writes: [], removals: [], enables: [], reload: false, starts: [], resets: [] };
+  const phases: Phases = { temps: [], directories: [], groups: [], adoptions: [], stops: [], writes: [], removals: [], enables: [], reload: false, starts: [], resets: [], refusals: [] };
   for (const service of services) {
+    phases.refusals.push(...foreignUnitRefusals(service, facts));
     if (service.state === 'present') planPresent(service, facts, phases);
     else planAbsent(service, facts, phases);
   }
-  // A leftover this run uploads again is overwritten by the upload, which comes before every
-  // step: removing it then would delete the new file before it is installed.
-  const uploaded = new Set(phases.writes.flatMap((write) => (write.kind === 'write-file' ? [tempPathFor(write.path)] : [])));
-  phases.temps = [...facts.leftoverTempFiles].filter((path) => !uploaded.has(path)).sort().map((path) => ({ kind: 'remove-temp-file', path }));
+  const expectations = services.map(expectation);
+  if (phases.refusals.length > 0) return { actions: [], expectations, refusals: phases.refusals };
+  phases.temps = facts.leftoverTempFiles.map((path) => ({ kind: 'remove-temp-file', path }));
   const actions: Action[] = [
     ...phases.temps,
+    ...phases.directories,
+    ...phases.groups,
+    ...phases.adoptions,
     ...phases.stops,
     ...phases.writes,
     ...phases.removals,
@@ -46,15 +57,27 @@ export function planHost(services: readonly DesiredService[], facts: HostFacts):
     ...phases.starts,
     ...phases.resets,
   ];
-  return { actions, expectations: services.map(expectation) };
+  return { actions, expectations, refusals: [] };
 }
 
 function planPresent(service: DesiredService, facts: HostFacts, phases: Phases): void {
-  const writes = service.files.flatMap((file) => writeFor(service, file, facts.files[file.path]));
+  phases.refusals.push(...directoryRefusals(service, facts));
+  for (const directory of missingDirectories(service, facts)) {
+    if (!phases.directories.some((action) => action.kind === 'create-directory' && action.path === directory)) {
+      phases.directories.push({ kind: 'create-directory', path: directory, service: service.name });
+    }
+  }
+  for (const group of new Set(service.files.flatMap((file) => (file.group === undefined ? [] : [file.group])))) {
+    if (!facts.groups.includes(group)) phases.groups.push({ kind: 'create-group', group, service: service.name });
+  }
+  const writes = service.files.flatMap((file) => writeFor(service, file, facts, phases));
   phases.writes.push(...writes);
+  const dropIns = dropInsToRemove(service, facts, phases.refusals);
+  phases.removals.push(...dropIns.map((path): Action => ({ kind: 'remove-drop-in', path, service: service.name })));
+
   const socket = unitFact(facts, service.socketUnit);
   const unitWritten = writes.some((w) => w.change !== 'mode' && roleOf(service, w.path) !== 'script');
-  if (unitWritten || socket.needDaemonReload) phases.reload = true;
+  if (unitWritten || dropIns.length > 0 || socket.needDaemonReload) phases.reload = true;
 
   const enabled = isEnabled(socket);
   const active = socket.activeState === 'active';
@@ -63,54 +86,111 @@ function planPresent(service: DesiredService, facts: HostFacts, phases: Phases):
   // (sockets.target wants the socket) only by a reload, as `systemctl enable --now` would do.
   if (!enabled || !active) phases.reload = true;
   if (!active) {
-    phases.starts.push({ kind: 'start-socket', unit: service.socketUnit, service: service.name });
+    phases.starts.push({ kind: 'start-socket', unit: service.socketUnit, service: service.name, enabledNow: !enabled });
   } else {
-    const socketWritten = writes.some((w) => w.change !== 'mode' && roleOf(service, w.path) === 'socket');
-    const reason = restartReason(service, facts, socketWritten, socket.needDaemonReload);
+    const socketChanged = writes.some((w) => w.change !== 'mode' && roleOf(service, w.path) === 'socket')
+      || dropIns.some((path) => posix.basename(posix.dirname(path)) === `${service.socketUnit}.d`);
+    const reason = restartReason(service, facts, socketChanged, socket.needDaemonReload);
     if (reason) phases.starts.push({ kind: 'restart-socket', unit: service.socketUnit, service: service.name, reason });
   }
 }
 
 /** Socket settings, listen addresses above all, only take effect when the socket restarts. */
-function restartReason(service: DesiredService, facts: HostFacts, socketWritten: boolean, stale: boolean): string | null {
+function restartReason(service: DesiredService, facts: HostFacts, socketChanged: boolean, stale: boolean): string | null {
   const missing = service.listen.filter((address) => !heldBySystemd(address, facts.listeners));
   const reasons = [
-    ...(socketWritten ? ['socket unit changed'] : stale ? ['socket unit changed on disk since systemd loaded it'] : []),
+    ...(socketChanged ? ['socket unit changed'] : stale ? ['socket unit changed on disk since systemd loaded it'] : []),
     ...(missing.length > 0 ? [`not listening on ${missing.map(formatListenAddress).join(', ')}`] : []),
+    ...(facts.pendingRestarts.includes(service.socketUnit) ? ['pending from an interrupted run'] : []),
   ];
   return reasons.length > 0 ? reasons.join('; ') : null;
 }
 
-function writeFor(service: DesiredService, file: ManagedFile, fact: FileFact | undefined): WriteFile[] {
+/** Folders on the way to the service's files that do not exist yet, outermost first: octoi creates and owns them. */
+function missingDirectories(service: DesiredService, facts: HostFacts): string[] {
+  const wanted = service.files.flatMap((file) => ancestorsAndSelf(posix.dirname(file.path)));
+  return [...new Set(wanted)].filter((dir) => facts.directories[dir]?.kind === 'missing').sort((a, b) => a.length - b.length);
+}
+
+function writeFor(service: DesiredService, file: ManagedFile, facts: HostFacts, phases: Phases): WriteFile[] {
+  const fact = facts.files[file.path];
+  if (fact?.exists && fact.kind !== undefined) {
+    phases.refusals.push({
+      service: service.name,
+      message: `${file.path} is ${fact.kind === 'link' ? 'a symbolic link' : 'not a regular file'}; octoi never writes through or over it`,
+      hint: 'look at what it is and why it is there; remove it yourself if octoi should install its file',
+    });
+    return [];
+  }
+  if (fact?.exists && !isOwned(facts, file.path)) {
+    if (fact.sha256 !== undefined && (fact.sha256 === sha256(file.content) || file.earlierVersions.includes(fact.sha256))) {
+      phases.adoptions.push({ kind: 'adopt-file', path: file.path, service: service.name, reason: 'identical to what octoi writes' });
+    } else if (service.adopt) {
+      phases.adoptions.push({ kind: 'adopt-file', path: file.path, service: service.name, reason: 'adopt: true' });
+    } else {
+      phases.refusals.push({
+        service: service.name,
+        message: `${file.path} exists and octoi did not write it`,
+        hint: 'octoi replaces only files it owns: rename the service, remove the file, or set `adopt: true` on the service to take it over',
+      });
+      return [];
+    }
+  }
   const change = changeOf(file, fact);
   if (!change) return [];
-  return [{ kind: 'write-file', path: file.path, content: file.content, mode: file.mode, change, service: service.name }];
+  return [{ kind: 'write-file', path: file.path, content: file.content, mode: file.mode, change, service: service.name, ...(file.group ? { group: file.group } : {}) }];
 }
 
 function changeOf(file: ManagedFile, fact: FileFact | undefined): WriteFile['change'] | null {
   if (!fact?.exists) return 'create';
   if (fact.sha256 !== sha256(file.content)) return 'update';
-  if (fact.mode !== file.mode || fact.owner !== 'root' || fact.group !== 'root') return 'mode';
+  if (fact.mode !== file.mode || fact.owner !== 'root' || fact.group !== (file.group ?? 'root')) return 'mode';
   return null;
 }
 
 function planAbsent(service: DesiredService, facts: HostFacts, phases: Phases): void {
   const socket = unitFact(facts, service.socketUnit);
   const name = service.name;
+  const present = service.files.filter((file) => facts.files[file.path]?.exists);
+  const foreign = present.filter((file) => !isOwned(facts, file.path) && !service.adopt);
+  for (const file of foreign) {
+    phases.refusals.push({
+      service: name,
+      message: `${file.path} exists and octoi did not write it; state: absent removes only what octoi owns`,
+      hint: 'remove it yourself, or set `adopt: true` on the service to let octoi remove it',
+    });
+  }
+  if (foreign.length > 0) return;
   if (isEnabled(socket) || isRunning(socket)) phases.stops.push({ kind: 'disable-socket', unit: service.socketUnit, service: name });
   // The links are removed without systemctl's own reload: the plan's one reload follows.
   if (isEnabled(socket)) phases.reload = true;
   if ((facts.runningInstances[service.serviceTemplate] ?? []).length > 0) {
     phases.stops.push({ kind: 'stop-instances', template: service.serviceTemplate, service: name });
   }
-  const files = service.files.filter((file) => facts.files[file.path]?.exists);
-  phases.removals.push(...files.map((file): Action => ({ kind: 'remove-file', path: file.path, service: name })));
-  const directories = service.ownedDirectories.filter((dir) => facts.existingDirectories.includes(dir));
-  phases.removals.push(...directories.map((path): Action => ({ kind: 'remove-directory', path, service: name })));
+  phases.removals.push(...present.map((file): Action => ({ kind: 'remove-file', path: file.path, service: name })));
+  phases.removals.push(...removableDirectories(service, facts, present.map((file) => file.path)).map((path): Action => ({ kind: 'remove-directory', path, service: name })));
+  if (facts.owned.groups.includes(service.secretGroup)) phases.resets.push({ kind: 'remove-group', group: service.secretGroup, service: name });
   // A removed unit file not yet reloaded shows as NeedDaemonReload=yes: a crashed run is finished here.
-  if (files.some((file) => file.role !== 'script') || socket.needDaemonReload) phases.reload = true;
+  if (present.some((file) => file.role !== 'script') || socket.needDaemonReload) phases.reload = true;
   const failed = failedUnits(service, facts);
   if (failed.length > 0) phases.resets.push({ kind: 'reset-failed', units: failed, service: name });
+}
+
+/**
+ * The folders on the way to the service's files that octoi made and that hold nothing but what
+ * this plan removes, deepest first: a folder with anything else in it stays.
+ */
+function removableDirectories(service: DesiredService, facts: HostFacts, removedFiles: readonly string[]): string[] {
+  const candidates = [...new Set(service.files.flatMap((file) => ancestorsAndSelf(posix.dirname(file.path))))]
+    .filter((dir) => facts.owned.directories.includes(dir) && facts.directories[dir]?.kind === 'directory')
+    .sort((a, b) => b.length - a.length);
+  const removed = new Set(removedFiles);
+  for (const dir of candidates) {
+    const entries = facts.directories[dir]?.entries;
+    const leaving = [...removed].filter((path) => posix.dirname(path) === dir).length;
+    if (entries !== undefined && entries === leaving) removed.add(dir);
+  }
+  return candidates.filter((dir) => removed.has(dir));
 }
 
 function failedUnits(service: DesiredService, facts: HostFacts): string[] {
@@ -123,20 +203,17 @@ function failedUnits(service: DesiredService, facts: HostFacts): string[] {
 }
 
 function expectation(service: DesiredService): Expectation {
-  const paths = service.files.map((file) => file.path);
+  const present = service.state === 'present';
   return {
     service: service.name,
     socketUnit: service.socketUnit,
     state: service.state,
     listen: service.listen,
-    paths: service.state === 'present' ? paths : [...paths, ...service.ownedDirectories],
+    files: present ? service.files.map((file) => ({ path: file.path, sha256: sha256(file.content), mode: file.mode, ...(file.group ? { group: file.group } : {}) })) : [],
+    gone: present ? [] : service.files.map((file) => file.path),
   };
 }
 
 function roleOf(service: DesiredService, path: string): ManagedFile['role'] | undefined {
   return service.files.find((file) => file.path === path)?.role;
-}
-
-export function sha256(content: string): string {
-  return createHash('sha256').update(content, 'utf8').digest('hex');
 }

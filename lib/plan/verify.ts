@@ -25,8 +25,13 @@ function presentProblems(expected: Expectation, facts: HostFacts): string[] {
   for (const address of expected.listen) {
     if (!heldBySystemd(address, facts.listeners)) problems.push(describeMissingListener(address, facts.listeners));
   }
-  for (const path of expected.paths) {
-    if (!facts.files[path]?.exists) problems.push(`${path} is missing`);
+  for (const file of expected.files) {
+    const fact = facts.files[file.path];
+    if (!fact?.exists) problems.push(`${file.path} is missing`);
+    else if (fact.sha256 !== file.sha256) problems.push(`${file.path} does not hold what octoi installed (sha256 ${fact.sha256 ?? 'unreadable'}, expected ${file.sha256})`);
+    else if (fact.mode !== file.mode || fact.owner !== 'root' || fact.group !== (file.group ?? 'root')) {
+      problems.push(`${file.path} has mode ${fact.mode?.toString(8).padStart(4, '0')} ${fact.owner}:${fact.group}, expected ${file.mode.toString(8).padStart(4, '0')} root:${file.group ?? 'root'}`);
+    }
   }
   return problems;
 }
@@ -41,8 +46,8 @@ function absentProblems(expected: Expectation, facts: HostFacts): string[] {
   for (const address of expected.listen) {
     if (heldBySystemd(address, facts.listeners)) problems.push(`systemd (pid 1) still listens on ${formatListenAddress(address)}`);
   }
-  for (const path of expected.paths) {
-    if (facts.files[path]?.exists || facts.existingDirectories.includes(path)) problems.push(`${path} still exists`);
+  for (const path of expected.gone) {
+    if (facts.files[path]?.exists) problems.push(`${path} still exists`);
   }
   return problems;
 }

@@ -1,4 +1,4 @@
-import { convergeHost, FactsError } from '../apply/converge.js';
+import { convergeHost, FactsError, HostLockError } from '../apply/converge.js';
 import { servicesOf, type DesiredState } from '../config/host-services.js';
 import type { Play, Playbook } from '../config/types.js';
 import { OctoiError } from '../diagnostics.js';
@@ -38,6 +38,10 @@ export interface RunOptions {
   check: boolean;
   /** Report before and after of every changed file. */
   diff: boolean;
+  /** How long a host may be held by another octoi run before it fails. */
+  lockWaitSeconds: number;
+  /** Bounds each remote request. */
+  commandTimeoutMs?: number;
   /** Connections, owned by the caller (a second pass may reuse them). */
   sessions: SessionPool;
   onEvent: RunEventListener;
@@ -100,26 +104,36 @@ export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
   return { results, interrupted, ...(stoppedBy ? { stoppedBy } : {}) };
 }
 
+/**
+ * A host that cannot be connected to or logged in on is unreachable; once logged in, anything
+ * that goes wrong (the link lost, a timeout, the facts unreadable) fails the host.
+ */
 async function runHost(host: string, services: DesiredService[], options: RunOptions): Promise<HostResult> {
   const started = Date.now();
   const onStep = (step: HostStep): void => options.onEvent({ type: 'host-step', host, step });
-  let counters = { execs: 0, uploads: 0, sftpSessions: 0 };
+  const failedWith = (status: HostStatus, error: unknown, counters: SessionCounters): HostResult => ({
+    host, status, actions: [], changes: [], problems: [], error: failureOf(error, options.signal), ...counters, durationMs: Date.now() - started,
+  });
+  onStep('connecting');
+  let session;
   try {
-    onStep('connecting');
-    const session = await options.sessions.get(host);
-    const before = { ...session.counters };
-    try {
-      const outcome = await convergeHost(session, services, { check: options.check, diff: options.diff, onStep });
-      const changed = outcome.actions.some((action) => action.outcome === 'done' || action.outcome === 'planned');
-      const status: HostStatus = outcome.error ? 'failed' : changed ? 'changed' : 'ok';
-      return { host, status, ...outcome, ...countersSince(before, session.counters), durationMs: Date.now() - started };
-    } finally {
-      counters = countersSince(before, session.counters);
-    }
+    session = await options.sessions.get(host);
   } catch (error) {
-    const failure = failureOf(error, options.signal);
-    const status: HostStatus = isUnreachable(failure.reason) ? 'unreachable' : 'failed';
-    return { host, status, actions: [], changes: [], problems: [], error: failure, ...counters, durationMs: Date.now() - started };
+    return failedWith(options.signal?.aborted ? 'failed' : 'unreachable', error, { execs: 0, uploads: 0, sftpSessions: 0 });
+  }
+  const before = { ...session.counters };
+  try {
+    const outcome = await convergeHost(session, services, {
+      check: options.check, diff: options.diff, onStep, lockWaitSeconds: options.lockWaitSeconds,
+      ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
+    });
+    const changed = outcome.actions.some((action) => action.outcome === 'done' || action.outcome === 'planned');
+    const status: HostStatus = outcome.error ? 'failed' : changed ? 'changed' : 'ok';
+    // An interrupt closes the connection: what that looks like on the host is not the host's fault.
+    const error = outcome.error && options.signal?.aborted ? failureOf(null, options.signal) : outcome.error;
+    return { host, status, ...outcome, ...(error ? { error } : {}), ...countersSince(before, session.counters), durationMs: Date.now() - started };
+  } catch (error) {
+    return failedWith('failed', error, countersSince(before, session.counters));
   }
 }
 
@@ -135,17 +149,14 @@ function isFailure(status: HostStatus): boolean {
   return status === 'failed' || status === 'unreachable';
 }
 
-function isUnreachable(reason: FailureReason): boolean {
-  return reason === 'unreachable' || reason === 'timeout' || reason === 'auth' || reason === 'host-key' || reason === 'connection-lost';
-}
-
 function failureOf(error: unknown, signal: AbortSignal | undefined): HostFailure {
   if (signal?.aborted) return { reason: 'interrupted', message: 'the run was interrupted while this host was in progress' };
   if (error instanceof SshError) {
     const { message, hint } = error.diagnostic;
     return { reason: failureReasonOf[error.reason], message, ...(hint ? { hint } : {}) };
   }
-  if (error instanceof FactsError) return { reason: 'command-failed', message: error.message };
+  if (error instanceof FactsError) return { reason: 'facts-unreadable', message: error.message };
+  if (error instanceof HostLockError) return { reason: 'host-locked', message: error.message, hint: error.hint };
   if (error instanceof OctoiError) return { reason: 'internal', message: error.message };
   return { reason: 'internal', message: `unexpected error: ${(error as Error)?.stack ?? String(error)}` };
 }

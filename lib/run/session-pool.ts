@@ -49,7 +49,8 @@ function withBecome(session: RemoteSession, become: BecomeOptions | undefined): 
       return session.counters;
     },
     exec: (command, options) => session.exec(command, options),
-    writeFiles: (files, options) => session.writeFiles(files, options),
+    converse: (command, options) => session.converse(command, options),
+    writeFiles: (files) => session.writeFiles(files),
     close: () => session.close(),
     ...(become === undefined ? {} : { become }),
   };

@@ -11,13 +11,20 @@ export type FailureReason =
   | 'command-failed'
   | 'unit-failed'
   | 'verify-failed'
+  /** The host's state could not be read or trusted (a tool missing, systemctl failing): nothing was planned. */
+  | 'facts-unreadable'
+  /** octoi will not touch the host: it would write through a link, replace what it does not own … */
+  | 'refused'
+  /** Another octoi run holds the host's lock. */
+  | 'host-locked'
   | 'interrupted'
   | 'budget-exceeded'
   | 'internal';
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
 
-export type ActionOutcome = 'done' | 'failed' | 'not-run' | 'planned';
+/** `unknown`: it began and no answer came back (the connection closed or timed out while it ran). */
+export type ActionOutcome = 'done' | 'failed' | 'not-run' | 'planned' | 'unknown';
 
 export interface ActionRecord {
   action: Action;

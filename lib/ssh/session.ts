@@ -3,6 +3,7 @@ import type { Client, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { planAuthentication, type AuthOptions } from './auth.js';
 import { SshError, toSshError } from './errors.js';
+import { Conversation, type ConversationOptions } from './conversation.js';
 import { runCommand, type ExecOptions, type ExecResult } from './exec.js';
 import { hostKeyAlgorithmsForTarget, verifyHostKey } from './host-key-policy.js';
 import { writeFilesOverSftp, type RemoteFile } from './sftp-write.js';
@@ -22,11 +23,6 @@ export interface ConnectOptions extends AuthOptions {
   signal?: AbortSignal;
 }
 
-export interface WriteFilesOptions {
-  /** Folders to create first (with missing parents, mode 0755). */
-  createDirectories?: string[];
-}
-
 export interface SessionCounters {
   execs: number;
   uploads: number;
@@ -36,11 +32,14 @@ export interface SessionCounters {
 export interface RemoteSession {
   readonly target: SshTarget;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** One remote command to talk to over stdin and stdout (counted as one command). */
+  converse(command: string, options?: ConversationOptions): Promise<Conversation>;
   /**
-   * Writes each file at exactly `path` (temp paths are the caller's choice): open with mode 0600,
-   * write, fsync (OpenSSH's fsync extension), close, all in one SFTP session.
+   * Creates each file at exactly `path`, which must not exist (O_EXCL: nothing already there, a
+   * link least of all, is opened), with mode 0600; writes, fsyncs (OpenSSH's fsync extension) and
+   * closes it, all in one SFTP session.
    */
-  writeFiles(files: RemoteFile[], options?: WriteFilesOptions): Promise<void>;
+  writeFiles(files: RemoteFile[]): Promise<void>;
   close(): Promise<void>;
   readonly counters: Readonly<SessionCounters>;
 }
@@ -270,7 +269,17 @@ class Session implements RemoteSession {
     }
   }
 
-  async writeFiles(files: RemoteFile[], options: WriteFilesOptions = {}): Promise<void> {
+  async converse(command: string, options: ConversationOptions = {}): Promise<Conversation> {
+    this.ensureOpen();
+    this.counters.execs += 1;
+    try {
+      return await Conversation.open(this.client, command, this.target.name, options);
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
+  async writeFiles(files: RemoteFile[]): Promise<void> {
     this.ensureOpen();
     let sftp: SFTPWrapper;
     try {
@@ -293,7 +302,7 @@ class Session implements RemoteSession {
     });
     const connection = this.connectionLost();
     try {
-      await Promise.race([writeFilesOverSftp(sftp, files, options.createDirectories ?? [], this.target.name), stalled, connection.lost]);
+      await Promise.race([writeFilesOverSftp(sftp, files, this.target.name), stalled, connection.lost]);
       this.counters.uploads += files.length;
     } catch (error) {
       throw this.failure(error);

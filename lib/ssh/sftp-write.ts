@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { SFTPWrapper, Stats } from 'ssh2';
+import type { SFTPWrapper } from 'ssh2';
 import { SshError, toSshError } from './errors.js';
 
 export interface RemoteFile {
@@ -12,51 +12,16 @@ interface SftpStatusError extends Error {
   code?: number | string;
 }
 
-const NO_SUCH_FILE = 2;
-
 function sftpCall<T>(start: (callback: (error: Error | undefined | null, value: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => {
     start((error, value) => (error ? reject(error) : resolve(value)));
   });
 }
 
-async function statOrNull(sftp: SFTPWrapper, path: string): Promise<Stats | null> {
-  try {
-    return await sftpCall<Stats>((cb) => sftp.stat(path, cb));
-  } catch (error) {
-    if ((error as SftpStatusError).code === NO_SUCH_FILE) return null;
-    throw error;
-  }
-}
-
-function ancestorsAndSelf(directory: string): string[] {
-  const parts = posix.normalize(directory).split('/').filter(Boolean);
-  return parts.map((_, index) => `/${parts.slice(0, index + 1).join('/')}`);
-}
-
-/** Creates each folder and its missing parents (0755), one at a time so no two race on mkdir. */
-async function ensureDirectories(sftp: SFTPWrapper, directories: readonly string[], host: string): Promise<void> {
-  const done = new Set<string>();
-  for (const directory of directories) {
-    for (const path of ancestorsAndSelf(directory)) {
-      if (done.has(path)) continue;
-      const stats = await statOrNull(sftp, path);
-      if (stats === null) {
-        await sftpCall<void>((cb) => sftp.mkdir(path, { mode: 0o755 }, (error) => cb(error, undefined)));
-      } else if (!stats.isDirectory()) {
-        throw new SshError('sftp-failed', host, `${path} exists on ${host} but is not a folder`,
-          'remove or rename it, or choose another target path');
-      }
-      done.add(path);
-    }
-  }
-}
-
 async function writeOne(sftp: SFTPWrapper, file: RemoteFile): Promise<void> {
-  const handle = await sftpCall<Buffer>((cb) => sftp.open(file.path, 'w', { mode: 0o600 }, cb));
+  // 'wx': O_CREAT|O_EXCL, so the file is new and the mode applies; an existing path fails.
+  const handle = await sftpCall<Buffer>((cb) => sftp.open(file.path, 'wx', { mode: 0o600 }, cb));
   try {
-    // open's mode applies only to a new file; a leftover temp file keeps its own otherwise
-    await sftpCall<void>((cb) => sftp.fchmod(handle, 0o600, (error) => cb(error, undefined)));
     const data = Buffer.from(file.content, 'utf8');
     if (data.length > 0) {
       await sftpCall<void>((cb) => sftp.write(handle, data, 0, data.length, 0, (error) => cb(error, undefined)));
@@ -91,18 +56,8 @@ async function describeFailure(sftp: SFTPWrapper, file: RemoteFile, error: unkno
     'check that the login user may write there (or use become)');
 }
 
-/** Writes every file exactly at its path over one SFTP session. */
-export async function writeFilesOverSftp(
-  sftp: SFTPWrapper,
-  files: readonly RemoteFile[],
-  directories: readonly string[],
-  host: string,
-): Promise<void> {
-  try {
-    await ensureDirectories(sftp, directories, host);
-  } catch (error) {
-    throw await describeFailure(sftp, { path: directories[0] ?? '/', content: '' }, error, host);
-  }
+/** Creates every file exactly at its path over one SFTP session. */
+export async function writeFilesOverSftp(sftp: SFTPWrapper, files: readonly RemoteFile[], host: string): Promise<void> {
   const results = await Promise.allSettled(files.map((file) => writeOne(sftp, file)));
   const index = results.findIndex((result) => result.status === 'rejected');
   if (index >= 0) {

@@ -1,11 +1,14 @@
 import { posix } from 'node:path';
 import type { Directive, ServiceSpec } from '../config/types.js';
+import { sha256 } from '../hash.js';
 import type { DesiredService, ManagedFile } from './types.js';
 import { execStartValue, renderUnit } from './unit-syntax.js';
 
 export const UNIT_DIRECTORY = '/etc/systemd/system';
 export const UNIT_FILE_MODE = 0o644;
 export const SCRIPT_FILE_MODE = 0o755;
+/** Readable and runnable by root and the members of the service's own group, nobody else. */
+export const SECRET_SCRIPT_FILE_MODE = 0o750;
 
 export function socketUnitName(serviceName: string): string {
   return `${serviceName}.socket`;
@@ -20,26 +23,39 @@ export function desiredService(spec: ServiceSpec): DesiredService {
   const socketUnit = socketUnitName(spec.name);
   const serviceTemplate = serviceTemplateName(spec.name);
   const present = spec.state === 'present';
-  const file = (path: string, mode: number, role: ManagedFile['role'], render: () => string): ManagedFile => ({
-    path,
-    mode,
-    role,
-    content: present ? render() : '',
-  });
+  const unit = (path: string, role: ManagedFile['role'], render: () => string): ManagedFile => {
+    const body = present ? render() : '';
+    // Units written before the header existed are the same text without it.
+    return { path, mode: UNIT_FILE_MODE, role, content: present ? `${MANAGED_HEADER}${body}` : '', earlierVersions: present ? [sha256(body)] : [] };
+  };
   return {
     name: spec.name,
     state: spec.state,
     socketUnit,
     serviceTemplate,
     files: [
-      file(posix.join(UNIT_DIRECTORY, socketUnit), UNIT_FILE_MODE, 'socket', () => renderSocketUnit(spec)),
-      file(posix.join(UNIT_DIRECTORY, serviceTemplate), UNIT_FILE_MODE, 'service', () => renderServiceTemplate(spec)),
-      { ...file(spec.script.path, SCRIPT_FILE_MODE, 'script', () => spec.script.content), ...(spec.script.secret ? { secret: true } : {}) },
+      unit(posix.join(UNIT_DIRECTORY, socketUnit), 'socket', () => renderSocketUnit(spec)),
+      unit(posix.join(UNIT_DIRECTORY, serviceTemplate), 'service', () => renderServiceTemplate(spec)),
+      {
+        path: spec.script.path,
+        mode: spec.script.secret ? SECRET_SCRIPT_FILE_MODE : SCRIPT_FILE_MODE,
+        role: 'script',
+        content: present ? spec.script.content : '',
+        earlierVersions: [],
+        ...(spec.script.secret ? { secret: true, group: secretGroupOf(spec.name) } : {}),
+      },
     ],
-    ownedDirectories: present ? [] : ownedDirectories(spec, socketUnit, serviceTemplate),
     listen: spec.listen,
+    adopt: spec.adopt,
+    allowedDropIns: spec.allowedDropIns,
+    secretGroup: secretGroupOf(spec.name),
+    position: spec.position,
   };
 }
+
+/** The first line of every unit octoi writes: whoever opens the file learns who manages it. */
+export const MANAGED_HEADER = '# Managed by octoi: edits here are replaced by its next run (its record: /var/lib/octoi/owned).\n';
+
 
 export function renderSocketUnit(spec: ServiceSpec): string {
   if (!spec.accept) throw new Error(`${spec.name}: Accept=no is not supported; validation rejects accept: false`);
@@ -68,10 +84,20 @@ export function renderServiceTemplate(spec: ServiceSpec): string {
         { key: 'StandardInput', value: 'socket' },
         { key: 'StandardError', value: 'null' },
         ...userDirectives(spec.user),
+        ...(spec.script.secret ? [{ key: 'SupplementaryGroups', value: secretGroupOf(spec.name) }] : []),
         ...spec.serviceDirectives,
       ],
     },
   ]);
+}
+
+/**
+ * The group that may read a secret script: octoi's own system group for the service, which the
+ * service joins (SupplementaryGroups= works with DynamicUser= and with a fixed user alike).
+ * Named by a hash, as service names need not be valid group names.
+ */
+export function secretGroupOf(serviceName: string): string {
+  return `octoi-secret-${sha256(serviceName).slice(0, 8)}`;
 }
 
 function unitSection(spec: ServiceSpec) {
@@ -84,9 +110,3 @@ function userDirectives(user: ServiceSpec['user']): Directive[] {
   return [{ key: 'User', value: user.user }, ...group];
 }
 
-function ownedDirectories(spec: ServiceSpec, socketUnit: string, serviceTemplate: string): string[] {
-  const dropIns = [socketUnit, serviceTemplate].map((unit) => posix.join(UNIT_DIRECTORY, `${unit}.d`));
-  const scriptDirectory = posix.dirname(spec.script.path);
-  // Only the folder octoi names after the service is its own; any other may hold more than the script.
-  return scriptDirectory === posix.join('/opt', spec.name) ? [...dropIns, scriptDirectory] : dropIns;
-}

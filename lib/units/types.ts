@@ -1,3 +1,6 @@
+import type { ListenAddress } from '../config/types.js';
+import type { SourcePosition } from '../diagnostics.js';
+
 /** A file octoi owns on a host: rendered unit or installed script. */
 export interface ManagedFile {
   path: string;
@@ -7,6 +10,13 @@ export interface ManagedFile {
   role: 'socket' | 'service' | 'script';
   /** Its text must never be shown (diffs, reports). */
   secret?: boolean;
+  /** Its group when not root: a group octoi creates and owns on the host. */
+  group?: string;
+  /**
+   * SHA-256 of what earlier versions of octoi wrote for the same declaration: found on a host
+   * octoi has no record of, such a file (or one equal to `content`) is octoi's own.
+   */
+  earlierVersions: string[];
 }
 
 /** What one declared service means on disk and in systemd. */
@@ -19,8 +29,14 @@ export interface DesiredService {
   serviceTemplate: string;
   /** For `present`: the three files with their content. For `absent`: the paths that must not exist. */
   files: ManagedFile[];
-  /** Directories removed with the service when absent (drop-ins, the script's own folder). */
-  ownedDirectories: string[];
   /** Listen addresses systemd must hold once converged. */
-  listen: import('../config/types.js').ListenAddress[];
+  listen: ListenAddress[];
+  /** Take over files at octoi's paths that octoi did not write (`adopt: true`). */
+  adopt: boolean;
+  /** Names of drop-ins (`NAME.conf`) in the units' `.d` folders that are left alone; any other is drift. */
+  allowedDropIns: string[];
+  /** The group octoi makes for the service when its script is secret, and removes with it. */
+  secretGroup: string;
+  /** Where it was declared, for diagnostics. */
+  position?: SourcePosition;
 }

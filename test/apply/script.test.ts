@@ -4,11 +4,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { applyScript, parseApplyOutput, stagedPathFor, tempPathFor } from '../../lib/apply/script.js';
+import { confirmScript, parseSteps, STEP_FUNCTIONS, stepsScript, type ApplyOptions } from '../../lib/apply/script.js';
 import { parseProbe } from '../../lib/facts/parse-probe.js';
-import { probeScript } from '../../lib/facts/probe.js';
+import { hexName, PROBE_FUNCTIONS, probeCommands, probeScript } from '../../lib/facts/probe.js';
+import { ownedRecord, pendingRecord, stagedPathFor, tempPathFor } from '../../lib/host-layout.js';
 import { planHost } from '../../lib/plan/plan.js';
-import type { Action, HostPlan } from '../../lib/plan/types.js';
+import type { Action } from '../../lib/plan/types.js';
+import type { DesiredService } from '../../lib/units/types.js';
 import { helloService, makeShellHost, type ShellHost } from '../facts/shell-host.js';
 
 /** Split one line of `sh` into words the way the shell would: bare words and '...' quoting only. */
@@ -52,124 +54,146 @@ function stepLines(script: string): string[][] {
 }
 
 const EVIL = `/etc/systemd/system/x'; rm -rf / #$(id)\`id\`\n"q"`;
+const TOKEN = 'c0ffee';
 
-describe('applyScript with hostile names', () => {
-  const plan: HostPlan = {
-    actions: [
-      { kind: 'remove-temp-file', path: `${EVIL}/.a.octoi-tmp` },
-      { kind: 'write-file', path: `${EVIL}/a.socket`, content: 'x', mode: 0o644, change: 'create', service: 's' },
-      { kind: 'write-file', path: `/opt/s $(reboot)/s.sh`, content: 'y', mode: 0o755, change: 'update', service: 's' },
-      { kind: 'remove-file', path: '/opt/old;reboot', service: 's' },
-      { kind: 'remove-directory', path: '/opt/old dir', service: 's' },
-      { kind: 'enable-socket', unit: 'a$(id).socket', service: 's' },
-      { kind: 'daemon-reload' },
-      { kind: 'start-socket', unit: 'd$(id).socket', service: 's' },
-      { kind: 'restart-socket', unit: "b'.socket", service: 's', reason: 'socket unit changed' },
-      { kind: 'disable-socket', unit: '-c.socket', service: 's' },
-      { kind: 'stop-instances', template: 'c@.service', service: 's' },
-      { kind: 'reset-failed', units: ['c.socket', 'c@1.service'], service: 's' },
-    ],
-    expectations: [],
-  };
-  const script = applyScript(plan, []);
+describe('stepsScript with hostile names', () => {
+  const actions: Action[] = [
+    { kind: 'remove-temp-file', path: `${EVIL}/.a.octoi-tmp.1` },
+    { kind: 'create-directory', path: '/opt/s $(reboot)', service: 's' },
+    { kind: 'adopt-file', path: `${EVIL}/b.socket`, service: 's', reason: 'identical to what octoi writes' },
+    { kind: 'write-file', path: `${EVIL}/a.socket`, content: 'x', mode: 0o644, change: 'create', service: 's' },
+    { kind: 'write-file', path: `/opt/s $(reboot)/s.sh`, content: 'y', mode: 0o750, change: 'update', service: 's', group: 'octoi-secret-1' },
+    { kind: 'remove-file', path: '/opt/old;reboot', service: 's' },
+    { kind: 'remove-drop-in', path: `${EVIL}/a.socket.d/x.conf`, service: 's' },
+    { kind: 'remove-directory', path: '/opt/old dir', service: 's' },
+    { kind: 'enable-socket', unit: 'a$(id).socket', service: 's' },
+    { kind: 'daemon-reload' },
+    { kind: 'start-socket', unit: 'd$(id).socket', service: 's', enabledNow: true },
+    { kind: 'start-socket', unit: 'e.socket', service: 's', enabledNow: false },
+    { kind: 'restart-socket', unit: "b'.socket", service: 's', reason: 'socket unit changed' },
+    { kind: 'disable-socket', unit: '-c.socket', service: 's' },
+    { kind: 'stop-instances', template: 'c@.service', service: 's' },
+    { kind: 'reset-failed', units: ['c.socket', 'c@1.service'], service: 's' },
+  ];
+  const options: ApplyOptions = { runToken: TOKEN };
+  const script = stepsScript(actions, 0, actions, options);
+  const owned = '/var/lib/octoi/owned';
 
   it('is valid sh', () => {
-    const check = spawnSync('/bin/sh', ['-n'], { input: script, encoding: 'utf8' });
+    const check = spawnSync('/bin/sh', ['-n'], { input: `${PROBE_FUNCTIONS}${STEP_FUNCTIONS}${script}`, encoding: 'utf8' });
     assert.equal(check.status, 0, check.stderr);
   });
 
   it('runs exactly the intended command for each action, in order, every word quoted', () => {
     const expected: string[][] = [
-      ['rm', '-f', '--', `${EVIL}/.a.octoi-tmp`],
-      ['octoi_install', '0644', `${EVIL}/.a.socket.octoi-tmp`, `${EVIL}/a.socket`],
-      ['octoi_install', '0755', '/opt/s $(reboot)/.s.sh.octoi-tmp', '/opt/s $(reboot)/s.sh', EVIL, '/opt/s $(reboot)'],
-      ['rm', '-f', '--', '/opt/old;reboot'],
-      ['rm', '-rf', '--', '/opt/old dir'],
+      ['rm', '-f', '--', `${EVIL}/.a.octoi-tmp.1`],
+      ['octoi_mkdir', owned, '/opt/s $(reboot)'],
+      ['octoi_record', owned, 'add', `file ${hexName(`${EVIL}/b.socket`)}`],
+      ['octoi_install', owned, '0644', 'root:root', `${EVIL}/.a.socket.octoi-tmp.${TOKEN}`, `${EVIL}/a.socket`],
+      ['octoi_install', owned, '0750', 'root:octoi-secret-1', `/opt/s $(reboot)/.s.sh.octoi-tmp.${TOKEN}`, '/opt/s $(reboot)/s.sh', EVIL, '/opt/s $(reboot)'],
+      ['octoi_remove', owned, '/opt/old;reboot'],
+      ['rm', '-f', '--', `${EVIL}/a.socket.d/x.conf`],
+      ['octoi_rmdir', owned, '/opt/old dir'],
       ['systemctl', 'enable', '--no-reload', '--', 'a$(id).socket'],
-      ['systemctl', 'daemon-reload'],
-      ['systemctl', 'start', '--', 'd$(id).socket'],
+      ['octoi_reload', '/var/lib/octoi/pending', `restart ${hexName("b'.socket")}`],
+      ['octoi_start_new', 'd$(id).socket'],
+      ['systemctl', 'start', '--', 'e.socket'],
       ['systemctl', 'restart', '--', "b'.socket"],
       ['systemctl', 'disable', '--no-reload', '--now', '--', '-c.socket'],
       ['systemctl', 'stop', '--', 'c@*.service'],
       ['systemctl', 'reset-failed', '--', 'c.socket', 'c@1.service'],
     ];
-    assert.deepEqual(
-      stepLines(script),
-      expected.map((argv, index) => ['octoi_step', String(index), ...argv]),
-    );
+    assert.deepEqual(stepLines(script), expected.map((argv, index) => ['octoi_step', String(index), ...argv]));
   });
 
-  it('installs from the staging folder with become: the staged file, then the same install, and removes the folder', () => {
-    const staged = applyScript(plan, [], { stagingDir: `/tmp/octoi-upload.${EVIL}` });
-    assert.deepEqual(stepLines(staged).slice(1, 3), [
-      ['octoi_step', '1', 'octoi_install_staged', `/tmp/octoi-upload.${EVIL}/1`, '0644', `${EVIL}/.a.socket.octoi-tmp`, `${EVIL}/a.socket`],
-      ['octoi_step', '2', 'octoi_install_staged', `/tmp/octoi-upload.${EVIL}/2`, '0755', '/opt/s $(reboot)/.s.sh.octoi-tmp', '/opt/s $(reboot)/s.sh', EVIL, '/opt/s $(reboot)'],
+  it('numbers the steps of a later part of the plan as in the plan', () => {
+    assert.deepEqual(stepLines(stepsScript(actions.slice(14), 14, actions, options)).map((words) => words[1]), ['14', '15']);
+  });
+
+  it('installs from the staging folder with become: a new temp file beside the target, then the same install', () => {
+    const staged = stepsScript(actions, 0, actions, { runToken: TOKEN, stagingDir: `/tmp/octoi-upload.${EVIL}` });
+    assert.deepEqual(stepLines(staged).slice(3, 5), [
+      ['octoi_step', '3', 'octoi_install_staged', owned, `/tmp/octoi-upload.${EVIL}/3`, '0644', 'root:root', `${EVIL}/a.socket`],
+      ['octoi_step', '4', 'octoi_install_staged', owned, `/tmp/octoi-upload.${EVIL}/4`, '0750', 'root:octoi-secret-1', '/opt/s $(reboot)/s.sh', EVIL, '/opt/s $(reboot)'],
     ]);
-    assert.equal(spawnSync('/bin/sh', ['-n'], { input: staged, encoding: 'utf8' }).status, 0);
-    assert.throws(() => applyScript(plan, [], { stagingDir: 'tmp/x' }), /refusing to touch/);
   });
 
   it('refuses paths that are not absolute and normalised', () => {
     for (const path of ['relative/x', '/opt/../etc/x', '/', '/opt/x/']) {
-      const bad: Action = { kind: 'remove-directory', path, service: 's' };
-      assert.throws(() => applyScript({ actions: [bad], expectations: [] }, []), /refusing to touch/);
+      const bad: Action[] = [{ kind: 'remove-directory', path, service: 's' }];
+      assert.throws(() => stepsScript(bad, 0, bad, options), /refusing to touch/);
     }
   });
 });
 
 describe('tempPathFor', () => {
-  it('names a hidden sibling that systemd ignores', () => {
-    assert.equal(tempPathFor('/etc/systemd/system/x.socket'), '/etc/systemd/system/.x.socket.octoi-tmp');
+  it("names a hidden sibling that systemd ignores, with the run's token", () => {
+    assert.equal(tempPathFor('/etc/systemd/system/x.socket', TOKEN), `/etc/systemd/system/.x.socket.octoi-tmp.${TOKEN}`);
   });
 });
 
-describe('parseApplyOutput', () => {
-  it('refuses output cut before the facts were read again', () => {
-    assert.throws(() => parseApplyOutput('::octoi:: apply 1\n::octoi:: step 0 ok\n'), /ends before the facts/);
+describe('parseSteps', () => {
+  it('calls a step that began and never ended unknown: it may have run', () => {
+    assert.deepEqual(parseSteps('::octoi:: step 0 begin\n::octoi:: step 0 ok\n::octoi:: step 1 begin\n'), [
+      { action: 0, status: 'ok' },
+      { action: 1, status: 'unknown' },
+    ]);
   });
 });
 
-describe('applyScript run by /bin/sh', () => {
+/** The host shell's definitions, then `script`, as octoi sends them. */
+function hostScript(script: string): string {
+  return `${PROBE_FUNCTIONS}${STEP_FUNCTIONS}${script}`;
+}
+
+function recordLines(path: string): string[] {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+describe('the steps run by /bin/sh', () => {
   let host: ShellHost;
   before(() => {
     host = makeShellHost();
   });
   after(() => host.cleanup());
 
-  it('installs uploaded files atomically, stops at the first failed step, and reads the facts again', () => {
+  it('creates and records folders and files, installs atomically, stops at the first failed step, and reads the facts again', () => {
     const unitDir = join(host.root, 'etc', 'systemd', 'system');
     const desired = helloService(unitDir, join(host.root, 'opt', 'hello'));
     mkdirSync(unitDir, { recursive: true });
-    const leftover = join(unitDir, '.stale.octoi-tmp');
+    mkdirSync(join(host.root, 'opt'));
+    const leftover = join(unitDir, '.stale.octoi-tmp.0ld');
     writeFileSync(leftover, 'half-written');
-    const before = parseProbe(host.run(probeScript([desired])).stdout);
+    const before = parseProbe(host.run(probeScript([desired], { layout: host.layout })).stdout);
     const plan = planHost([desired], before);
+    assert.deepEqual(plan.refusals, []);
     assert.deepEqual(
       plan.actions.map((a) => a.kind),
-      ['remove-temp-file', 'write-file', 'write-file', 'write-file', 'enable-socket', 'daemon-reload', 'start-socket'],
+      ['remove-temp-file', 'create-directory', 'write-file', 'write-file', 'write-file', 'enable-socket', 'daemon-reload', 'start-socket'],
     );
-
-    // What the executor does before the apply command: create missing folders, upload temp files (0600).
-    mkdirSync(join(host.root, 'opt', 'hello'), { recursive: true });
-    for (const file of desired.files) writeFileSync(tempPathFor(file.path), file.content, { mode: 0o600 });
+    const options: ApplyOptions = { runToken: TOKEN, layout: host.layout };
+    // The folder first, as octoi does it before uploading into it.
+    const folders = parseSteps(host.run(hostScript(stepsScript(plan.actions.slice(0, 2), 0, plan.actions, options))).stdout);
+    assert.deepEqual(folders, [{ action: 0, status: 'ok' }, { action: 1, status: 'ok' }]);
+    assert.equal(statSync(join(host.root, 'opt', 'hello')).mode & 0o7777, 0o755);
+    // What SFTP does: a new file, never an existing path.
+    for (const file of desired.files) writeFileSync(tempPathFor(file.path, TOKEN), file.content, { mode: 0o600, flag: 'wx' });
     host.failSystemctl('daemon-reload', 'Failed to reload daemon: Access denied\n');
 
-    const result = host.run(applyScript(plan, [desired]));
+    const result = host.run(hostScript(`${stepsScript(plan.actions.slice(2), 2, plan.actions, options)}${probeCommands([desired], { layout: host.layout })}`));
     assert.equal(result.status, 0, result.stderr);
-    const applied = parseApplyOutput(result.stdout);
-    assert.deepEqual(applied.steps, [
-      { action: 0, status: 'ok' },
-      { action: 1, status: 'ok' },
+    assert.deepEqual(parseSteps(result.stdout), [
       { action: 2, status: 'ok' },
       { action: 3, status: 'ok' },
       { action: 4, status: 'ok' },
-      { action: 5, status: 'failed', exitCode: 5, stderr: 'Failed to reload daemon: Access denied' },
-      { action: 6, status: 'skipped' },
+      { action: 5, status: 'ok' },
+      { action: 6, status: 'failed', exitCode: 5, stderr: 'Failed to reload daemon: Access denied' },
+      { action: 7, status: 'skipped' },
     ]);
     assert.deepEqual(host.systemctlCalls().filter((call) => !call.startsWith('show ')), ['enable --no-reload -- hello.socket', 'daemon-reload']);
+    const facts = parseProbe(result.stdout.slice(result.stdout.indexOf('::octoi:: probe 1')));
     for (const file of desired.files) {
-      const fact = applied.facts.files[file.path];
-      assert.deepEqual(fact, {
+      assert.deepEqual(facts.files[file.path], {
         path: file.path,
         exists: true,
         sha256: createHash('sha256').update(file.content).digest('hex'),
@@ -177,44 +201,65 @@ describe('applyScript run by /bin/sh', () => {
         owner: 'root',
         group: 'root',
       });
-      assert.equal(statSync(file.path).mode & 0o7777, file.mode);
     }
-    assert.deepEqual(applied.facts.leftoverTempFiles, [], 'no temp file is left behind');
+    assert.deepEqual(facts.leftoverTempFiles, [], 'no temp file is left behind');
+    assert.deepEqual([...facts.owned.files].sort(), desired.files.map((file) => file.path).sort(), 'every installed file is recorded as octoi\'s');
+    assert.deepEqual(facts.owned.directories, [join(host.root, 'opt', 'hello')], 'the folder octoi made is recorded');
+    assert.deepEqual(recordLines(pendingRecord(host.layout)), [], 'no restart was planned, so none is pending');
     assert.deepEqual(
-      planHost([desired], applied.facts).actions.map((a) => a.kind),
+      planHost([desired], facts).actions.map((a) => a.kind),
       ['enable-socket', 'daemon-reload', 'start-socket'],
       'the next run only has the systemctl steps left (the stand-in systemctl changes no state)',
     );
   });
 
-  it('with a staging folder, creates missing folders, installs each staged file beside its target, and removes the folder', () => {
-    // A host of its own: the one above is told to fail daemon-reload.
+  it('records a restart as pending before the reload, and the confirmation clears only that line', () => {
+    const shell = makeShellHost();
+    after(() => shell.cleanup());
+    const other = `restart ${hexName('other.socket')}`;
+    mkdirSync(shell.layout.stateDirectory, { recursive: true, mode: 0o700 });
+    writeFileSync(pendingRecord(shell.layout), `${other}\n`);
+    const actions: Action[] = [{ kind: 'daemon-reload' }, { kind: 'restart-socket', unit: 'hello.socket', service: 'hello', reason: 'socket unit changed' }];
+    shell.failSystemctl('restart', 'Job failed\n');
+    const steps = parseSteps(shell.run(hostScript(stepsScript(actions, 0, actions, { runToken: TOKEN, layout: shell.layout }))).stdout);
+    assert.equal(steps[1]?.status, 'failed');
+    assert.deepEqual(recordLines(pendingRecord(shell.layout)), [other, `restart ${hexName('hello.socket')}`], 'the restart that did not happen stays pending');
+    shell.run(hostScript(confirmScript(['hello.socket'], shell.layout)));
+    assert.deepEqual(recordLines(pendingRecord(shell.layout)), [other], "another playbook's pending restart is kept");
+  });
+
+  it('disables a socket this run enabled when it fails to start', () => {
+    const shell = makeShellHost();
+    after(() => shell.cleanup());
+    shell.failSystemctl('start', 'Job for hello.socket failed.\n');
+    const actions: Action[] = [{ kind: 'start-socket', unit: 'hello.socket', service: 'hello', enabledNow: true }];
+    const [step] = parseSteps(shell.run(hostScript(stepsScript(actions, 0, actions, { runToken: TOKEN, layout: shell.layout }))).stdout);
+    assert.equal(step?.status, 'failed');
+    assert.match(step?.stderr ?? '', /disabled hello.socket again/);
+    assert.deepEqual(shell.systemctlCalls(), ['start -- hello.socket', 'disable --no-reload -- hello.socket', 'daemon-reload']);
+  });
+
+  it('with a staging folder, installs each staged file into a new temp file beside its target', () => {
     const shell = makeShellHost();
     after(() => shell.cleanup());
     const unitDir = join(shell.root, 'staged', 'systemd');
-    const desired = helloService(unitDir, join(shell.root, 'staged', 'opt', 'hello'));
-    const plan = planHost([desired], parseProbe(shell.run(probeScript([desired])).stdout));
+    mkdirSync(unitDir, { recursive: true });
+    const desired: DesiredService = helloService(unitDir, join(shell.root, 'staged', 'opt', 'hello'));
+    const plan = planHost([desired], parseProbe(shell.run(probeScript([desired], { layout: shell.layout })).stdout));
     const stagingDir = join(shell.root, 'upload');
     mkdirSync(stagingDir, { mode: 0o700 });
     plan.actions.forEach((action, index) => {
       if (action.kind === 'write-file') writeFileSync(stagedPathFor(stagingDir, index), action.content, { mode: 0o600 });
     });
-
-    const result = shell.run(applyScript(plan, [desired], { stagingDir }));
+    const result = shell.run(hostScript(`${stepsScript(plan.actions, 0, plan.actions, { runToken: TOKEN, stagingDir, layout: shell.layout })}${probeCommands([desired], { layout: shell.layout })}`));
     assert.equal(result.status, 0, result.stderr);
-    const applied = parseApplyOutput(result.stdout);
-    assert.ok(applied.steps.every((step) => step.status === 'ok'), JSON.stringify(applied.steps));
+    assert.ok(parseSteps(result.stdout).every((step) => step.status === 'ok'), result.stdout);
+    const facts = parseProbe(result.stdout.slice(result.stdout.indexOf('::octoi:: probe 1')));
     for (const file of desired.files) {
       assert.equal(readFileSync(file.path, 'utf8'), file.content);
-      assert.equal(applied.facts.files[file.path]?.mode, file.mode);
-      assert.equal(applied.facts.files[file.path]?.owner, 'root');
+      assert.equal(facts.files[file.path]?.mode, file.mode);
     }
-    assert.deepEqual(applied.facts.leftoverTempFiles, []);
-    assert.equal(existsSync(stagingDir), false, 'the staging folder is gone');
-    assert.deepEqual(
-      planHost([desired], applied.facts).actions.map((a) => a.kind),
-      ['enable-socket', 'daemon-reload', 'start-socket'],
-      'every file is in place; the stand-in systemctl changes no state',
-    );
+    assert.deepEqual(facts.leftoverTempFiles, []);
+    assert.equal(recordLines(ownedRecord(shell.layout)).length, 5, 'the three files and the two folders octoi made are recorded');
   });
 });

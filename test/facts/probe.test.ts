@@ -41,9 +41,10 @@ describe('probeScript run by /bin/sh', () => {
     // Real systemctl ends its output with a newline; the fixture's lines do not carry it.
     host.setSystemctlShow(`${outputText(show.data)}\n`);
 
-    const result = host.run(probeScript([service]));
+    const result = host.run(probeScript([service], { layout: host.layout }));
     assert.equal(result.status, 0, result.stderr);
     const facts = parseProbe(result.stdout);
+    assert.deepEqual(facts.unreadable, []);
 
     assert.deepEqual(facts.files[socketFile!.path], {
       path: socketFile!.path,
@@ -54,7 +55,10 @@ describe('probeScript run by /bin/sh', () => {
       group: 'root',
     });
     assert.deepEqual(facts.files[templateFile!.path], { path: templateFile!.path, exists: false });
-    assert.deepEqual(facts.existingDirectories, [unitDir]);
+    assert.equal(facts.directories[unitDir]?.kind, 'directory');
+    assert.equal(facts.directories[unitDir]?.uid, 0);
+    assert.equal(facts.directories[unitDir]?.entries, 2, 'the unit file and the leftover');
+    assert.equal(facts.directories[join(host.root, 'opt', 'hello')]?.kind, 'missing');
     assert.deepEqual(facts.leftoverTempFiles, [leftover]);
     assert.equal(facts.units['octoi-helloworld.socket']?.needDaemonReload, true);
     assert.equal(facts.listenerSource, 'ss');
@@ -63,7 +67,7 @@ describe('probeScript run by /bin/sh', () => {
     assert.ok(mine?.processes.some((p) => p.pid === process.pid), 'ss reports this test process on its port');
     assert.ok(!existsSync('PWNED') && !existsSync(join(unitDir, 'PWNED')), 'no name was run as a command');
     assert.deepEqual(host.systemctlCalls(), [
-      'show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,Listen,NAccepted,NConnections,NRefused -- octoi-helloworld.socket hello@*.service',
+      'show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,Listen,NAccepted,NConnections,NRefused,FragmentPath,DropInPaths -- octoi-helloworld.socket hello@*.service',
     ]);
   });
 });
@@ -91,7 +95,7 @@ interface CaseFile {
   relative?: boolean;
   make?: (path: string) => void;
   /** The state the file's line must report. */
-  kind: 'present' | 'missing' | 'other' | 'unreadable';
+  kind: 'present' | 'missing' | 'other' | 'link' | 'unreadable';
 }
 
 interface SectionsCase {
@@ -118,11 +122,12 @@ const SECTIONS_CASES: SectionsCase[] = [
       { name: 'unit.socket', make: regular('[Socket]\n', 0o640), kind: 'present' },
       { name: 'gone.service', kind: 'missing' },
       { name: 'a-directory', make: directory, kind: 'other' },
-      { name: 'link-to-file', make: linkTo('unit.socket'), kind: 'present' },
-      { name: 'link-to-directory', make: linkTo('a-directory'), kind: 'other' },
-      { name: 'dangling-link', make: linkTo('nowhere'), kind: 'other' },
+      // A link is never followed: whatever it points to, octoi reports the link itself.
+      { name: 'link-to-file', make: linkTo('unit.socket'), kind: 'link' },
+      { name: 'link-to-directory', make: linkTo('a-directory'), kind: 'link' },
+      { name: 'dangling-link', make: linkTo('nowhere'), kind: 'link' },
       { name: 'fifo', make: fifo, kind: 'other' },
-      { name: 'write-only', make: linkTo(WRITE_ONLY), kind: 'unreadable' },
+      { name: 'link-to-write-only', make: linkTo(WRITE_ONLY), kind: 'link' },
       { name: 'script.sh', make: regular('#!/bin/sh\n', 0o755), kind: 'present' },
     ],
   },
@@ -229,9 +234,9 @@ describe('file sections: one sha256sum and one stat for all files, output as whe
       host.logCalls('sha256sum');
       host.logCalls('stat');
 
-      const result = host.run(probeScript([first, second]));
+      const result = host.run(probeScript([first, second], { layout: host.layout }));
       assert.equal(result.status, 0, result.stderr);
-      assert.deepEqual(host.loggedCalls(), ['sha256sum', 'stat']);
+      assert.deepEqual(host.loggedCalls(), ['sha256sum', 'stat', 'stat'], 'one stat for all files, one for all their folders');
       assert.equal(result.stdout.split('\n').filter((line) => line.startsWith(`${MARKER} file `)).length, 5);
       const facts = parseProbe(result.stdout);
       assert.deepEqual(
@@ -241,7 +246,7 @@ describe('file sections: one sha256sum and one stat for all files, output as whe
 
       // The same sections read one file at a time take two processes each.
       host.run(perFileScript(paths));
-      assert.equal(host.loggedCalls().length, 2 + 2 * paths.length);
+      assert.equal(host.loggedCalls().length, 3 + 2 * paths.length);
     } finally {
       host.cleanup();
     }

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { HostLayout } from '../../lib/host-layout.js';
+import { packageRoot } from '../../lib/paths.js';
 import { shellQuote } from '../../lib/shell.js';
 import type { DesiredService } from '../../lib/units/types.js';
 
@@ -12,6 +13,8 @@ import type { DesiredService } from '../../lib/units/types.js';
  */
 export interface ShellHost {
   root: string;
+  /** octoi's own state and lock folders, and the system's unit folders, under `root`. */
+  layout: HostLayout;
   /** Run `script` in `cwd` (by default the test's own working directory). */
   run(script: string, cwd?: string): { stdout: string; stderr: string; status: number | null };
   /** Canned stdout of `systemctl show`. */
@@ -38,7 +41,11 @@ exit 0
 `;
 
 export function makeShellHost(): ShellHost {
-  const base = mkdtempSync(join(tmpdir(), 'octoi-shell-host-'));
+  // Not under /tmp: octoi refuses to install below a folder others may write to, as sshd does.
+  const parent = join(packageRoot(), 'dist', 'shell-hosts');
+  mkdirSync(parent, { recursive: true, mode: 0o755 });
+  const base = mkdtempSync(join(parent, 'host-'));
+  chmodSync(base, 0o755);
   const root = join(base, 'root');
   const fake = join(base, 'systemctl');
   const bin = join(base, 'bin');
@@ -50,8 +57,14 @@ export function makeShellHost(): ShellHost {
     chmodSync(join(bin, name), 0o755);
   };
   shadowCommand('systemctl', FAKE_SYSTEMCTL);
+  const layout: HostLayout = {
+    stateDirectory: join(root, 'var', 'lib', 'octoi'),
+    lockDirectory: join(root, 'run', 'octoi'),
+    systemUnitDirectories: [join(root, 'lib', 'systemd', 'system')],
+  };
   return {
     root,
+    layout,
     run(script, cwd) {
       const result = spawnSync('/bin/sh', ['-c', script], {
         cwd,
@@ -99,11 +112,13 @@ export function helloService(unitDir: string, scriptDir: string, socketUnit = 'h
     socketUnit,
     serviceTemplate: 'hello@.service',
     files: [
-      { path: join(unitDir, 'hello.socket'), content: '[Socket]\nListenStream=13063\n', mode: 0o644, role: 'socket' },
-      { path: join(unitDir, 'hello@.service'), content: '[Service]\n', mode: 0o644, role: 'service' },
-      { path: join(scriptDir, 'hello.sh'), content: '#!/bin/sh\necho hi\n', mode: 0o755, role: 'script' },
+      { path: join(unitDir, 'hello.socket'), content: '[Socket]\nListenStream=13063\n', mode: 0o644, role: 'socket', earlierVersions: [] },
+      { path: join(unitDir, 'hello@.service'), content: '[Service]\n', mode: 0o644, role: 'service', earlierVersions: [] },
+      { path: join(scriptDir, 'hello.sh'), content: '#!/bin/sh\necho hi\n', mode: 0o755, role: 'script', earlierVersions: [] },
     ],
-    ownedDirectories: [scriptDir],
     listen: [{ host: null, family: 'any', port: 13063, unitValue: '13063' }],
+    adopt: false,
+    allowedDropIns: [],
+    secretGroup: 'octoi-secret-hello',
   };
 }

@@ -11,7 +11,7 @@ import { parse, stringify } from 'yaml';
 import { loadPlaybook } from '../../lib/config/playbook.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { packageRoot } from '../../lib/paths.js';
-import { TEMP_SUFFIX } from '../../lib/facts/probe.js';
+import { TEMP_MARK } from '../../lib/host-layout.js';
 import { desiredService } from '../../lib/units/render.js';
 import type { JsonReport } from '../../lib/report/json.js';
 import { readJsonReport, runOctoi, type CliResult } from './cli.js';
@@ -24,6 +24,8 @@ export interface ServiceOptions {
   body: string;
   /** Extra lines of the service, indented as its keys. */
   extra?: string[];
+  /** Extra lines of its `script:` mapping, such as `secret: true`. */
+  scriptExtra?: string[];
 }
 
 /** A one-play playbook for the `gateways` group. */
@@ -31,7 +33,7 @@ export function playbookText(services: readonly ServiceOptions[]): string {
   const lines = ['- name: faults', '  hosts: gateways', '  services:'];
   for (const service of services) {
     lines.push(`    - name: ${service.name}`, `      listen: ${JSON.stringify(service.port)}`, ...(service.extra ?? []).map((line) => `      ${line}`));
-    lines.push('      script:', '        content: |', '          #!/bin/sh', ...service.body.split('\n').map((line) => `          ${line}`));
+    lines.push('      script:', ...(service.scriptExtra ?? []).map((line) => `        ${line}`), '        content: |', '          #!/bin/sh', ...service.body.split('\n').map((line) => `          ${line}`));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -90,7 +92,7 @@ export async function assertConverged(lab: TestLab, hosts: readonly string[], fi
 /** Leftover upload temp files (`.NAME.octoi-tmp`) in the folders of the managed files, with mode and owner. */
 export async function tempFilesOn(lab: TestLab, host: string, files: readonly ManagedFile[]): Promise<string[]> {
   const folders = [...new Set(files.map((file) => file.path.slice(0, file.path.lastIndexOf('/'))))];
-  const script = `for d in "$@"; do for f in "$d"/.*${TEMP_SUFFIX}; do if [ -e "$f" ]; then stat -c '%n %a %U' "$f"; fi; done; done`;
+  const script = `for d in "$@"; do for f in "$d"/.*${TEMP_MARK}*; do if [ -e "$f" ]; then stat -c '%n %a %U' "$f"; fi; done; done`;
   const result = await lab.exec(host, ['sh', '-c', script, 'sh', ...folders]);
   assert.equal(result.exitCode, 0, result.stderr);
   return result.stdout.split('\n').filter(Boolean);

@@ -9,10 +9,13 @@ const CASES: [Action, string][] = [
   [{ kind: 'write-file', path: '/opt/x/x.sh', content: '', mode: 0o755, change: 'mode', service: 'x' }, '~ set mode 0755 root:root on /opt/x/x.sh'],
   [{ kind: 'remove-file', path: '/opt/x/x.sh', service: 'x' }, '- remove /opt/x/x.sh'],
   [{ kind: 'remove-directory', path: '/opt/x', service: 'x' }, '- remove directory /opt/x'],
-  [{ kind: 'remove-temp-file', path: '/opt/x/.x.sh.octoi-tmp' }, '- remove leftover temp file /opt/x/.x.sh.octoi-tmp'],
+  [{ kind: 'remove-temp-file', path: '/opt/x/.x.sh.octoi-tmp.1' }, '- remove leftover temp file /opt/x/.x.sh.octoi-tmp.1'],
   [{ kind: 'daemon-reload' }, '± daemon-reload'],
   [{ kind: 'enable-socket', unit: 'x.socket', service: 'x' }, '+ enable x.socket'],
-  [{ kind: 'start-socket', unit: 'x.socket', service: 'x' }, '+ start x.socket'],
+  [{ kind: 'start-socket', unit: 'x.socket', service: 'x', enabledNow: true }, '+ start x.socket'],
+  [{ kind: 'create-directory', path: '/opt/x', service: 'x' }, '+ create directory /opt/x (0755)'],
+  [{ kind: 'adopt-file', path: '/opt/x/x.sh', service: 'x', reason: 'adopt: true' }, '~ adopt /opt/x/x.sh (adopt: true)'],
+  [{ kind: 'remove-drop-in', path: '/etc/systemd/system/x.socket.d/a.conf', service: 'x' }, '- remove drop-in /etc/systemd/system/x.socket.d/a.conf (not allowed by allow_drop_ins)'],
   [{ kind: 'restart-socket', unit: 'x.socket', service: 'x', reason: 'not listening on *:13064' }, '± restart x.socket (not listening on *:13064)'],
   [{ kind: 'disable-socket', unit: 'x.socket', service: 'x' }, '- disable --now x.socket'],
   [{ kind: 'stop-instances', template: 'x@.service', service: 'x' }, '- stop running instances of x@.service'],
@@ -29,8 +32,8 @@ describe('describeAction', () => {
 describe('summarizeActions', () => {
   it('counts actions by symbol', () => {
     const summary = summarizeActions(CASES.map(([action]) => action));
-    assert.deepEqual(summary, { add: 3, change: 2, remove: 6, restart: 3, total: 14 });
-    assert.equal(formatSummary(summary), '3 to add, 2 to change, 6 to remove, 3 to restart/reload');
+    assert.deepEqual(summary, { add: 4, change: 3, remove: 7, restart: 3, total: 17 });
+    assert.equal(formatSummary(summary), '4 to add, 3 to change, 7 to remove, 3 to restart/reload');
   });
 
   it('says so when there is nothing to do', () => {

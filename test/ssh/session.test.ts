@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,8 +133,10 @@ describe('exec', () => {
 });
 
 describe('writeFiles', () => {
-  test('writes every file exactly, mode 0600, parents 0755, in one SFTP session', async () => {
+  test('creates every file exactly, mode 0600, in one SFTP session', async () => {
     const root = join(work, 'upload', 'deep');
+    mkdirSync(join(root, 'a'), { recursive: true });
+    mkdirSync(join(root, 'b'), { recursive: true });
     const files = Array.from({ length: 25 }, (_, index) => ({
       path: join(root, index % 2 ? 'a' : 'b', `file-${index}.tmp`),
       content: `content ${index}\n${'x'.repeat(index * 1000)}`,
@@ -142,23 +144,26 @@ describe('writeFiles', () => {
     files.push({ path: join(root, 'a', 'empty.tmp'), content: '' });
     files.push({ path: join(root, 'a', 'big.tmp'), content: 'y'.repeat(300_000) });
     await withSession(loopbackTarget(sshd, knownHosts), async (session) => {
-      await session.writeFiles(files, { createDirectories: [join(root, 'a'), join(root, 'b')] });
+      await session.writeFiles(files);
       assert.deepEqual(session.counters, { execs: 0, uploads: files.length, sftpSessions: 1 });
     });
     for (const file of files) {
       assert.equal(readFileSync(file.path, 'utf8'), file.content);
       assert.equal(statSync(file.path).mode & 0o777, 0o600);
     }
-    assert.equal(statSync(join(root, 'a')).mode & 0o777, 0o755);
-    assert.equal(statSync(join(work, 'upload')).mode & 0o777, 0o755);
   });
 
-  test('rewrites a leftover file to mode 0600 and exact content', async () => {
-    const path = tempFile('leftover.tmp', 'old content that is longer than the new one');
-    execFileSync('chmod', ['0666', path]);
-    await withSession(loopbackTarget(sshd, knownHosts), (session) => session.writeFiles([{ path, content: 'new' }]));
-    assert.equal(readFileSync(path, 'utf8'), 'new');
-    assert.equal(statSync(path).mode & 0o777, 0o600);
+  test('never opens a path that exists: a file, or a link to a file elsewhere, is left as it is', async () => {
+    const victim = tempFile('victim', 'root-owned text');
+    const link = join(work, 'planted-link.tmp');
+    symlinkSync(victim, link);
+    const existing = tempFile('existing.tmp', 'old');
+    await withSession(loopbackTarget(sshd, knownHosts), async (session) => {
+      await rejectsWith(session.writeFiles([{ path: link, content: 'attack' }]), 'sftp-failed');
+      await rejectsWith(session.writeFiles([{ path: existing, content: 'new' }]), 'sftp-failed');
+    });
+    assert.equal(readFileSync(victim, 'utf8'), 'root-owned text', 'the link was not followed');
+    assert.equal(readFileSync(existing, 'utf8'), 'old');
   });
 
   test('a full file system is reported as disk-full', async () => {

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { loadPlaybook, parsePlaybook } from '../../lib/config/playbook.js';
 import type { ServiceSpec } from '../../lib/config/types.js';
 import { packageRoot } from '../../lib/paths.js';
-import { desiredService, renderServiceTemplate, renderSocketUnit } from '../../lib/units/render.js';
+import { sha256 } from '../../lib/hash.js';
+import { desiredService, MANAGED_HEADER, renderServiceTemplate, renderSocketUnit, secretGroupOf } from '../../lib/units/render.js';
 import { stringify } from 'yaml';
 
 const SEED_SOCKET = `[Unit]
@@ -44,20 +45,20 @@ async function serviceFrom(fields: Record<string, unknown>): Promise<ServiceSpec
 }
 
 describe('desiredService', () => {
-  it('renders the seed service exactly', async () => {
+  it('renders the seed service exactly, units under the managed-by header', async () => {
     const desired = desiredService(await seedService());
     assert.deepEqual(desired.files, [
-      { path: '/etc/systemd/system/octoi-helloworld.socket', mode: 0o644, role: 'socket', content: SEED_SOCKET },
-      { path: '/etc/systemd/system/octoi-helloworld@.service', mode: 0o644, role: 'service', content: SEED_SERVICE },
-      { path: '/opt/octoi-helloworld/octoi-helloworld.sh', mode: 0o755, role: 'script', content: '#!/bin/sh\necho "Hello World"\n' },
+      { path: '/etc/systemd/system/octoi-helloworld.socket', mode: 0o644, role: 'socket', content: `${MANAGED_HEADER}${SEED_SOCKET}`, earlierVersions: [sha256(SEED_SOCKET)] },
+      { path: '/etc/systemd/system/octoi-helloworld@.service', mode: 0o644, role: 'service', content: `${MANAGED_HEADER}${SEED_SERVICE}`, earlierVersions: [sha256(SEED_SERVICE)] },
+      { path: '/opt/octoi-helloworld/octoi-helloworld.sh', mode: 0o755, role: 'script', content: '#!/bin/sh\necho "Hello World"\n', earlierVersions: [] },
     ]);
     assert.equal(desired.socketUnit, 'octoi-helloworld.socket');
     assert.equal(desired.serviceTemplate, 'octoi-helloworld@.service');
-    assert.deepEqual(desired.ownedDirectories, []);
+    assert.equal(desired.adopt, false);
     assert.deepEqual(desired.listen, [{ host: null, family: 'any', port: 13063, unitValue: '13063' }]);
   });
 
-  it('lists the same paths, empty, and the owned directories for an absent service', async () => {
+  it('lists the same paths, empty, for an absent service', async () => {
     const desired = desiredService({ ...(await seedService()), state: 'absent' });
     assert.deepEqual(
       desired.files.map((file) => [file.path, file.content]),
@@ -67,16 +68,17 @@ describe('desiredService', () => {
         ['/opt/octoi-helloworld/octoi-helloworld.sh', ''],
       ],
     );
-    assert.deepEqual(desired.ownedDirectories, [
-      '/etc/systemd/system/octoi-helloworld.socket.d',
-      '/etc/systemd/system/octoi-helloworld@.service.d',
-      '/opt/octoi-helloworld',
-    ]);
   });
 
-  it('does not claim a script folder that is not named after the service', async () => {
-    const spec = await serviceFrom({ state: 'absent', script: { content: '', path: '/usr/local/bin/svc.sh' } });
-    assert.deepEqual(desiredService(spec).ownedDirectories, ['/etc/systemd/system/svc.socket.d', '/etc/systemd/system/svc@.service.d']);
+  it('installs a secret script readable by root and its own group alone, which the service joins', async () => {
+    const spec = await serviceFrom({ script: { content: '#!/usr/bin/env python3\nprint("key")\n', secret: true } });
+    const desired = desiredService(spec);
+    assert.equal(desired.files[2]?.mode, 0o750);
+    assert.equal(desired.files[2]?.secret, true);
+    assert.equal(desired.files[2]?.group, secretGroupOf('svc'));
+    assert.match(secretGroupOf('svc'), /^octoi-secret-[0-9a-f]{8}$/);
+    assert.match(renderServiceTemplate(spec), new RegExp(`^SupplementaryGroups=${secretGroupOf('svc')}$`, 'm'));
+    assert.equal(desiredService(await serviceFrom({})).files[2]?.group, undefined, 'a script that is not secret stays root:root');
   });
 
   it('renders listeners, a fixed user, extra directives and escapes', async () => {
