@@ -97,7 +97,7 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
       if (failure) return finished(failure);
     }
     const first = session.become === undefined ? beforeUpload : 0;
-    Object.assign(applyOptions, await uploadChangedFiles(session, plan, applyOptions.runToken, options));
+    Object.assign(applyOptions, await shell.whileBusy(() => uploadChangedFiles(session, plan, applyOptions.runToken, options)));
     options.onStep('applying');
     const rest = stepsScript(plan.actions.slice(first), first, plan.actions, applyOptions);
     const cleanup = applyOptions.stagingDir === undefined ? '' : `${shellCommand(['rm', '-rf', '--', applyOptions.stagingDir])}\n`;

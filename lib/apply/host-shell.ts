@@ -6,6 +6,7 @@ import type { HostFacts } from '../facts/types.js';
 import { HOST_LAYOUT, type HostLayout } from '../host-layout.js';
 import type { HostSession } from '../run/session-pool.js';
 import type { Conversation } from '../ssh/conversation.js';
+import { SshError } from '../ssh/errors.js';
 import { shellCommand } from '../shell.js';
 import type { DesiredService } from '../units/types.js';
 import { STEP_FUNCTIONS } from './script.js';
@@ -21,6 +22,10 @@ export interface HostShellOptions {
   timeoutMs?: number;
   layout?: HostLayout;
 }
+
+/** How long the host's shell waits for octoi's next request, and how often octoi pings it while busy elsewhere. */
+const IDLE_SECONDS = 30;
+const PING_MS = 5_000;
 
 /** Another run holds the host, or the host cannot be locked at all. */
 export class HostLockError extends Error {
@@ -41,28 +46,35 @@ const DONE = `${MARKER} done`;
 /**
  * Serves requests from octoi: `run N` then N bytes of script, which runs in this same shell (the
  * functions stay defined, the lock stays held); `::octoi:: done` ends each answer. End of input
- * ends the shell and with it the lock. `head -c` reads no byte past the script: octoi writes the
- * next request only after the answer to this one.
+ * ends the shell and with it the lock, and so does waiting longer than its first argument in
+ * seconds for a request (`ping` lines keep it waiting while octoi uploads): a controller whose link
+ * died without closing the connection must not hold the host. The request line is read by `read`, byte by byte, and the script by `head -c`,
+ * so neither reads past what it needs: octoi writes the next request only after this answer.
  */
 const SERVE = `octoi_serve() {
-  while IFS= read -r octoi_request; do
+  while octoi_request=$(timeout "$1" /bin/sh -c 'IFS= read -r octoi_line && printf "%s" "$octoi_line"'); do
     case $octoi_request in
       'run '*)
         octoi_script=$(head -c "\${octoi_request#run }") || return
         eval "$octoi_script"
         octoi_marker done
         ;;
+      ping) ;;
       *) return ;;
     esac
   done
 }
 # Arguments: the lock folder, -x or -s, seconds to wait, who this run is.
 octoi_lock() {
-  if ! command -v flock >/dev/null 2>&1 || ! mkdir -p -m 0700 -- "$1" || [ -L "$1" ] || [ -L "$1/lock" ]; then
+  if ! command -v flock >/dev/null 2>&1; then
     octoi_marker lock unavailable
     return 1
   fi
-  exec 9>>"$1/lock"
+  # \`command\` keeps a failed redirection from ending the shell, as it would for a bare exec.
+  if ! mkdir -p -m 0700 -- "$1" 2>/dev/null || [ -L "$1" ] || [ -L "$1/lock" ] || ! command exec 9>>"$1/lock" 2>/dev/null; then
+    octoi_marker lock denied
+    return 1
+  fi
   if flock "$2" -w "$3" 9; then
     if [ "$2" = -x ]; then printf '%s\\n' "$4" > "$1/holder"; fi
     return 0
@@ -88,8 +100,10 @@ export class HostShell {
   static async open(session: HostSession, services: readonly DesiredService[], options: HostShellOptions): Promise<HostShell> {
     const layout = options.layout ?? HOST_LAYOUT;
     const lock = shellCommand(['octoi_lock', layout.lockDirectory, options.lock === 'exclusive' ? '-x' : '-s', String(options.lockWaitSeconds), RUN_HOLDER]);
-    const script = `${PROBE_FUNCTIONS}${STEP_FUNCTIONS}${SERVE}if ${lock}; then
-${probeCommands(services, { contents: options.contents, layout })}octoi_serve
+    // The first newline ends whatever a chatty login shell printed without one, so markers start their lines.
+    const script = `printf '\\n'
+${PROBE_FUNCTIONS}${STEP_FUNCTIONS}${SERVE}if ${lock}; then
+${probeCommands(services, { contents: options.contents, layout })}${shellCommand(['octoi_serve', String(IDLE_SECONDS)])}
 else
   octoi_marker end
 fi
@@ -102,7 +116,7 @@ fi
       return new HostShell(conversation, parseProbe(output), options.timeoutMs);
     } catch (error) {
       conversation.close();
-      throw error;
+      throw sudoRefusal(session, conversation.stderr) ?? error;
     }
   }
 
@@ -113,18 +127,47 @@ fi
     return output.slice(0, output.length - DONE.length - 1);
   }
 
+  /** Keeps the shell waiting while `work` runs (an upload on another channel). */
+  async whileBusy<T>(work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => {
+      try {
+        this.conversation.write('ping\n');
+      } catch {
+        // the channel is gone: the work fails on its own
+      }
+    }, PING_MS);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
   /** Ends the shell, which releases the lock. */
   async close(): Promise<void> {
     await this.conversation.end();
   }
 }
 
-function lockProblem(output: string, host: string): void {
+/** sudo ended the shell before it started: a wrong or missing password is an authentication failure. */
+function sudoRefusal(session: HostSession, stderr: string): SshError | null {
+  if (session.become === undefined || !SUDO_REFUSED.test(stderr)) return null;
+  const user = session.become.user ?? 'root';
+  return new SshError('auth', session.target.name, `sudo on ${session.target.name} refused to run commands as ${user}: ${stderr.trim().split('\n').pop()}`,
+    'check the become password (octoi_become_password_env) or the sudoers rules of the login user');
+}
+
+const SUDO_REFUSED = /incorrect password|Sorry, try again|a password is required|no password was provided|is not in the sudoers|not allowed to execute/;
+
+export function lockProblem(output: string, host: string): void {
   const marker = splitLines(output).map(parseMarker).find((line) => line?.kind === 'lock');
   if (!marker) return;
   if (marker.args[0] === 'busy') {
     const holder = decodeHex(marker.args[1] ?? '').trim() || 'holder unknown';
     throw new HostLockError(`another octoi run (${holder}) holds ${host}`, 'wait for it to finish, or raise --lock-timeout; a run that died releases the lock with its connection');
   }
-  throw new HostLockError(`octoi cannot lock ${host}: flock (util-linux) is missing or /run is not usable`, 'install util-linux on the host');
+  if (marker.args[0] === 'denied') {
+    throw new HostLockError(`the login user on ${host} cannot take octoi's lock in /run/octoi: changing a host needs root`, 'log in as root, or use become (ansible_become: true)');
+  }
+  throw new HostLockError(`octoi cannot lock ${host}: flock (util-linux) is not installed`, 'install util-linux on the host');
 }

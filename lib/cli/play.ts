@@ -81,26 +81,29 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
     const check = mode === 'plan' || values.check === true;
     const diff = mode === 'plan' || values.diff === true;
 
-    const { playbook, inventory, plays, desired, hosts } = await prepareRun({
-      playbookFile,
-      inventories,
-      limit,
-      extraVars: values['extra-vars'] ?? [],
-      shard: values.shard,
-    });
-    const targets = await resolveTargets(inventory, hosts, values['ssh-config'], values['accept-new']);
-    refuseSshPortListeners(desired, targets);
-
-    // listr2 is loaded only for a terminal
-    const views: View[] = [values.plain || !process.stdout.isTTY ? new PlainView(process.stdout) : new (await import('../report/progress-view.js')).ProgressView(process.stdout)];
-    if (values.json) views.push(new JsonFileView(values.json));
-    if (values.events) views.push(new EventsFileView(values.events));
-    if (values.junit) views.push(new JunitFileView(values.junit, servicesByHost(plays, desired)));
-    const sessions = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs });
-    const interruption = onInterrupt(() => sessions.closeAll());
+    // Taken from the start: an interrupt while the input is read still ends in a recap and reports.
+    let sessions: SessionPool | undefined;
+    const interruption = onInterrupt(async () => sessions?.closeAll());
     try {
+      const { playbook, inventory, plays, desired, hosts } = await prepareRun({
+        playbookFile,
+        inventories,
+        limit,
+        extraVars: values['extra-vars'] ?? [],
+        shard: values.shard,
+      });
+      const targets = await resolveTargets(inventory, hosts, values['ssh-config'], values['accept-new']);
+      refuseSshPortListeners(desired, targets);
+
+      // listr2 is loaded only for a terminal
+      const views: View[] = [values.plain || !process.stdout.isTTY ? new PlainView(process.stdout) : new (await import('../report/progress-view.js')).ProgressView(process.stdout)];
+      if (values.json) views.push(new JsonFileView(values.json));
+      if (values.events) views.push(new EventsFileView(values.events));
+      if (values.junit) views.push(new JunitFileView(values.junit, servicesByHost(plays, desired)));
+      const pool = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs });
+      sessions = pool;
       const run = (runCheck: boolean, runDiff: boolean, onEvent: (event: Parameters<View['onEvent']>[0]) => void) =>
-        runPlaybook({ playbookFile: playbook.file, plays, desired, forks, check: runCheck, diff: runDiff, sessions, onEvent, signal: interruption.signal, lockWaitSeconds, commandTimeoutMs });
+        runPlaybook({ playbookFile: playbook.file, plays, desired, forks, check: runCheck, diff: runDiff, sessions: pool, onEvent, signal: interruption.signal, lockWaitSeconds, commandTimeoutMs });
       const summary = await run(check, diff, broadcast(views));
       await Promise.all(views.map((view) => view.close()));
       if (mode === 'plan') return reportPlan(summary);
@@ -110,7 +113,7 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
       return exitCodeOfRun(summary.results, summary.interrupted);
     } finally {
       interruption.dispose();
-      await sessions.closeAll();
+      await sessions?.closeAll();
     }
   } catch (error) {
     return reportError(error);

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { servicesOf } from '../config/host-services.js';
-import { OctoiError } from '../diagnostics.js';
 import { ExitCode } from '../exit-codes.js';
 import { discoveryScript, parseDiscovery } from '../facts/discover.js';
 import { parseProbe } from '../facts/parse-probe.js';
@@ -10,8 +9,8 @@ import { loadInventory, selectHosts } from '../inventory/index.js';
 import { writeFileAtomically } from '../report/json.js';
 import { forEachLimited } from '../run/concurrency.js';
 import { prepareRun, type PreparedRun } from '../run/prepare.js';
+import { classifyFailure, type HostPhase } from '../run/host-failure.js';
 import { SessionPool } from '../run/session-pool.js';
-import { SshError } from '../ssh/errors.js';
 import { socketUnitName, UNIT_DIRECTORY } from '../units/render.js';
 import type { DesiredService } from '../units/types.js';
 import { servicesStatus, type StatusTarget } from '../status/service-status.js';
@@ -114,8 +113,10 @@ function discoveryQueries(hosts: readonly string[]): Map<string, StatusQuery> {
 }
 
 async function readHost(sessions: SessionPool, host: string, query: StatusQuery, signal: AbortSignal): Promise<HostStatusEntry> {
+  let phase: HostPhase = 'connect';
   try {
     const session = await sessions.get(host);
+    phase = 'logged-in';
     const result = await session.exec(query.script, { become: session.become });
     if (result.exitCode !== 0) return failed(`reading the status failed with exit code ${result.exitCode}: ${result.stderr.trim() || 'no error output'}`);
     const { targets, facts } = query.read(result.stdout);
@@ -124,9 +125,8 @@ async function readHost(sessions: SessionPool, host: string, query: StatusQuery,
   } catch (error) {
     // Connections closed because of an interrupt fail like dropped ones, but say nothing about the host.
     if (signal.aborted) return failed('not read: the command was interrupted while reading this host');
-    if (error instanceof SshError) return { status: 'unreachable', services: {}, error: error.diagnostic.message };
-    if (error instanceof OctoiError) return failed(error.message);
-    return failed(`unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+    const { status, failure } = classifyFailure(error, phase);
+    return { status: status === 'unreachable' ? 'unreachable' : 'failed', services: {}, error: failure.message };
   }
 }
 

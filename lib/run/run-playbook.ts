@@ -1,17 +1,16 @@
-import { convergeHost, FactsError, HostLockError } from '../apply/converge.js';
+import { convergeHost } from '../apply/converge.js';
 import { servicesOf, type DesiredState } from '../config/host-services.js';
 import type { Play, Playbook } from '../config/types.js';
-import { OctoiError } from '../diagnostics.js';
 import type { Inventory } from '../inventory/index.js';
 import { selectHosts } from '../inventory/pattern.js';
-import { SshError, type SshFailureReason } from '../ssh/errors.js';
 import type { SessionCounters } from '../ssh/session.js';
 import type { DesiredService } from '../units/types.js';
 import { batches, budgetExceeded } from './batches.js';
 import { forEachLimited } from './concurrency.js';
+import { classifyFailure, failureOf, type HostPhase } from './host-failure.js';
 import { mergeHostResults } from './results.js';
 import type { SessionPool } from './session-pool.js';
-import type { FailureReason, HostFailure, HostResult, HostStatus, HostStep, RunEventListener } from './types.js';
+import type { FailureReason, HostResult, HostStatus, HostStep, RunEventListener } from './types.js';
 
 export interface PlayTarget {
   play: Play;
@@ -104,22 +103,19 @@ export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
   return { results, interrupted, ...(stoppedBy ? { stoppedBy } : {}) };
 }
 
-/**
- * A host that cannot be connected to or logged in on is unreachable; once logged in, anything
- * that goes wrong (the link lost, a timeout, the facts unreadable) fails the host.
- */
 async function runHost(host: string, services: DesiredService[], options: RunOptions): Promise<HostResult> {
   const started = Date.now();
   const onStep = (step: HostStep): void => options.onEvent({ type: 'host-step', host, step });
-  const failedWith = (status: HostStatus, error: unknown, counters: SessionCounters): HostResult => ({
-    host, status, actions: [], changes: [], problems: [], error: failureOf(error, options.signal), ...counters, durationMs: Date.now() - started,
-  });
+  const failedWith = (phase: HostPhase, error: unknown, counters: SessionCounters): HostResult => {
+    const { status, failure } = classifyFailure(error, phase, options.signal);
+    return { host, status, actions: [], changes: [], problems: [], error: failure, ...counters, durationMs: Date.now() - started };
+  };
   onStep('connecting');
   let session;
   try {
     session = await options.sessions.get(host);
   } catch (error) {
-    return failedWith(options.signal?.aborted ? 'failed' : 'unreachable', error, { execs: 0, uploads: 0, sftpSessions: 0 });
+    return failedWith('connect', error, { execs: 0, uploads: 0, sftpSessions: 0 });
   }
   const before = { ...session.counters };
   try {
@@ -133,7 +129,7 @@ async function runHost(host: string, services: DesiredService[], options: RunOpt
     const error = outcome.error && options.signal?.aborted ? failureOf(null, options.signal) : outcome.error;
     return { host, status, ...outcome, ...(error ? { error } : {}), ...countersSince(before, session.counters), durationMs: Date.now() - started };
   } catch (error) {
-    return failedWith('failed', error, countersSince(before, session.counters));
+    return failedWith('logged-in', error, countersSince(before, session.counters));
   }
 }
 
@@ -148,28 +144,3 @@ function skipped(host: string, reason: FailureReason, message: string): HostResu
 function isFailure(status: HostStatus): boolean {
   return status === 'failed' || status === 'unreachable';
 }
-
-function failureOf(error: unknown, signal: AbortSignal | undefined): HostFailure {
-  if (signal?.aborted) return { reason: 'interrupted', message: 'the run was interrupted while this host was in progress' };
-  if (error instanceof SshError) {
-    const { message, hint } = error.diagnostic;
-    return { reason: failureReasonOf[error.reason], message, ...(hint ? { hint } : {}) };
-  }
-  if (error instanceof FactsError) return { reason: 'facts-unreadable', message: error.message };
-  if (error instanceof HostLockError) return { reason: 'host-locked', message: error.message, hint: error.hint };
-  if (error instanceof OctoiError) return { reason: 'internal', message: error.message };
-  return { reason: 'internal', message: `unexpected error: ${(error as Error)?.stack ?? String(error)}` };
-}
-
-const failureReasonOf: Record<SshFailureReason, FailureReason> = {
-  unreachable: 'unreachable',
-  timeout: 'timeout',
-  auth: 'auth',
-  'host-key-unknown': 'host-key',
-  'host-key-changed': 'host-key',
-  'host-key-revoked': 'host-key',
-  'connection-lost': 'connection-lost',
-  'disk-full': 'disk-full',
-  'sftp-failed': 'command-failed',
-  interrupted: 'interrupted',
-};

@@ -61,8 +61,12 @@ export class Conversation {
     });
     channel.on('error', (error: Error) => this.#end(toSshError(error, host, host)));
     channel.on('close', () => {
-      this.#end(new SshError('connection-lost', host, `the connection to ${host} dropped before the remote command finished`,
-        'the command may or may not have run to the end; re-run once the host is back'));
+      const killed = this.#exit?.signal;
+      this.#end(killed
+        ? new SshError('connection-lost', host, `the remote shell on ${host} was killed by ${killed} before it finished`,
+          'something on the host ended octoi\'s command; the report says which steps ran; re-run to finish')
+        : new SshError('connection-lost', host, `the connection to ${host} dropped before the remote command finished`,
+          'the command may or may not have run to the end; re-run once the host is back'));
       onClose();
     });
   }

@@ -301,8 +301,10 @@ class Session implements RemoteSession {
       }, timeoutMs);
     });
     const connection = this.connectionLost();
+    // A session that breaks (a garbled packet) answers no request still in flight.
+    const broken = new Promise<never>((_, reject) => sftp.once('error', reject));
     try {
-      await Promise.race([writeFilesOverSftp(sftp, files, this.target.name), stalled, connection.lost]);
+      await Promise.race([writeFilesOverSftp(sftp, files, this.target.name), stalled, connection.lost, broken]);
       this.counters.uploads += files.length;
     } catch (error) {
       throw this.failure(error);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { HostLockError, lockProblem } from '../../lib/apply/host-shell.js';
 import { confirmScript, parseSteps, STEP_FUNCTIONS, stepsScript, type ApplyOptions } from '../../lib/apply/script.js';
 import { parseProbe } from '../../lib/facts/parse-probe.js';
 import { hexName, PROBE_FUNCTIONS, probeCommands, probeScript } from '../../lib/facts/probe.js';
@@ -261,5 +262,22 @@ describe('the steps run by /bin/sh', () => {
     }
     assert.deepEqual(facts.leftoverTempFiles, []);
     assert.equal(recordLines(ownedRecord(shell.layout)).length, 5, 'the three files and the two folders octoi made are recorded');
+  });
+});
+
+describe('lockProblem', () => {
+  it('names the run that holds the host, as it wrote itself into the holder file', () => {
+    const holder = Buffer.from('pid 4242 on ctl01, started 2026-12-02T01:00:00.000Z\n').toString('hex');
+    assert.throws(() => lockProblem(`::octoi:: lock busy ${holder}\n::octoi:: end\n`, 'gw01'), (error: unknown) => {
+      assert.ok(error instanceof HostLockError);
+      assert.equal(error.message, 'another octoi run (pid 4242 on ctl01, started 2026-12-02T01:00:00.000Z) holds gw01');
+      return true;
+    });
+  });
+
+  it('tells a login that may not lock from a host without flock, and passes a locked shell', () => {
+    assert.throws(() => lockProblem('::octoi:: lock denied\n', 'gw01'), /the login user on gw01 cannot take octoi's lock in \/run\/octoi: changing a host needs root/);
+    assert.throws(() => lockProblem('::octoi:: lock unavailable\n', 'gw01'), /flock \(util-linux\) is not installed/);
+    assert.doesNotThrow(() => lockProblem('::octoi:: probe 1\n::octoi:: end\n', 'gw01'));
   });
 });

@@ -156,7 +156,7 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
     const path = await inventory('no-become.yml', { gw01: { ansible_user: 'deploy' } });
     const run = await play(await file('no-become-play.yml', servicePlaybook('reach-nobecome', 14102)), path);
     assert.equal(run.exitCode, ExitCode.hostsFailed, run.stdout + run.stderr);
-    assert.match(run.report?.hosts['gw01']?.error?.message ?? '', /cannot write .*reach-nobecome/);
+    assert.match(run.report?.hosts['gw01']?.error?.message ?? '', /the login user on gw01 cannot take octoi's lock in \/run\/octoi: changing a host needs root/);
     assert.match(run.stdout + run.stderr, /or use become/);
   });
 
@@ -173,6 +173,8 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
 
     const wrong = await play(playbook, path, [], { OCTOI_E2E_SUDO: 'not-the-password' });
     assert.equal(wrong.exitCode, ExitCode.hostsFailed, wrong.stdout + wrong.stderr);
+    assert.equal(wrong.report?.hosts['gw02']?.error?.reason, 'auth', 'a wrong sudo password is an authentication failure');
+    assert.match(wrong.report?.hosts['gw02']?.error?.message ?? '', /sudo on gw02 refused to run commands as root/);
     for (const text of [wrong.stdout, wrong.stderr, wrong.files]) assert.ok(!text.includes('not-the-password'));
 
     const run = await play(playbook, path, ['--diff'], { OCTOI_E2E_SUDO: password });

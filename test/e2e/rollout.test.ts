@@ -45,7 +45,7 @@ describe('safe rollouts on a lab of 3 hosts', { timeout: 600_000 }, () => {
       assert.equal(entry?.status, 'changed');
       assert.deepEqual(
         entry?.actions.map((action) => `${action.kind} ${action.outcome}`),
-        ['write-file planned', 'write-file planned', 'write-file planned', 'enable-socket planned', 'daemon-reload planned', 'start-socket planned'],
+        ['create-directory planned', 'write-file planned', 'write-file planned', 'write-file planned', 'enable-socket planned', 'daemon-reload planned', 'start-socket planned'],
       );
       assert.equal(entry?.uploads, 0);
     }
@@ -126,12 +126,13 @@ describe('a rolling rollout on a lab of 10 hosts', { timeout: 900_000 }, () => {
   };
 
   it('stops after a canary whose verification fails and leaves the other 9 untouched', async () => {
-    // The canary cannot show its listeners: the commands succeed, verification does not.
+    // The canary cannot show its listeners: its state cannot be read, so nothing is changed there.
     const canary = suite.lab.hosts[0]!.name;
     await hostExec(suite.lab.dir, canary, ['sh', '-c', 'mv /usr/bin/ss /usr/bin/ss.hidden; mv /usr/bin/netstat /usr/bin/netstat.hidden; mv /bin/netstat /bin/netstat.hidden 2>/dev/null; true']);
     const { run, report } = await runRollout('canary', '  max_fail_percentage: 0\n');
     assert.equal(report.hosts[canary]?.status, 'failed');
-    assert.equal(report.hosts[canary]?.error?.reason, 'verify-failed');
+    assert.equal(report.hosts[canary]?.error?.reason, 'facts-unreadable');
+    assert.match(report.hosts[canary]?.error?.message ?? '', /neither ss \(iproute2\) nor netstat \(net-tools\) is installed/);
     assert.match(report.stoppedBy ?? '', /1 of 1 hosts in the batch failed \(100%\), more than max_fail_percentage 0%/);
     for (const host of suite.lab.hosts.slice(1)) {
       assert.equal(report.hosts[host.name]?.status, 'skipped');

@@ -9,6 +9,7 @@ import {
   assertNoCrash,
   assertNoPartialFiles,
   assertRerunConverges,
+  killSlowSystemctl,
   managedFiles,
   play,
   playbookText,
@@ -71,8 +72,7 @@ describe('octoi itself stopped mid-run, on a lab of 3 hosts', { timeout: 600_000
     octoi.child.kill('SIGKILL');
     await octoi.done;
     // the remote side dies too (as with a host that lost its session): nothing after the file installs ran
-    const pid = await slowSystemctlPid(suite.lab, 'gw01');
-    await suite.lab.exec('gw01', ['kill', '-9', String(pid)]);
+    await killSlowSystemctl(suite.lab, 'gw01');
     await restoreSystemctl(suite.lab, 'gw01');
 
     await assertConverged(suite.lab, ['gw01'], next.files);
@@ -115,8 +115,7 @@ describe('octoi itself stopped mid-run, on a lab of 3 hosts', { timeout: 600_000
     assert.equal(report.hosts.gw02?.status, 'failed');
     assert.equal(report.hosts.gw02?.error?.reason, 'interrupted');
     assert.equal(report.hosts.gw03?.error?.reason, 'interrupted');
-    const pid = await slowSystemctlPid(suite.lab, 'gw02');
-    await suite.lab.exec('gw02', ['kill', '-9', String(pid)]);
+    await killSlowSystemctl(suite.lab, 'gw02');
     await restoreSystemctl(suite.lab, 'gw02');
     await assertNoPartialFiles(suite.lab, names(), [current.files, next.files]);
     await assertRerunConverges(suite.lab, next.file);

@@ -182,6 +182,15 @@ export async function restoreSystemctl(lab: TestLab, host: string): Promise<void
   await lab.exec(host, ['rm', '-f', SLOW_SYSTEMCTL, SLOW_SYSTEMCTL_PID]);
 }
 
+/**
+ * Kills the slowed-down systemctl and the sleep it waits in: a step still running on a host holds
+ * octoi's lock there (it inherited the lock's file), as it should, until it ends.
+ */
+export async function killSlowSystemctl(lab: TestLab, host: string): Promise<void> {
+  const result = await lab.exec(host, ['sh', '-c', 'pid=$(cat "$1") && pkill -KILL -P "$pid"; kill -KILL "$pid"', 'sh', SLOW_SYSTEMCTL_PID]);
+  assert.equal(result.exitCode, 0, result.stderr);
+}
+
 /** The pid of the slowed-down systemctl once it has started waiting. */
 export async function slowSystemctlPid(lab: TestLab, host: string): Promise<number | null> {
   const result = await lab.exec(host, ['cat', SLOW_SYSTEMCTL_PID]);
