@@ -15,7 +15,7 @@ import { ConversationError } from '../ssh/conversation.js';
 import { SshError } from '../ssh/errors.js';
 import { shellCommand } from '../shell.js';
 import type { DesiredService } from '../units/types.js';
-import { HostShell, HostLockError } from './host-shell.js';
+import { HostShell } from './host-shell.js';
 import { confirmScript, parseSteps, stepsScript, type ApplyOptions, type StepOutcome } from './script.js';
 
 export interface ConvergeOptions {
@@ -204,4 +204,3 @@ function isSystemdStep(action: Action): boolean {
 /** The host's state could not be read or trusted: nothing was planned or changed. */
 export class FactsError extends Error {}
 
-export { HostLockError };

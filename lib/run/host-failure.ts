@@ -1,4 +1,5 @@
-import { FactsError, HostLockError } from '../apply/converge.js';
+import { FactsError } from '../apply/converge.js';
+import { HostLockError } from '../apply/host-shell.js';
 import { OctoiError } from '../diagnostics.js';
 import { SshError, type SshFailureReason } from '../ssh/errors.js';
 import type { FailureReason, HostFailure, HostStatus } from './types.js';

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostLayout } from '../../lib/host-layout.js';
-import { packageRoot } from '../../lib/paths.js';
 import { shellQuote } from '../../lib/shell.js';
 import type { DesiredService } from '../../lib/units/types.js';
 
@@ -41,8 +40,9 @@ exit 0
 `;
 
 export function makeShellHost(): ShellHost {
-  // Not under /tmp: octoi refuses to install below a folder others may write to, as sshd does.
-  const parent = join(packageRoot(), 'dist', 'shell-hosts');
+  // Not under /tmp (nor a checkout that may lie below it): octoi refuses to install below a folder
+  // others may write to, as sshd does. /run is root's (0755) on every machine these tests run on.
+  const parent = '/run/octoi-shell-hosts';
   mkdirSync(parent, { recursive: true, mode: 0o755 });
   const base = mkdtempSync(join(parent, 'host-'));
   chmodSync(base, 0o755);
@@ -95,6 +95,12 @@ export function makeShellHost(): ShellHost {
     },
     cleanup() {
       rmSync(base, { recursive: true, force: true });
+      // Other hosts may still use the shared parent: it goes only once empty.
+      try {
+        rmdirSync(parent);
+      } catch {
+        // not empty yet
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FactsError, HostLockError } from '../../lib/apply/converge.js';
+import { FactsError } from '../../lib/apply/converge.js';
+import { HostLockError } from '../../lib/apply/host-shell.js';
 import { exitCodeOfRun } from '../../lib/cli/exit.js';
 import { OctoiError } from '../../lib/diagnostics.js';
 import { ExitCode } from '../../lib/exit-codes.js';
