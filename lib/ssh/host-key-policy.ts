@@ -6,6 +6,7 @@ import {
   hostKeyFromBlob,
   hostKeyName,
   knownHostsLine,
+  knownKeys,
   type KnownHostsLineRef,
 } from './known-hosts.js';
 import { SshError } from './errors.js';
@@ -13,6 +14,11 @@ import type { SshTarget } from './types.js';
 
 function lookupName(target: SshTarget): string {
   return target.hostKeyAlias ?? hostKeyName(target.hostname, target.port);
+}
+
+/** Every name known_hosts may hold this host under: its alias, and its address with the port. */
+function knownNames(target: SshTarget): string[] {
+  return [...new Set([lookupName(target), hostKeyName(target.hostname, target.port)])];
 }
 
 function allKnownHostsFiles(target: SshTarget): string[] {
@@ -56,6 +62,14 @@ export function verifyHostKey(target: SshTarget, blob: Buffer): SshError | null 
         `this may be an attack; if the host was really reinstalled, verify the new fingerprint and remove the old line (ssh-keygen -R '${name}'); octoi never replaces a known key, not even with --accept-new`);
     case 'unknown': {
       const line = knownHostsLine(name, key);
+      const known = knownNames(target).flatMap((known) => knownKeys(allKnownHostsFiles(target), known));
+      if (target.strictHostKeyChecking === 'accept-new' && known.length > 0) {
+        // A host known by any key is not new: a machine answering with only another key type is
+        // exactly what an impostor without the real key would do.
+        return new SshError('host-key-changed', target.name,
+          `the host key of ${name} has CHANGED: it sent only ${key.type} ${fingerprint}, known_hosts holds ${[...new Set(known.map((ref) => ref.keyType))].join(', ')} for it at ${formatLines(known)}`,
+          `--accept-new trusts only hosts with no entry at all; if the host really has a new key type, verify its fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and add this line:\n    ${line}`);
+      }
       if (target.strictHostKeyChecking === 'accept-new') {
         // with no user known_hosts file (UserKnownHostsFile none) there is nowhere to record it
         if (target.knownHostsFiles[0]) appendKnownHost(target.knownHostsFiles[0], line);

@@ -134,6 +134,11 @@ function entriesForHost(files: readonly string[], name: string): KnownHostsEntry
   return files.flatMap(fileEntries).filter((entry) => entry.marker !== 'cert-authority' && entryMatchesHost(entry, name));
 }
 
+/** The plain (not revoked, not CA) keys known_hosts holds under this name. */
+export function knownKeys(files: readonly string[], name: string): KnownHostsLineRef[] {
+  return entriesForHost(files, name).filter((entry) => entry.marker === null).map((entry) => entry.ref);
+}
+
 /**
  * Decides a host key the way OpenSSH's known_hosts check does: a revoked key wins over
  * everything, then an exact match; another key of the same type means the key changed;

@@ -16,6 +16,7 @@ import { packageRoot } from '../../lib/paths.js';
 import { SessionPool } from '../../lib/run/session-pool.js';
 import { readJsonReport, runOctoi } from '../helpers/cli.js';
 import { labSuite } from '../helpers/lab.js';
+import { generateKey } from '../helpers/sshd.js';
 import { readFromPort } from '../helpers/tcp.js';
 
 type HostVars = Record<string, unknown>;
@@ -242,5 +243,21 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
       assert.equal(run.report?.hosts['gw01']?.error?.reason, 'host-key');
     }
     assert.equal(await readFile(knownHosts, 'utf8'), swapped, 'known_hosts is never rewritten');
+  });
+
+  it('--accept-new treats a known host answering with another key type as changed, as an impostor would', async () => {
+    // The lab's hosts have only an ed25519 key: known_hosts holding only an ECDSA key for gw01 is the
+    // case of a host known by one key type and a machine that answers with another.
+    const ecdsa = generateKey(join(suite.work, 'other_ecdsa_key'), 'ecdsa').split(' ');
+    const known = `${suite.lab.host('gw01').address} ${ecdsa[0]} ${ecdsa[1]}\n`;
+    const knownHosts = await file('known_hosts.other-type', known);
+    const path = await inventory('other-type.yml', {
+      gw01: { ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes` },
+    });
+    const run = await play(helloworld, path, ['--accept-new']);
+    assert.equal(run.exitCode, ExitCode.hostsUnreachable, run.stdout + run.stderr);
+    assert.equal(run.report?.hosts['gw01']?.error?.reason, 'host-key');
+    assert.match(run.report?.hosts['gw01']?.error?.message ?? '', /CHANGED: it sent only ssh-ed25519 .* holds ecdsa-sha2-nistp256/);
+    assert.equal(await readFile(knownHosts, 'utf8'), known, 'the other key is not recorded');
   });
 });

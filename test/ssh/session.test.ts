@@ -289,6 +289,23 @@ describe('host keys', () => {
     assert.equal(readFileSync(file, 'utf8'), content);
   });
 
+  test('accept-new refuses a known host that answers with another key type, under its address or its alias', async () => {
+    const ecdsaOnly = await startSshd({ hostKeyTypes: ['ecdsa'] });
+    try {
+      const ed25519 = generateKey(join(work, 'known_ed25519_key'), 'ed25519').split(' ');
+      for (const [name, alias] of [[`[127.0.0.1]:${ecdsaOnly.port}`, undefined], ['gw-alias', 'gw-alias']] as const) {
+        const content = `${name} ${ed25519[0]} ${ed25519[1]}\n`;
+        const file = tempFile(`other_type_${alias ?? 'address'}`, content);
+        const target = { ...loopbackTarget(ecdsaOnly, file, { strictHostKeyChecking: 'accept-new' }), ...(alias ? { hostKeyAlias: alias } : {}) };
+        const error = await rejectsWith(connect(target), 'host-key-changed');
+        assert.match(error.message, /it sent only ecdsa-sha2-nistp256 .* holds ssh-ed25519/);
+        assert.equal(readFileSync(file, 'utf8'), content, 'nothing is recorded');
+      }
+    } finally {
+      await ecdsaOnly.stop();
+    }
+  });
+
   test('a key marked @revoked is refused even when also listed plainly', async () => {
     const file = tempFile('revoked_known_hosts', `${sshd.hostKeyLine}\n@revoked ${sshd.hostKeyLine}\n`);
     await rejectsWith(connect(loopbackTarget(sshd, file, { strictHostKeyChecking: 'no' })), 'host-key-revoked');
