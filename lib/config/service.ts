@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { unitValueProblem } from '../units/unit-syntax.js';
+import { privilegedReason, type DirectiveSection } from './directive-policy.js';
 import { parseListen } from './listen.js';
 import { reservedNameProblem } from './reserved-names.js';
 import { scriptSrcProblem, type ScriptReader } from './script-source.js';
@@ -21,6 +22,7 @@ export interface RawService {
   service?: RawDirectives;
   adopt?: boolean;
   allow_drop_ins?: string[];
+  privileged?: boolean;
 }
 
 type RawListen = number | string;
@@ -80,8 +82,8 @@ export async function buildService(findings: Findings, raw: RawService, path: Ya
       secret,
     },
     state,
-    socketDirectives: directives(findings, raw.socket, at('socket')),
-    serviceDirectives: directives(findings, raw.service, at('service')),
+    socketDirectives: directives(findings, raw, 'socket', at('socket')),
+    serviceDirectives: directives(findings, raw, 'service', at('service')),
     adopt: raw.adopt ?? false,
     allowedDropIns: raw.allow_drop_ins ?? [],
     position: findings.source.positionOf(path),
@@ -139,9 +141,9 @@ async function scriptContent(findings: Findings, raw: RawService['script'], path
   }
 }
 
-function directives(findings: Findings, raw: RawDirectives | undefined, path: YamlPath): Directive[] {
+function directives(findings: Findings, service: RawService, section: DirectiveSection, path: YamlPath): Directive[] {
   const result: Directive[] = [];
-  for (const [key, values] of Object.entries(raw ?? {})) {
+  for (const [key, values] of Object.entries(service[section] ?? {})) {
     if (MANAGED_DIRECTIVES.includes(key)) {
       findings.add([...path, key], `directive ${key} is written by octoi and cannot be set here`, managedHint(key), 'key');
       continue;
@@ -150,7 +152,12 @@ function directives(findings: Findings, raw: RawDirectives | undefined, path: Ya
     for (const { value, where } of list) {
       const text = typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value);
       checkUnitValue(findings, where, text);
-      result.push({ key, value: text });
+      const privileged = privilegedReason(section, key, text);
+      if (privileged && !service.privileged) {
+        findings.add(where, `directive ${key}=${text} needs \`privileged: true\` on the service: ${privileged}`,
+          'extras may tune the socket, limit resources or narrow the sandbox; set `privileged: true` if this service really needs more (plan flags it)');
+      }
+      result.push({ key, value: text, ...(privileged ? { privileged } : {}) });
     }
   }
   return result;

@@ -21,6 +21,8 @@ export type ServiceState = 'present' | 'absent';
 export interface Directive {
   key: string;
   value: string;
+  /** Set when it needs `privileged: true` (see directive-policy.ts): why. */
+  privileged?: string;
 }
 
 /** A socket-activated service as declared in a playbook, validated and with defaults applied. */

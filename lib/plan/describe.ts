@@ -39,7 +39,7 @@ function actionText(action: Action): string {
     case 'write-file':
       return action.change === 'mode'
         ? `set mode ${octal(action.mode)} root:${action.group ?? 'root'} on ${action.path}`
-        : `${action.change} ${action.path} (${octal(action.mode)})`;
+        : `${action.change} ${action.path} (${octal(action.mode)})${action.privileged ? ` [privileged: ${action.privileged.join(', ')}]` : ''}`;
     case 'create-directory':
       return `create directory ${action.path} (0755)`;
     case 'create-group':

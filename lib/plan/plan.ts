@@ -138,7 +138,11 @@ function writeFor(service: DesiredService, file: ManagedFile, facts: HostFacts, 
   }
   const change = changeOf(file, fact);
   if (!change) return [];
-  return [{ kind: 'write-file', path: file.path, content: file.content, mode: file.mode, change, service: service.name, ...(file.group ? { group: file.group } : {}) }];
+  return [{
+    kind: 'write-file', path: file.path, content: file.content, mode: file.mode, change, service: service.name,
+    ...(file.group ? { group: file.group } : {}),
+    ...(file.privileged && change !== 'mode' ? { privileged: file.privileged } : {}),
+  }];
 }
 
 function changeOf(file: ManagedFile, fact: FileFact | undefined): WriteFile['change'] | null {

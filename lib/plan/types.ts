@@ -9,7 +9,7 @@ export type Action =
   | { kind: 'create-group'; group: string; service: string }
   | { kind: 'adopt-file'; path: string; service: string; reason: string }
   /** `group`: the file's group when not root. */
-  | { kind: 'write-file'; path: string; content: string; mode: number; change: 'create' | 'update' | 'mode'; service: string; group?: string }
+  | { kind: 'write-file'; path: string; content: string; mode: number; change: 'create' | 'update' | 'mode'; service: string; group?: string; privileged?: string[] }
   | { kind: 'remove-file'; path: string; service: string }
   | { kind: 'remove-drop-in'; path: string; service: string }
   | { kind: 'remove-directory'; path: string; service: string }

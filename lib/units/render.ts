@@ -23,10 +23,18 @@ export function desiredService(spec: ServiceSpec): DesiredService {
   const socketUnit = socketUnitName(spec.name);
   const serviceTemplate = serviceTemplateName(spec.name);
   const present = spec.state === 'present';
-  const unit = (path: string, role: ManagedFile['role'], render: () => string): ManagedFile => {
+  const unit = (path: string, role: ManagedFile['role'], render: () => string, extras: Directive[]): ManagedFile => {
     const body = present ? render() : '';
-    // Units written before the header existed are the same text without it.
-    return { path, mode: UNIT_FILE_MODE, role, content: present ? `${MANAGED_HEADER}${body}` : '', earlierVersions: present ? [sha256(body)] : [] };
+    const privileged = extras.filter((directive) => directive.privileged).map((directive) => `${directive.key}=${directive.value}`);
+    return {
+      path,
+      mode: UNIT_FILE_MODE,
+      role,
+      content: present ? `${MANAGED_HEADER}${body}` : '',
+      // Units written before the header existed are the same text without it.
+      earlierVersions: present ? [sha256(body)] : [],
+      ...(present && privileged.length > 0 ? { privileged } : {}),
+    };
   };
   return {
     name: spec.name,
@@ -34,8 +42,8 @@ export function desiredService(spec: ServiceSpec): DesiredService {
     socketUnit,
     serviceTemplate,
     files: [
-      unit(posix.join(UNIT_DIRECTORY, socketUnit), 'socket', () => renderSocketUnit(spec)),
-      unit(posix.join(UNIT_DIRECTORY, serviceTemplate), 'service', () => renderServiceTemplate(spec)),
+      unit(posix.join(UNIT_DIRECTORY, socketUnit), 'socket', () => renderSocketUnit(spec), spec.socketDirectives),
+      unit(posix.join(UNIT_DIRECTORY, serviceTemplate), 'service', () => renderServiceTemplate(spec), spec.serviceDirectives),
       {
         path: spec.script.path,
         mode: spec.script.secret ? SECRET_SCRIPT_FILE_MODE : SCRIPT_FILE_MODE,

@@ -17,6 +17,8 @@ export interface ManagedFile {
    * octoi has no record of, such a file (or one equal to `content`) is octoi's own.
    */
   earlierVersions: string[];
+  /** Directives in it that need `privileged: true`, as `Key=value`: plan flags them. */
+  privileged?: string[];
 }
 
 /** What one declared service means on disk and in systemd. */

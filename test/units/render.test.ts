@@ -89,7 +89,9 @@ describe('desiredService', () => {
       script: { content: 'x', path: '/srv/echo dir/run.sh' },
       socket: { MaxConnections: 64, FreeBind: true },
       service: { Environment: ['A=%i', 'B=2'], PrivateTmp: false },
+      privileged: true,
     });
+    assert.deepEqual(desiredService(spec).files.map((file) => file.privileged), [undefined, ['PrivateTmp=no'], undefined], 'the loosened sandbox is flagged');
     assert.equal(
       renderSocketUnit(spec),
       `[Unit]
@@ -187,6 +189,8 @@ describe('rendering never gains a line or directive (property)', () => {
             script: { content: 'x', path: `/opt/svc/${path}` },
             socket: { Backlog: value },
             service: { [key]: value, Environment: [value, value] },
+            // any directive name, also those only a privileged service may set
+            privileged: true,
           };
           let spec: ServiceSpec;
           try {
