@@ -9,12 +9,12 @@ import { describeAction } from '../plan/describe.js';
 import { planHost } from '../plan/plan.js';
 import type { Action, HostPlan, VerifyProblem } from '../plan/types.js';
 import { verifyHost } from '../plan/verify.js';
-import type { ActionRecord, FileDiff, HostFailure, HostStep } from '../run/types.js';
+import type { ActionRecord, FileDiff, HostFailure, HostPhase, HostStep } from '../run/types.js';
 import type { HostSession } from '../run/session-pool.js';
-import { ConversationError } from '../ssh/conversation.js';
 import { SshError } from '../ssh/errors.js';
 import { shellCommand } from '../shell.js';
 import type { DesiredService } from '../units/types.js';
+import { FactsError, failureOf } from './failure.js';
 import { HostShell } from './host-shell.js';
 import { confirmScript, parseSteps, stepsScript, type ApplyOptions, type StepOutcome } from './script.js';
 
@@ -31,6 +31,8 @@ export interface ConvergeOptions {
 }
 
 export interface ConvergeOutcome {
+  /** Where it ended: the phase that failed, or `verify`. */
+  phase: HostPhase;
   actions: ActionRecord[];
   changes: string[];
   diffs?: FileDiff[];
@@ -45,26 +47,45 @@ type WriteAction = Extract<Action, { kind: 'write-file' }>;
  * octoi's lock there throughout: it reads the facts, the pure planner decides, changed files go
  * up in one SFTP session, the shell carries out the rest and reads the facts again for
  * verification. A host in sync costs that one command. With become, the shell runs through sudo
- * and uploads go through a staging folder.
+ * and uploads go through a staging folder. Once connected it never throws: a failure is returned
+ * with the phase it happened in and what became of each planned action.
  */
 export async function convergeHost(session: HostSession, services: DesiredService[], options: ConvergeOptions): Promise<ConvergeOutcome> {
-  options.onStep('reading facts');
-  const shell = await HostShell.open(session, services, {
-    contents: options.diff,
-    lock: options.check ? 'shared' : 'exclusive',
-    lockWaitSeconds: options.lockWaitSeconds,
-    ...(options.commandTimeoutMs === undefined ? {} : { timeoutMs: options.commandTimeoutMs }),
-  });
+  let phase: HostPhase = 'facts';
+  const onStep = (step: HostStep): void => {
+    phase = PHASE_OF_STEP[step] ?? phase;
+    options.onStep(step);
+  };
+  onStep('reading facts');
+  let shell: HostShell;
   try {
-    return await convergeInShell(session, shell, services, options);
+    shell = await HostShell.open(session, services, {
+      contents: options.diff,
+      lock: options.check ? 'shared' : 'exclusive',
+      lockWaitSeconds: options.lockWaitSeconds,
+      ...(options.commandTimeoutMs === undefined ? {} : { timeoutMs: options.commandTimeoutMs }),
+    });
+  } catch (error) {
+    return { phase, actions: [], changes: [], problems: [], error: failureOf(error) };
+  }
+  try {
+    return { ...(await convergeInShell(session, shell, services, { ...options, onStep })), phase };
   } finally {
     await shell.close();
   }
 }
 
-async function convergeInShell(session: HostSession, shell: HostShell, services: DesiredService[], options: ConvergeOptions): Promise<ConvergeOutcome> {
+const PHASE_OF_STEP: Partial<Record<HostStep, HostPhase>> = {
+  'reading facts': 'facts',
+  uploading: 'upload',
+  applying: 'apply',
+  verifying: 'verify',
+};
+
+async function convergeInShell(session: HostSession, shell: HostShell, services: DesiredService[], options: ConvergeOptions): Promise<Omit<ConvergeOutcome, 'phase'>> {
   const facts = shell.facts;
-  if (facts.unreadable.length > 0) throw new FactsError(`the host's state cannot be read: ${facts.unreadable.join('; ')}`);
+  const nothing = { actions: [], changes: [], problems: [] };
+  if (facts.unreadable.length > 0) return { ...nothing, error: failureOf(new FactsError(`the host's state cannot be read: ${facts.unreadable.join('; ')}`)) };
   const plan = planHost(services, facts);
   const planned = {
     changes: changePhrases(plan, facts, services),
@@ -85,7 +106,7 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
 
   const applyOptions: ApplyOptions = { runToken: randomBytes(6).toString('hex') };
   const outcomes: StepOutcome[] = [];
-  const finished = (error?: HostFailure): ConvergeOutcome => ({ ...planned, actions: actionRecords(plan, outcomes), problems: [], ...(error ? { error } : {}) });
+  const finished = (error?: HostFailure): Omit<ConvergeOutcome, 'phase'> => ({ ...planned, actions: actionRecords(plan, outcomes), problems: [], ...(error ? { error } : {}) });
   try {
     options.onStep('applying');
     // Folders come first: as root, uploads go straight into them.
@@ -112,12 +133,8 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
     if (!result.error && pending.length > 0) await shell.run(confirmScript(pending));
     return result;
   } catch (error) {
-    if (error instanceof ConversationError) outcomes.push(...parseSteps(error.stdout));
-    if (error instanceof SshError) {
-      const { message, hint } = error.diagnostic;
-      return finished({ reason: error.reason === 'timeout' ? 'timeout' : error.reason === 'disk-full' ? 'disk-full' : 'connection-lost', message, ...(hint ? { hint } : {}) });
-    }
-    throw error;
+    if (error instanceof SshError && error.output) outcomes.push(...parseSteps(error.output.stdout));
+    return finished(failureOf(error));
   }
 }
 
@@ -200,7 +217,4 @@ const systemdSteps = new Set<Action['kind']>(['enable-socket', 'start-socket', '
 function isSystemdStep(action: Action): boolean {
   return systemdSteps.has(action.kind);
 }
-
-/** The host's state could not be read or trusted: nothing was planned or changed. */
-export class FactsError extends Error {}
 

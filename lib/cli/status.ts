@@ -9,7 +9,8 @@ import { loadInventory, selectHosts } from '../inventory/index.js';
 import { writeFileAtomically } from '../report/json.js';
 import { forEachLimited } from '../run/concurrency.js';
 import { prepareRun, type PreparedRun } from '../run/prepare.js';
-import { classifyFailure, type HostPhase } from '../run/host-failure.js';
+import { classifyFailure } from '../run/host-failure.js';
+import type { HostPhase } from '../run/types.js';
 import { SessionPool } from '../run/session-pool.js';
 import { socketUnitName, UNIT_DIRECTORY } from '../units/render.js';
 import type { DesiredService } from '../units/types.js';
@@ -116,7 +117,7 @@ async function readHost(sessions: SessionPool, host: string, query: StatusQuery,
   let phase: HostPhase = 'connect';
   try {
     const session = await sessions.get(host);
-    phase = 'logged-in';
+    phase = 'facts';
     const result = await session.exec(query.script, { become: session.become });
     if (result.exitCode !== 0) return failed(`reading the status failed with exit code ${result.exitCode}: ${result.stderr.trim() || 'no error output'}`);
     const { targets, facts } = query.read(result.stdout);

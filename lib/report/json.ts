@@ -5,6 +5,8 @@ import type { View } from './view.js';
 
 export interface JsonHostEntry {
   status: HostResult['status'];
+  /** Where the host ended: `connect`, `facts`, `upload`, `apply` or `verify`. */
+  phase: HostResult['phase'];
   /** Actions carried out (or, in check mode, planned). */
   changed: number;
   /** Actions that failed, plus one for a failed verification. */
@@ -38,6 +40,7 @@ export function jsonHostEntry(result: HostResult): JsonHostEntry {
   const failedActions = result.actions.filter((action) => action.outcome === 'failed').length;
   return {
     status: result.status,
+    phase: result.phase,
     changed: result.actions.filter((action) => action.outcome === 'done' || action.outcome === 'planned').length,
     failed: failedActions + (result.problems.length > 0 ? 1 : 0),
     unreachable: result.status === 'unreachable',

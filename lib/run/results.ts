@@ -11,6 +11,7 @@ export function mergeHostResults(host: string, results: readonly HostResult[]): 
   return {
     host,
     status,
+    phase: (withError ?? results.at(-1))?.phase ?? 'connect',
     actions: results.flatMap((result) => result.actions),
     changes: results.flatMap((result) => result.changes),
     ...(results.some((result) => result.diffs) ? { diffs: results.flatMap((result) => result.diffs ?? []) } : {}),

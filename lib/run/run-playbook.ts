@@ -7,7 +7,7 @@ import type { SessionCounters } from '../ssh/session.js';
 import type { DesiredService } from '../units/types.js';
 import { batches, budgetExceeded } from './batches.js';
 import { forEachLimited } from './concurrency.js';
-import { classifyFailure, failureOf, type HostPhase } from './host-failure.js';
+import { classifyFailure, unlessInterrupted } from './host-failure.js';
 import { mergeHostResults } from './results.js';
 import type { SessionPool } from './session-pool.js';
 import type { FailureReason, HostResult, HostStatus, HostStep, RunEventListener } from './types.js';
@@ -106,31 +106,23 @@ export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
 async function runHost(host: string, services: DesiredService[], options: RunOptions): Promise<HostResult> {
   const started = Date.now();
   const onStep = (step: HostStep): void => options.onEvent({ type: 'host-step', host, step });
-  const failedWith = (phase: HostPhase, error: unknown, counters: SessionCounters): HostResult => {
-    const { status, failure } = classifyFailure(error, phase, options.signal);
-    return { host, status, actions: [], changes: [], problems: [], error: failure, ...counters, durationMs: Date.now() - started };
-  };
   onStep('connecting');
   let session;
   try {
     session = await options.sessions.get(host);
   } catch (error) {
-    return failedWith('connect', error, { execs: 0, uploads: 0, sftpSessions: 0 });
+    const { status, failure } = classifyFailure(error, 'connect', options.signal);
+    return { host, status, phase: 'connect', actions: [], changes: [], problems: [], error: failure, execs: 0, uploads: 0, sftpSessions: 0, durationMs: Date.now() - started };
   }
   const before = { ...session.counters };
-  try {
-    const outcome = await convergeHost(session, services, {
-      check: options.check, diff: options.diff, onStep, lockWaitSeconds: options.lockWaitSeconds,
-      ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
-    });
-    const changed = outcome.actions.some((action) => action.outcome === 'done' || action.outcome === 'planned');
-    const status: HostStatus = outcome.error ? 'failed' : changed ? 'changed' : 'ok';
-    // An interrupt closes the connection: what that looks like on the host is not the host's fault.
-    const error = outcome.error && options.signal?.aborted ? failureOf(null, options.signal) : outcome.error;
-    return { host, status, ...outcome, ...(error ? { error } : {}), ...countersSince(before, session.counters), durationMs: Date.now() - started };
-  } catch (error) {
-    return failedWith('logged-in', error, countersSince(before, session.counters));
-  }
+  const outcome = await convergeHost(session, services, {
+    check: options.check, diff: options.diff, onStep, lockWaitSeconds: options.lockWaitSeconds,
+    ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
+  });
+  const changed = outcome.actions.some((action) => action.outcome === 'done' || action.outcome === 'planned');
+  const status: HostStatus = outcome.error ? 'failed' : changed ? 'changed' : 'ok';
+  const error = unlessInterrupted(outcome.error, options.signal);
+  return { host, status, ...outcome, ...(error ? { error } : {}), ...countersSince(before, session.counters), durationMs: Date.now() - started };
 }
 
 function countersSince(before: SessionCounters, now: SessionCounters): SessionCounters {
@@ -138,7 +130,7 @@ function countersSince(before: SessionCounters, now: SessionCounters): SessionCo
 }
 
 function skipped(host: string, reason: FailureReason, message: string): HostResult {
-  return { host, status: 'skipped', actions: [], changes: [], problems: [], error: { reason, message }, execs: 0, uploads: 0, sftpSessions: 0, durationMs: 0 };
+  return { host, status: 'skipped', phase: 'connect', actions: [], changes: [], problems: [], error: { reason, message }, execs: 0, uploads: 0, sftpSessions: 0, durationMs: 0 };
 }
 
 function isFailure(status: HostStatus): boolean {

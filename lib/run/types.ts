@@ -23,6 +23,9 @@ export type FailureReason =
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
 
+/** How far a host got: a failure in `connect` (connecting, host key, login) means it was not reached. */
+export type HostPhase = 'connect' | 'facts' | 'upload' | 'apply' | 'verify';
+
 /** `unknown`: it began and no answer came back (the connection closed or timed out while it ran). */
 export type ActionOutcome = 'done' | 'failed' | 'not-run' | 'planned' | 'unknown';
 
@@ -53,6 +56,8 @@ export interface FileDiff {
 export interface HostResult {
   host: string;
   status: HostStatus;
+  /** The phase it reached: where it failed, or `verify` for a host that converged. */
+  phase: HostPhase;
   actions: ActionRecord[];
   /** Short phrases equal on hosts with equal changes, for grouping a fleet (`octoi plan`). */
   changes: string[];

@@ -7,17 +7,6 @@ export interface ConversationOptions {
   become?: BecomeOptions;
 }
 
-/** What the remote command printed until now, carried by the error that ended a conversation. */
-export class ConversationError extends SshError {
-  constructor(
-    cause: SshError,
-    readonly stdout: string,
-    readonly stderr: string,
-  ) {
-    super(cause.reason, cause.host, cause.diagnostic.message, cause.diagnostic.hint);
-  }
-}
-
 export interface ConversationExit {
   exitCode: number | null;
   signal: string | null;
@@ -112,9 +101,9 @@ export class Conversation {
   }
 
   /**
-   * Everything printed since the last call, up to and including the line `line`. Rejects with a
-   * ConversationError holding that output when the channel closes first or `timeoutMs` passes
-   * (then the channel is closed).
+   * Everything printed since the last call, up to and including the line `line`. Rejects with an
+   * SshError whose `output` holds what was printed when the channel closes first or `timeoutMs`
+   * passes (then the channel is closed).
    */
   readUntil(line: string, timeoutMs?: number): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -181,7 +170,13 @@ export class Conversation {
     for (const waiter of [...this.#waiters]) waiter();
   }
 
-  #failure(error: SshError): ConversationError {
-    return new ConversationError(error, this.#stdout, this.#stderr);
+  #failure(error: SshError): SshError {
+    return error.withOutput({
+      stdout: this.#stdout,
+      stderr: this.#stderr,
+      exitCode: this.#exit?.exitCode ?? null,
+      signal: this.#exit?.signal ?? null,
+      timedOut: error.reason === 'timeout',
+    });
   }
 }

@@ -13,19 +13,41 @@ export type SshFailureReason =
   | 'sftp-failed'
   | 'interrupted';
 
-/** A transport failure on one host: why (`reason`) and a diagnostic that says what to do. */
+/**
+ * What a remote command left when it ended, shaped like execa's result: its output so far, and how
+ * it ended (`exitCode` and `signal` are null when no exit status came back).
+ */
+export interface CommandOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+}
+
+/**
+ * A transport failure on one host: why (`reason`) and a diagnostic that says what to do; when a
+ * command was running, `output` holds what it printed before the failure.
+ */
 export class SshError extends Error {
   readonly reason: SshFailureReason;
   readonly host: string;
   readonly diagnostic: Diagnostic;
+  readonly output: CommandOutput | undefined;
 
-  constructor(reason: SshFailureReason, host: string, message: string, hint?: string) {
+  constructor(reason: SshFailureReason, host: string, message: string, hint?: string, output?: CommandOutput) {
     const diagnostic: Diagnostic = { severity: 'error', message, host, ...(hint ? { hint } : {}) };
     super(formatDiagnostic(diagnostic));
     this.name = 'SshError';
     this.reason = reason;
     this.host = host;
     this.diagnostic = diagnostic;
+    this.output = output;
+  }
+
+  /** The same failure, with the output of the command it ended. */
+  withOutput(output: CommandOutput): SshError {
+    return new SshError(this.reason, this.host, this.diagnostic.message, this.diagnostic.hint, output);
   }
 }
 

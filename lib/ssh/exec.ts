@@ -3,14 +3,14 @@ import { performance } from 'node:perf_hooks';
 import type { Client, ClientChannel } from 'ssh2';
 import { shellQuote } from '../shell.js';
 import { becomeCommand, type BecomeCommand, type BecomeOptions } from './become.js';
-import { SshError, toSshError } from './errors.js';
+import { SshError, toSshError, type CommandOutput } from './errors.js';
 
-export interface ExecResult {
+/** A command that ran to its end (a failure is an SshError whose `output` has the same shape). */
+export interface ExecResult extends CommandOutput {
   exitCode: number;
   /** The signal that killed the remote command, e.g. `SIGTERM` (then `exitCode` is 128 + its number), else null. */
   signal: string | null;
-  stdout: string;
-  stderr: string;
+  timedOut: false;
   durationMs: number;
 }
 
@@ -106,12 +106,14 @@ export function runCommand(client: Client, command: string, options: ExecOptions
       clearTimeout(timer);
       outcome();
     };
-    const fail = (error: unknown): void => settle(() => reject(toSshError(error, host, host)));
+    const output: ChannelOutput = { stdout: [], stderr: [] };
+    const soFar = (timedOut: boolean): CommandOutput => ({ ...stripMarkers(wrapped, text(output.stdout), text(output.stderr)), exitCode: null, signal: null, timedOut });
+    const fail = (error: unknown): void => settle(() => reject(toSshError(error, host, host).withOutput(soFar(false))));
     let opened: ClientChannel | undefined;
     if (options.timeoutMs !== undefined) {
       timer = setTimeout(() => {
         settle(() => reject(new SshError('timeout', host, `a command on ${host} did not finish within ${options.timeoutMs} ms`,
-          'raise the command timeout if the host is just slow')));
+          'raise the command timeout if the host is just slow', soFar(true))));
         try {
           opened?.signal('KILL');
         } catch {
@@ -131,7 +133,6 @@ export function runCommand(client: Client, command: string, options: ExecOptions
           channel.close(); // timed out while the channel was being opened
           return;
         }
-        const output: ChannelOutput = { stdout: [], stderr: [] };
         let exit: { code: number | null; signal: string | null } | null = null;
         const input = feedStdin(channel, wrapped, output, options);
         channel.on('data', (chunk: Buffer) => {
@@ -159,6 +160,7 @@ export function runCommand(client: Client, command: string, options: ExecOptions
             signal: result.code === null ? result.signal : null,
             stdout,
             stderr,
+            timedOut: false,
             durationMs: Math.round(performance.now() - started),
           }));
         });

@@ -53,8 +53,10 @@ describe('truth under faults, on a lab of 2 hosts', { timeout: 600_000 }, () => 
       assert.equal(run.exitCode, ExitCode.hostsFailed, run.stdout + run.stderr);
       const gw01 = report.hosts.gw01;
       assert.equal(gw01?.error?.reason, 'timeout');
+      assert.equal(gw01?.phase, 'apply', 'the report says how far the host got');
       assert.deepEqual(gw01?.actions.map((action) => `${action.kind} ${action.outcome}`), ['write-file done', 'daemon-reload unknown', 'restart-socket not-run']);
       assert.equal(report.hosts.gw02?.status, 'changed');
+      assert.equal(report.hosts.gw02?.phase, 'verify');
       // The slowed reload still finishes on its own; the shell must not go on to restart after it.
       await waitUntil('the slowed daemon-reload ended', async () => (await sh('gw01', 'kill -0 "$(cat /run/octoi-slow-systemctl.pid)" 2>/dev/null && echo running || true')).trim() === '', 30_000);
       await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -10,6 +10,7 @@ import type { HostResult } from '../../lib/run/types.js';
 
 const changed: HostResult = {
   host: 'gw01',
+  phase: 'verify',
   status: 'changed',
   actions: [
     {
@@ -25,10 +26,11 @@ const changed: HostResult = {
   sftpSessions: 1,
   durationMs: 812,
 };
-const inSync: HostResult = { host: 'gw02', status: 'ok', actions: [], changes: [], problems: [], execs: 1, uploads: 0, sftpSessions: 0, durationMs: 301 };
+const inSync: HostResult = { host: 'gw02', status: 'ok', phase: 'verify', actions: [], changes: [], problems: [], execs: 1, uploads: 0, sftpSessions: 0, durationMs: 301 };
 const unreachable: HostResult = {
   host: 'gateway-long-name',
   status: 'unreachable',
+  phase: 'connect',
   actions: [],
   changes: [],
   problems: [],
@@ -79,6 +81,7 @@ describe('JSON report', () => {
     });
     assert.deepEqual(report.hosts.gw01, {
       status: 'changed',
+      phase: 'verify',
       changed: 1,
       failed: 0,
       unreachable: false,

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FactsError } from '../../lib/apply/converge.js';
+import { FactsError } from '../../lib/apply/failure.js';
 import { HostLockError } from '../../lib/apply/host-shell.js';
 import { exitCodeOfRun } from '../../lib/cli/exit.js';
 import { OctoiError } from '../../lib/diagnostics.js';
 import { ExitCode } from '../../lib/exit-codes.js';
-import { classifyFailure, type HostPhase } from '../../lib/run/host-failure.js';
+import { classifyFailure } from '../../lib/run/host-failure.js';
+import type { HostPhase } from '../../lib/run/types.js';
 import { SshError, type SshFailureReason } from '../../lib/ssh/errors.js';
 
 const ssh = (reason: SshFailureReason): SshError => new SshError(reason, 'gw01', `${reason} on gw01`);
@@ -19,15 +20,19 @@ const TABLE: [unknown, HostPhase, string, string, number][] = [
   [ssh('host-key-unknown'), 'connect', 'unreachable', 'host-key', ExitCode.hostsUnreachable],
   [ssh('connection-lost'), 'connect', 'unreachable', 'connection-lost', ExitCode.hostsUnreachable],
   // Once logged in, the host was reached: what goes wrong fails it.
-  [ssh('connection-lost'), 'logged-in', 'failed', 'connection-lost', ExitCode.hostsFailed],
-  [ssh('timeout'), 'logged-in', 'failed', 'timeout', ExitCode.hostsFailed],
-  [ssh('auth'), 'logged-in', 'failed', 'auth', ExitCode.hostsFailed],
-  [ssh('disk-full'), 'logged-in', 'failed', 'disk-full', ExitCode.hostsFailed],
-  [ssh('sftp-failed'), 'logged-in', 'failed', 'command-failed', ExitCode.hostsFailed],
-  [new FactsError('sha256sum is not installed'), 'logged-in', 'failed', 'facts-unreadable', ExitCode.hostsFailed],
-  [new HostLockError('another octoi run holds gw01', 'wait'), 'logged-in', 'failed', 'host-locked', ExitCode.hostsFailed],
-  [OctoiError.single('internal', { message: 'probe output incomplete' }), 'logged-in', 'failed', 'internal', ExitCode.hostsFailed],
-  [new TypeError('a bug'), 'logged-in', 'failed', 'internal', ExitCode.hostsFailed],
+  [ssh('connection-lost'), 'facts', 'failed', 'connection-lost', ExitCode.hostsFailed],
+  [ssh('timeout'), 'facts', 'failed', 'timeout', ExitCode.hostsFailed],
+  [ssh('auth'), 'facts', 'failed', 'auth', ExitCode.hostsFailed],
+  [ssh('disk-full'), 'facts', 'failed', 'disk-full', ExitCode.hostsFailed],
+  [ssh('sftp-failed'), 'facts', 'failed', 'command-failed', ExitCode.hostsFailed],
+  [new FactsError('sha256sum is not installed'), 'facts', 'failed', 'facts-unreadable', ExitCode.hostsFailed],
+  [new HostLockError('another octoi run holds gw01', 'wait'), 'facts', 'failed', 'host-locked', ExitCode.hostsFailed],
+  [OctoiError.single('internal', { message: 'probe output incomplete' }), 'facts', 'failed', 'internal', ExitCode.hostsFailed],
+  [new TypeError('a bug'), 'facts', 'failed', 'internal', ExitCode.hostsFailed],
+  [ssh('connection-lost'), 'upload', 'failed', 'connection-lost', ExitCode.hostsFailed],
+  [ssh('disk-full'), 'upload', 'failed', 'disk-full', ExitCode.hostsFailed],
+  [ssh('timeout'), 'apply', 'failed', 'timeout', ExitCode.hostsFailed],
+  [ssh('connection-lost'), 'verify', 'failed', 'connection-lost', ExitCode.hostsFailed],
 ];
 
 describe('classifyFailure: one table for play, plan and status', () => {
@@ -44,7 +49,7 @@ describe('classifyFailure: one table for play, plan and status', () => {
   it('calls any failure during an interrupt interrupted, and the run exits 130', () => {
     const controller = new AbortController();
     controller.abort();
-    for (const phase of ['connect', 'logged-in'] as const) {
+    for (const phase of ['connect', 'facts'] as const) {
       const classified = classifyFailure(ssh('connection-lost'), phase, controller.signal);
       assert.deepEqual([classified.status, classified.failure.reason], ['failed', 'interrupted']);
     }

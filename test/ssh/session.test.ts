@@ -81,6 +81,7 @@ describe('exec', () => {
       const echoed = await session.exec('cat; echo done', { stdin: 'héllo\n' });
       assert.equal(echoed.stdout, 'héllo\ndone\n');
       assert.equal(echoed.exitCode, 0);
+      assert.equal(echoed.timedOut, false);
       assert.equal(session.counters.execs, 2);
     });
   });
@@ -103,21 +104,24 @@ describe('exec', () => {
     });
   });
 
-  test('a command over its timeout fails with reason timeout', async () => {
+  test('a command over its timeout fails with reason timeout, carrying what it printed so far', async () => {
     await withSession(loopbackTarget(sshd, knownHosts), async (session) => {
       const started = Date.now();
-      await rejectsWith(session.exec('sleep 20', { timeoutMs: 500 }), 'timeout');
-      assert.ok(Date.now() - started < 3000);
+      const error = await rejectsWith(session.exec('echo so far; echo oops >&2; sleep 20', { timeoutMs: 1500 }), 'timeout');
+      assert.ok(Date.now() - started < 4000);
+      assert.deepEqual(error.output, { stdout: 'so far\n', stderr: 'oops\n', exitCode: null, signal: null, timedOut: true });
       assert.equal((await session.exec('echo still usable')).stdout, 'still usable\n');
     }, { commandTimeoutMs: 10_000 });
   });
 
   test('a dropped connection mid-command is connection-lost, never a success', async () => {
     const session = await connect(loopbackTarget(sshd, knownHosts));
-    const running = session.exec('sleep 20; echo finished');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const running = session.exec('echo started; sleep 20; echo finished');
+    await new Promise((resolve) => setTimeout(resolve, 500));
     sshd.killSessions();
-    await rejectsWith(running, 'connection-lost');
+    const error = await rejectsWith(running, 'connection-lost');
+    assert.equal(error.output?.stdout, 'started\n', 'the output so far is kept');
+    assert.equal(error.output?.timedOut, false);
     await rejectsWith(session.exec('true'), 'connection-lost');
     await session.close();
   });
