@@ -25,9 +25,18 @@ export function ownedRecord(layout: HostLayout): string {
   return posix.join(layout.stateDirectory, 'owned');
 }
 
-/** Work a run made necessary and has not finished yet: one `restart HEX` line per socket unit. */
+/**
+ * Work a run made necessary and has not finished yet: `restart HEX` per socket unit to restart,
+ * `armed TOKEN` while a run's change waits for its confirmation, and `rolled-back TOKEN EPOCH`
+ * when a run's dead-man switch restored the host, until the next run has reported it.
+ */
 export function pendingRecord(layout: HostLayout): string {
   return posix.join(layout.stateDirectory, 'pending');
+}
+
+/** The previous version of everything run TOKEN changes, and the script that puts it back. */
+export function journalDirectory(layout: HostLayout, runToken: string): string {
+  return posix.join(layout.stateDirectory, 'journal', runToken);
 }
 
 export function lockFile(layout: HostLayout): string {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { HostFacts } from '../facts/types.js';
 import { parseProbe } from '../facts/parse-probe.js';
 import { probeCommands } from '../facts/probe.js';
-import { MARKER } from '../facts/probe-format.js';
+import { decodeHex, MARKER, parseMarker, splitLines } from '../facts/probe-format.js';
 import { stagedPathFor, tempPathFor } from '../host-layout.js';
 import { changePhrases } from '../plan/change-summary.js';
 import { describeAction } from '../plan/describe.js';
@@ -15,6 +15,7 @@ import { SshError } from '../ssh/errors.js';
 import { shellCommand } from '../shell.js';
 import type { DesiredService } from '../units/types.js';
 import { FactsError, failureOf } from './failure.js';
+import { armScript, confirmChangeScript, rollbackNowScript, ROLLBACK_MARKERS, takeOverScript } from './rollback.js';
 import { HostShell } from './host-shell.js';
 import { confirmScript, parseSteps, stepsScript, type ApplyOptions, type StepOutcome } from './script.js';
 
@@ -27,6 +28,8 @@ export interface ConvergeOptions {
   lockWaitSeconds: number;
   /** Bounds each remote request (past the wait for the lock). */
   commandTimeoutMs?: number;
+  /** Keep the previous version and put it back when the change fails; null: keep the new files. */
+  rollback: { windowSeconds: number | null } | null;
   onStep: (step: HostStep) => void;
 }
 
@@ -38,6 +41,10 @@ export interface ConvergeOutcome {
   diffs?: FileDiff[];
   problems: VerifyProblem[];
   error?: HostFailure;
+  /** Set when the change failed and octoi put the previous version back, or tried to. */
+  rollback?: 'rolled-back' | 'rollback-failed';
+  /** What the host's own state told about earlier runs (a dead-man switch that fired …). */
+  notices?: string[];
 }
 
 type WriteAction = Extract<Action, { kind: 'write-file' }>;
@@ -96,17 +103,96 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
     const hints = [...new Set(plan.refusals.map((refusal) => refusal.hint))].join('; ');
     return { ...planned, actions: [], problems: [], error: { reason: 'refused', message, hint: `nothing was changed on this host; ${hints}` } };
   }
+  const noticed = { ...planned, ...notices(facts) };
   if (options.check) {
-    return { ...planned, actions: plan.actions.map((action) => record(action, 'planned')), problems: [] };
+    return { ...noticed, actions: plan.actions.map((action) => record(action, 'planned')), problems: [] };
+  }
+  try {
+    const takeOver = takeOverScript(facts.armedChanges ?? [], (facts.switchRollbacks ?? []).map((note) => note.line));
+    if (takeOver) await shell.run(takeOver);
+  } catch (error) {
+    return { ...noticed, actions: [], problems: [], error: failureOf(error) };
   }
   if (plan.actions.length === 0) {
     options.onStep('verifying');
-    return { ...planned, ...verified([], verifyHost(plan.expectations, facts)) };
+    return { ...noticed, ...verified([], verifyHost(plan.expectations, facts)) };
   }
+  const runToken = randomBytes(6).toString('hex');
+  if (options.rollback) {
+    try {
+      const armed = markerOf(await shell.run(armScript(plan.actions, facts, { runToken, windowSeconds: options.rollback.windowSeconds })));
+      if (armed?.kind !== ROLLBACK_MARKERS.armed) {
+        return { ...noticed, actions: [], problems: [], error: {
+          reason: 'command-failed',
+          message: `cannot keep the previous versions for a rollback: ${decodeHex(armed?.args[0] ?? '').trim() || 'no answer'}`,
+          hint: 'nothing was changed on this host; octoi needs systemd-run and room under /var/lib/octoi, or run with --no-rollback',
+        } };
+      }
+    } catch (error) {
+      return { ...noticed, actions: [], problems: [], error: failureOf(error) };
+    }
+  }
+  const applied = await applyAndVerify(session, shell, services, plan, facts, runToken, options);
+  const result = { ...noticed, ...applied.outcome };
+  if (!options.rollback) return result;
+  if (applied.shellLost) {
+    const window = options.rollback.windowSeconds;
+    if (!result.error || window === null) return result;
+    const hint = `the host puts the previous version back by itself within ${window} s unless another run takes over`;
+    return { ...result, error: { ...result.error, hint: result.error.hint ? `${result.error.hint}; ${hint}` : hint } };
+  }
+  try {
+    if (!result.error) {
+      await shell.run(confirmChangeScript(runToken));
+      return result;
+    }
+    return { ...result, ...(await rollBack(shell, services, plan, facts, runToken, result.error)) };
+  } catch (error) {
+    const lost = failureOf(error);
+    return { ...result, error: { ...(result.error ?? lost), message: `${result.error ? `${result.error.message}; ` : ''}the change was not confirmed: ${lost.message}` } };
+  }
+}
 
-  const applyOptions: ApplyOptions = { runToken: randomBytes(6).toString('hex') };
+/** Puts back the previous version after `failure` and checks that every file is as it was. */
+async function rollBack(shell: HostShell, services: DesiredService[], plan: HostPlan, facts: HostFacts, runToken: string, failure: HostFailure): Promise<Pick<ConvergeOutcome, 'error' | 'rollback'>> {
+  const output = await shell.run(`${rollbackNowScript(runToken)}${probeCommands(services)}`);
+  const outcome = markerOf(output);
+  const after = parseProbe(output.slice(output.indexOf(`${MARKER} probe 1`)));
+  const differing = plan.actions.flatMap((action) => ('path' in action && action.kind !== 'create-directory' && action.kind !== 'remove-directory' ? [action.path] : []))
+    .filter((path) => (after.files[path]?.exists ?? false) !== (facts.files[path]?.exists ?? false) || after.files[path]?.sha256 !== facts.files[path]?.sha256);
+  const problems = [
+    ...(outcome?.kind === ROLLBACK_MARKERS.rolledBack ? [] : [decodeHex(outcome?.args[0] ?? '').trim() || 'the rollback script gave no answer']),
+    ...(differing.length > 0 ? [`not as before: ${differing.join(', ')}`] : []),
+  ];
+  if (problems.length === 0) {
+    return { rollback: 'rolled-back', error: { ...failure, message: `${failure.message}; rolled back to the previous version` } };
+  }
+  return { rollback: 'rollback-failed', error: { ...failure, message: `${failure.message}; the rollback failed too: ${problems.join('; ')}`, hint: 'the host may serve neither version: look at it, then run again' } };
+}
+
+/** What a run should know before it changes anything: switches that fired, changes never confirmed. */
+function notices(facts: HostFacts): Pick<ConvergeOutcome, 'notices'> {
+  const lines = [
+    ...(facts.switchRollbacks ?? []).map((note) => `the host rolled itself back at ${note.at.toISOString()}: run ${note.runToken} did not confirm its change in time`),
+    ...(facts.armedChanges ?? []).map((token) => `run ${token} never confirmed its change; this run takes over from it`),
+  ];
+  return lines.length > 0 ? { notices: lines } : {};
+}
+
+function markerOf(output: string): { kind: string; args: string[] } | undefined {
+  const kinds = new Set<string>(Object.values(ROLLBACK_MARKERS));
+  return splitLines(output).map(parseMarker).find((marker) => marker !== null && kinds.has(marker.kind)) ?? undefined;
+}
+
+async function applyAndVerify(
+  session: HostSession, shell: HostShell, services: DesiredService[], plan: HostPlan, facts: HostFacts, runToken: string, options: ConvergeOptions,
+): Promise<{ outcome: Omit<ConvergeOutcome, 'phase' | 'changes'>; shellLost: boolean }> {
+  const applyOptions: ApplyOptions = { runToken };
   const outcomes: StepOutcome[] = [];
-  const finished = (error?: HostFailure): Omit<ConvergeOutcome, 'phase'> => ({ ...planned, actions: actionRecords(plan, outcomes), problems: [], ...(error ? { error } : {}) });
+  const finished = (error?: HostFailure, shellLost = false) => ({
+    outcome: { actions: actionRecords(plan, outcomes), problems: [], ...(error ? { error } : {}) },
+    shellLost,
+  });
   try {
     options.onStep('applying');
     // Folders come first: as root, uploads go straight into them.
@@ -128,13 +214,13 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
     if (failure) return finished(failure);
     options.onStep('verifying');
     const after = parseProbe(output.slice(output.indexOf(`${MARKER} probe 1`)));
-    const result = { ...planned, ...verified(actionRecords(plan, outcomes), verifyHost(plan.expectations, after)) };
+    const result = verified(actionRecords(plan, outcomes), verifyHost(plan.expectations, after));
     const pending = [...new Set([...facts.pendingRestarts, ...plan.actions.flatMap((action) => (action.kind === 'restart-socket' ? [action.unit] : []))])];
     if (!result.error && pending.length > 0) await shell.run(confirmScript(pending));
-    return result;
+    return { outcome: result, shellLost: false };
   } catch (error) {
     if (error instanceof SshError && error.output) outcomes.push(...parseSteps(error.output.stdout));
-    return finished(failureOf(error));
+    return finished(failureOf(error), error instanceof SshError);
   }
 }
 

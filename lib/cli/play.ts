@@ -30,7 +30,10 @@ options:
 ${commonOptions}
       --check              change nothing on any host; report what a run would do
       --diff               show a unified diff of every unit and script that changes
-      --assert-idempotent  after the run, plan again and fail (exit 6) if anything would still change`;
+      --assert-idempotent  after the run, plan again and fail (exit 6) if anything would still change
+      --no-rollback        keep the new files of a host whose change fails (for debugging)
+      --rollback-window S  a host that changed puts its previous version back by itself unless the run
+                           confirms within S seconds (default 300; 0: no such dead-man switch)`;
 
 export const planUsage = `usage: octoi plan PLAYBOOK -i INVENTORY [options]
 
@@ -66,6 +69,8 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
               check: { type: 'boolean', default: false },
               diff: { type: 'boolean', default: false },
               'assert-idempotent': { type: 'boolean', default: false },
+              'no-rollback': { type: 'boolean', default: false },
+              'rollback-window': { type: 'string', default: '300' },
             }
           : {}),
       },
@@ -80,6 +85,7 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
     const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs, lockWaitSeconds } = fleetSettings(values);
     const check = mode === 'plan' || values.check === true;
     const diff = mode === 'plan' || values.diff === true;
+    const rollback = values['no-rollback'] === true ? null : { windowSeconds: rollbackWindow(String(values['rollback-window'] ?? '300')) };
 
     // Taken from the start: an interrupt while the input is read still ends in a recap and reports.
     let sessions: SessionPool | undefined;
@@ -103,7 +109,7 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
       const pool = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs });
       sessions = pool;
       const run = (runCheck: boolean, runDiff: boolean, onEvent: (event: Parameters<View['onEvent']>[0]) => void) =>
-        runPlaybook({ playbookFile: playbook.file, plays, desired, forks, check: runCheck, diff: runDiff, sessions: pool, onEvent, signal: interruption.signal, lockWaitSeconds, commandTimeoutMs });
+        runPlaybook({ playbookFile: playbook.file, plays, desired, forks, check: runCheck, diff: runDiff, sessions: pool, onEvent, signal: interruption.signal, lockWaitSeconds, commandTimeoutMs, rollback });
       const summary = await run(check, diff, broadcast(views));
       await Promise.all(views.map((view) => view.close()));
       if (mode === 'plan') return reportPlan(summary);
@@ -118,6 +124,12 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
   } catch (error) {
     return reportError(error);
   }
+}
+
+function rollbackWindow(text: string): number | null {
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < 0) throw usageError(`--rollback-window must be a whole number of seconds, not "${text}"`, 'for example --rollback-window 300, or 0 for no dead-man switch');
+  return seconds === 0 ? null : seconds;
 }
 
 /** The fleet summary of `octoi plan` and its exit code: drift is not an error, but CI must see it. */

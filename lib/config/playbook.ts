@@ -18,6 +18,7 @@ interface RawPlay {
   serial?: RawBatchSize | RawBatchSize[];
   max_fail_percentage?: number;
   max_failures?: number;
+  rollback?: boolean;
   services: RawService[];
 }
 
@@ -92,6 +93,7 @@ async function buildPlay(findings: Findings, raw: RawPlay, path: YamlPath, readS
     ...(raw.serial === undefined ? {} : { serial: (Array.isArray(raw.serial) ? raw.serial : [raw.serial]).map(batchSize) }),
     ...(raw.max_fail_percentage === undefined ? {} : { maxFailPercentage: raw.max_fail_percentage }),
     ...(raw.max_failures === undefined ? {} : { maxFailures: raw.max_failures }),
+    ...(raw.rollback === undefined ? {} : { rollback: raw.rollback }),
   };
 }
 

@@ -71,6 +71,8 @@ export interface Play {
   maxFailPercentage?: number;
   /** `max_failures:` across the whole run. */
   maxFailures?: number;
+  /** `rollback: false`: a failed change keeps its new files (for debugging). */
+  rollback?: boolean;
 }
 
 /** What rendering a play's `{{ }}` fields needs: where they were written and their parsed form. */

@@ -52,6 +52,15 @@ export function parseProbe(text: string): HostFacts {
   return facts;
 }
 
+function readPending(facts: HostFacts, body: readonly string[]): void {
+  for (const line of body) {
+    const [what, value, epoch] = line.split(' ');
+    if (what === 'restart' && value) facts.pendingRestarts.push(decodeHex(value));
+    else if (what === 'armed' && value) (facts.armedChanges ??= []).push(value);
+    else if (what === 'rolled-back' && value && epoch) (facts.switchRollbacks ??= []).push({ runToken: value, at: new Date(Number(epoch) * 1000), line });
+  }
+}
+
 function readSection(facts: HostFacts, { kind, args, body }: Section): void {
   const name = NAMED_SECTIONS.has(kind) ? decodeHex(args[0] ?? '') : '';
   switch (kind) {
@@ -62,10 +71,7 @@ function readSection(facts: HostFacts, { kind, args, body }: Section): void {
       readOwned(facts, body);
       break;
     case 'pending':
-      facts.pendingRestarts = body.flatMap((line) => {
-        const [what, hex] = line.split(' ');
-        return what === 'restart' && hex ? [decodeHex(hex)] : [];
-      });
+      readPending(facts, body);
       break;
     case 'file':
       facts.files[name] = parseFileLine(name, body[0] ?? '');

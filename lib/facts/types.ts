@@ -80,6 +80,10 @@ export interface HostFacts {
   owned: OwnedRecord;
   /** Socket units a run changed and had not restarted yet when it ended. */
   pendingRestarts: string[];
+  /** Runs whose change was never confirmed, by run token: their dead-man switch is still armed. */
+  armedChanges?: string[];
+  /** Dead-man switches that fired since the last run: the pending record's `rolled-back` lines. */
+  switchRollbacks?: { runToken: string; at: Date; line: string }[];
   /** Per service name: unit files of its name that octoi does not write (vendor units, NAME.service). */
   foreignUnitFiles: Record<string, string[]>;
   /** Per service name: drop-in files of its socket, template and instances. */

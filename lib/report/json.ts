@@ -19,6 +19,9 @@ export interface JsonHostEntry {
   sftpSessions: number;
   durationMs: number;
   error?: { reason: string; message: string };
+  /** `rolled-back` or `rollback-failed` when the change failed after it began. */
+  rollback?: string;
+  notices?: string[];
 }
 
 export interface JsonReport {
@@ -56,6 +59,8 @@ export function jsonHostEntry(result: HostResult): JsonHostEntry {
     sftpSessions: result.sftpSessions,
     durationMs: result.durationMs,
     ...(result.error ? { error: { reason: result.error.reason, message: result.error.message } } : {}),
+    ...(result.rollback ? { rollback: result.rollback } : {}),
+    ...(result.notices ? { notices: result.notices } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ export function formatRecap(results: readonly HostResult[], durationMs: number, 
   const width = Math.max(4, ...results.map((result) => result.host.length));
   const lines = [`RECAP (${results.length} ${results.length === 1 ? 'host' : 'hosts'}, ${seconds(durationMs)})${interrupted ? ' — interrupted' : ''}`];
   for (const result of results) {
-    lines.push(`  ${result.host.padEnd(width)}  ${result.status.padEnd(11)}  ${hostSummary(result)}`);
+    lines.push(`  ${result.host.padEnd(width)}  ${statusWord(result).padEnd(11)}  ${hostSummary(result)}`);
   }
   const totals = totalsOf(results);
   lines.push(
@@ -14,6 +14,11 @@ export function formatRecap(results: readonly HostResult[], durationMs: number, 
       (totals.skipped > 0 ? `, ${totals.skipped} skipped` : ''),
   );
   return lines.join('\n');
+}
+
+/** A failed host that was rolled back is shown as such: it serves its previous version. */
+export function statusWord(result: HostResult): string {
+  return result.rollback ?? result.status;
 }
 
 export function hostSummary(result: HostResult): string {

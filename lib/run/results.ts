@@ -17,6 +17,8 @@ export function mergeHostResults(host: string, results: readonly HostResult[]): 
     ...(results.some((result) => result.diffs) ? { diffs: results.flatMap((result) => result.diffs ?? []) } : {}),
     problems: results.flatMap((result) => result.problems),
     ...(withError?.error ? { error: withError.error } : {}),
+    ...(withError?.rollback ? { rollback: withError.rollback } : {}),
+    ...(results.some((result) => result.notices) ? { notices: results.flatMap((result) => result.notices ?? []) } : {}),
     execs: sum(results, 'execs'),
     uploads: sum(results, 'uploads'),
     sftpSessions: sum(results, 'sftpSessions'),

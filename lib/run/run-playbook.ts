@@ -41,6 +41,12 @@ export interface RunOptions {
   lockWaitSeconds: number;
   /** Bounds each remote request. */
   commandTimeoutMs?: number;
+  /**
+   * Put the previous version back on a host whose change fails, arming a dead-man switch that does
+   * so unless confirmed within `windowSeconds` (null: none); null keeps failed changes. A play's
+   * `rollback: false` turns it off for that play.
+   */
+  rollback: { windowSeconds: number | null } | null;
   /** Connections, owned by the caller (a second pass may reuse them). */
   sessions: SessionPool;
   onEvent: RunEventListener;
@@ -84,7 +90,7 @@ export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
     options.onEvent({ type: 'play-started', play: play.name, hosts: live });
     const rollout = batches(live, play.serial);
     for (const [index, batch] of rollout.entries()) {
-      await forEachLimited(batch, options.forks, async (host) => record(await runHost(host, servicesOf(options.desired, playIndex, host), options)), {
+      await forEachLimited(batch, options.forks, async (host) => record(await runHost(host, servicesOf(options.desired, playIndex, host), play, options)), {
         signal: options.signal,
         onSkipped: (host) => record(skipped(host, 'interrupted', 'not touched: the run was interrupted before this host started')),
       });
@@ -103,7 +109,7 @@ export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
   return { results, interrupted, ...(stoppedBy ? { stoppedBy } : {}) };
 }
 
-async function runHost(host: string, services: DesiredService[], options: RunOptions): Promise<HostResult> {
+async function runHost(host: string, services: DesiredService[], play: Play, options: RunOptions): Promise<HostResult> {
   const started = Date.now();
   const onStep = (step: HostStep): void => options.onEvent({ type: 'host-step', host, step });
   onStep('connecting');
@@ -117,6 +123,7 @@ async function runHost(host: string, services: DesiredService[], options: RunOpt
   const before = { ...session.counters };
   const outcome = await convergeHost(session, services, {
     check: options.check, diff: options.diff, onStep, lockWaitSeconds: options.lockWaitSeconds,
+    rollback: play.rollback === false ? null : options.rollback,
     ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
   });
   const changed = outcome.actions.some((action) => action.outcome === 'done' || action.outcome === 'planned');

@@ -65,6 +65,10 @@ export interface HostResult {
   diffs?: FileDiff[];
   problems: VerifyProblem[];
   error?: HostFailure;
+  /** Set when the change failed and octoi put the previous version back (`rolled-back`), or could not. */
+  rollback?: 'rolled-back' | 'rollback-failed';
+  /** What the host's own state told about earlier runs, e.g. a dead-man switch that fired. */
+  notices?: string[];
   /** Remote commands run on this host. */
   execs: number;
   /** Files written on this host. */

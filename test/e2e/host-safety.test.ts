@@ -148,17 +148,17 @@ describe('host safety, on a lab of 2 hosts', { timeout: 600_000 }, () => {
   it('an extra that would run code as root is refused before connecting; with privileged: true plan flags it and it runs', async () => {
     const name = 'safety-root';
     const extra = ['service:', '  ExecStartPre: "+/bin/sh -c \'id -u > /run/safety-root-pre\'"'];
-    const refused = await runOctoi(['play', await playbook([{ name, port: 14109, body: 'echo sandboxed', extra }]), '-i', suite.lab.inventoryPath, '--plain']);
+    const refused = await runOctoi(['play', await playbook([{ name, port: 14112, body: 'echo sandboxed', extra }]), '-i', suite.lab.inventoryPath, '--plain']);
     assert.equal(refused.exitCode, ExitCode.invalidInput, refused.stdout + refused.stderr);
     assert.match(refused.stderr, /directive ExecStartPre=\+\/bin\/sh .* needs `privileged: true` on the service: the \+ or ! prefix runs the command with full privileges/);
     assert.equal(await sh('gw01', `test -e /etc/systemd/system/${name}@.service || echo none`), 'none\n');
 
-    const allowed = await playbook([{ name, port: 14109, body: 'echo sandboxed', extra: ['privileged: true', ...extra] }]);
+    const allowed = await playbook([{ name, port: 14112, body: 'echo sandboxed', extra: ['privileged: true', ...extra] }]);
     const plan = await runOctoi(['plan', allowed, '-i', suite.lab.inventoryPath, '--plain', '--limit', 'gw01']);
     assert.match(plan.stdout, new RegExp(`create /etc/systemd/system/${name}@\\.service \\(0644\\) \\[privileged: ExecStartPre=\\+/bin/sh`), plan.stdout);
     const { run } = await play(suite.lab.inventoryPath, allowed);
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
-    assert.equal(await readFromPort(address('gw01'), 14109), 'sandboxed\n');
+    assert.equal(await readFromPort(address('gw01'), 14112), 'sandboxed\n');
     assert.equal(await sh('gw01', 'cat /run/safety-root-pre'), '0\n', 'the privileged command ran as root, as declared');
   });
 

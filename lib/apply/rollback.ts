@@ -1,0 +1,183 @@
+import { posix } from 'node:path';
+import type { HostFacts } from '../facts/types.js';
+import { PROBE_FUNCTIONS } from '../facts/probe.js';
+import { HOST_LAYOUT, journalDirectory, lockFile, ownedRecord, pendingRecord, TEMP_MARK, type HostLayout } from '../host-layout.js';
+import type { Action } from '../plan/types.js';
+import { shellCommand } from '../shell.js';
+import { socketUnitName } from '../units/render.js';
+import { STEP_FUNCTIONS } from './script.js';
+
+/**
+ * Rollback: before a run changes a host, the previous version of everything it will replace or
+ * remove is copied into a journal of that run under octoi's state folder (never where systemd
+ * loads units), with a script that puts it all back. The script runs when the run fails after a
+ * change, or, as a dead-man switch, from a transient systemd timer when the run does not confirm
+ * within its window: a controller that died or was cut off mid-change leaves a host that restores
+ * itself. The design is in the README ("What octoi keeps on each host").
+ */
+export interface RollbackOptions {
+  runToken: string;
+  /** The dead-man switch fires this long after it was armed; null arms none. */
+  windowSeconds: number | null;
+  layout?: HostLayout;
+}
+
+/** The transient timer (and its service) of a run's dead-man switch. */
+export function switchUnit(runToken: string): string {
+  return `octoi-rollback-${runToken}`;
+}
+
+/** The pending record's line while a run's change waits for its confirmation. */
+export function armedLine(runToken: string): string {
+  return `armed ${runToken}`;
+}
+
+/** Marker lines of the rollback requests. */
+export const ROLLBACK_MARKERS = { armed: 'armed', armFailed: 'arm-failed', rolledBack: 'rolled-back', rollbackFailed: 'rollback-failed' } as const;
+
+interface SavedFile {
+  index: number;
+  path: string;
+  /** The file as it was, or null when the run creates it. */
+  before: { mode: string; owner: string } | null;
+}
+
+/** Every file the actions write or remove, with how it was before them. */
+function savedFiles(actions: readonly Action[], facts: HostFacts): SavedFile[] {
+  return actions.flatMap((action, index): SavedFile[] => {
+    if (action.kind !== 'write-file' && action.kind !== 'remove-file' && action.kind !== 'remove-drop-in') return [];
+    const fact = facts.files[action.path];
+    const existed = action.kind === 'remove-drop-in' || (fact?.exists ?? false);
+    const mode = (fact?.mode ?? 0o644).toString(8).padStart(4, '0');
+    return [{ index, path: action.path, before: existed ? { mode, owner: `${fact?.owner ?? 'root'}:${fact?.group ?? 'root'}` } : null }];
+  });
+}
+
+/**
+ * The request that keeps the previous versions and arms the switch; it prints `armed`, or
+ * `arm-failed` with the error, and changes nothing of the services either way.
+ */
+export function armScript(actions: readonly Action[], facts: HostFacts, options: RollbackOptions): string {
+  const layout = options.layout ?? HOST_LAYOUT;
+  const journal = journalDirectory(layout, options.runToken);
+  const keep = (from: string, to: string): string => `{ [ ! -f ${q(from)} ] || cat -- ${q(from)} > ${q(to)}; }`;
+  const commands = [
+    shellCommand(['mkdir', '-p', '-m', '0700', '--', posix.dirname(journal)]),
+    shellCommand(['mkdir', '-m', '0700', '--', journal]),
+    ...savedFiles(actions, facts).filter((file) => file.before).map((file) => `cat -- ${q(file.path)} > ${q(posix.join(journal, String(file.index)))}`),
+    keep(ownedRecord(layout), posix.join(journal, 'owned')),
+    keep(pendingRecord(layout), posix.join(journal, 'pending')),
+    `printf '%s' ${q(rollbackScript(actions, facts, options))} > ${q(posix.join(journal, 'rollback'))}`,
+    shellCommand(['octoi_record', pendingRecord(layout), 'add', armedLine(options.runToken)]),
+    ...(options.windowSeconds === null ? [] : [shellCommand([
+      'systemd-run', '--quiet', `--unit=${switchUnit(options.runToken)}`, `--on-active=${options.windowSeconds}s`,
+      '--timer-property=AccuracySec=1s', '--', '/bin/sh', posix.join(journal, 'rollback'), 'timer',
+    ])]),
+  ];
+  return markedOutcome(commands.join(' && '), ROLLBACK_MARKERS.armed, ROLLBACK_MARKERS.armFailed);
+}
+
+/** Stops the switch and drops the journal: the run's change stands. */
+export function confirmChangeScript(runToken: string, layout: HostLayout = HOST_LAYOUT): string {
+  return `${disarm(runToken, layout)}\n`;
+}
+
+/**
+ * Takes over from earlier runs whose change was never confirmed (their switch is stopped: this
+ * run converges the host anyway) and clears the notes of switches that fired.
+ */
+export function takeOverScript(armedTokens: readonly string[], rolledBackLines: readonly string[], layout: HostLayout = HOST_LAYOUT): string {
+  const lines = armedTokens.map((token) => disarm(token, layout));
+  if (rolledBackLines.length > 0) lines.push(shellCommand(['octoi_record', pendingRecord(layout), 'drop', ...rolledBackLines]));
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/** Runs the rollback now, in the shell that holds the lock, and says how it went. */
+export function rollbackNowScript(runToken: string, layout: HostLayout = HOST_LAYOUT): string {
+  const stopSwitch = `systemctl stop -- ${q(`${switchUnit(runToken)}.timer`)} 2>/dev/null`;
+  const rollback = shellCommand(['/bin/sh', posix.join(journalDirectory(layout, runToken), 'rollback'), 'now']);
+  return `${stopSwitch}\n${markedOutcome(rollback, ROLLBACK_MARKERS.rolledBack, ROLLBACK_MARKERS.rollbackFailed)}`;
+}
+
+function disarm(runToken: string, layout: HostLayout): string {
+  const unit = switchUnit(runToken);
+  return [
+    `systemctl stop -- ${q(`${unit}.timer`)} ${q(`${unit}.service`)} 2>/dev/null`,
+    shellCommand(['rm', '-rf', '--', journalDirectory(layout, runToken)]),
+    shellCommand(['octoi_record', pendingRecord(layout), 'drop', armedLine(runToken)]),
+  ].join('; ');
+}
+
+/**
+ * The script in the journal: it puts back every file, folder, group and record the actions
+ * changed, and the socket units' enablement and state as they were. Run by the switch (`timer`)
+ * it first takes octoi's lock and does nothing if the run meanwhile confirmed or another run took
+ * over (the journal is gone then), and it leaves a note for the next run.
+ */
+export function rollbackScript(actions: readonly Action[], facts: HostFacts, options: RollbackOptions): string {
+  const layout = options.layout ?? HOST_LAYOUT;
+  const journal = journalDirectory(layout, options.runToken);
+  const owned = ownedRecord(layout);
+  const pending = pendingRecord(layout);
+  const sockets = [...new Set(actions.flatMap((action) => ('service' in action ? [socketUnitName(action.service)] : [])))];
+  const before = (unit: string) => facts.units[unit];
+  const enabledBefore = sockets.filter((unit) => before(unit)?.unitFileState === 'enabled');
+  const activeBefore = sockets.filter((unit) => before(unit)?.activeState === 'active');
+  const enabledByRun = sockets.filter((unit) => !enabledBefore.includes(unit) && actions.some((action) => action.kind === 'enable-socket' && action.unit === unit));
+  const step = (words: string[]): string => shellCommand(['octoi_try', ...words]);
+  const files = savedFiles(actions, facts).map((file) => (file.before
+    ? step(['octoi_restore', posix.join(journal, String(file.index)), file.before.mode, file.before.owner, file.path])
+    : step(['rm', '-f', '--', file.path])));
+  const createdFolders = actions.flatMap((action) => (action.kind === 'create-directory' ? [action.path] : [])).reverse();
+  const removedFolders = actions.flatMap((action) => (action.kind === 'remove-directory' ? [action.path] : []));
+  const groups = actions.flatMap((action) => {
+    if (action.kind === 'create-group') return [step(['groupdel', '--', action.group])];
+    if (action.kind === 'remove-group') return [step(['groupadd', '--system', '--', action.group])];
+    return [];
+  });
+  const record = (file: string, copy: string): string =>
+    `if [ -f ${q(copy)} ]; then ${shellCommand(['octoi_try', 'octoi_restore', copy, '0600', 'root:root', file])}; else rm -f -- ${q(file)}; fi`;
+  return `#!/bin/sh
+# octoi: puts back what run ${options.runToken} changed on this host.
+${PROBE_FUNCTIONS}${STEP_FUNCTIONS}octoi_journal=${q(journal)}
+if [ "$1" = timer ]; then
+  mkdir -p -m 0700 -- ${q(layout.lockDirectory)} && exec 9>>${q(lockFile(layout))} && flock -x 9 || exit 1
+  [ -d "$octoi_journal" ] || exit 0
+fi
+octoi_rollback_failed=
+octoi_try() { "$@" || { octoi_rollback_failed=1; echo "rollback: $* failed" >&2; }; }
+# Arguments: the saved copy, its mode and owner, the file to put it back as (through a new temp file, renamed).
+octoi_restore() {
+  octoi_temp=$(mktemp -- "\${4%/*}/.\${4##*/}${TEMP_MARK}.XXXXXXXX") || return
+  cat -- "$1" > "$octoi_temp" && chmod -- "$2" "$octoi_temp" && chown -- "$3" "$octoi_temp" && mv -f -T -- "$octoi_temp" "$4" || { rm -f -- "$octoi_temp"; return 1; }
+}
+${lines([
+    ...enabledByRun.map((unit) => shellCommand(['systemctl', 'disable', '--no-reload', '--now', '--', unit])),
+    ...files,
+    ...createdFolders.map((path) => `[ ! -d ${q(path)} ] || rmdir -- ${q(path)} 2>/dev/null || true`),
+    ...removedFolders.map((path) => `[ -d ${q(path)} ] || ${step(['mkdir', '-m', '0755', '--', path])}`),
+    ...groups,
+    record(owned, posix.join(journal, 'owned')),
+    record(pending, posix.join(journal, 'pending')),
+    ...enabledBefore.map((unit) => step(['systemctl', 'enable', '--no-reload', '--', unit])),
+    step(['systemctl', 'daemon-reload']),
+    ...activeBefore.map((unit) => step(['systemctl', 'restart', '--', unit])),
+    ...sockets.filter((unit) => !activeBefore.includes(unit)).map((unit) => `systemctl stop -- ${q(unit)} 2>/dev/null; systemctl reset-failed -- ${q(unit)} 2>/dev/null`),
+  ])}if [ "$1" = timer ]; then octoi_record ${q(pending)} add "rolled-back ${options.runToken} $(date +%s)"; fi
+rm -rf -- "$octoi_journal"
+[ -z "$octoi_rollback_failed" ]
+`;
+}
+
+function lines(commands: readonly string[]): string {
+  return commands.map((command) => `${command}\n`).join('');
+}
+
+function q(word: string): string {
+  return shellCommand([word]);
+}
+
+/** Runs `command` with its stdout dropped, then prints `ok` or `failed HEX(stderr)` as a marker. */
+function markedOutcome(command: string, ok: string, failed: string): string {
+  return `if octoi_err=$( { ${command}; } 2>&1 >/dev/null); then octoi_marker ${ok}; else octoi_marker ${failed} "$(octoi_hex "$octoi_err")"; fi\n`;
+}
