@@ -55,17 +55,20 @@ octoi_record() {
   octoi_record_op=$2
   shift 2
   mkdir -p -m 0700 -- "\${octoi_record_file%/*}" || return
+  # The umask applies to the redirection inside the subshell: the record is root's alone.
   (
     umask 077
-    if [ -f "$octoi_record_file" ]; then
-      while IFS= read -r octoi_line || [ -n "$octoi_line" ]; do
-        octoi_keep=1
-        for octoi_given in "$@"; do [ "$octoi_line" = "$octoi_given" ] && octoi_keep=; done
-        [ -n "$octoi_keep" ] && printf '%s\\n' "$octoi_line"
-      done < "$octoi_record_file"
-    fi
-    if [ "$octoi_record_op" = add ]; then printf '%s\\n' "$@"; fi
-  ) > "$octoi_record_file.new" && mv -f -- "$octoi_record_file.new" "$octoi_record_file"
+    {
+      if [ -f "$octoi_record_file" ]; then
+        while IFS= read -r octoi_line || [ -n "$octoi_line" ]; do
+          octoi_keep=1
+          for octoi_given in "$@"; do [ "$octoi_line" = "$octoi_given" ] && octoi_keep=; done
+          [ -n "$octoi_keep" ] && printf '%s\\n' "$octoi_line"
+        done < "$octoi_record_file"
+      fi
+      if [ "$octoi_record_op" = add ]; then printf '%s\\n' "$@"; fi
+    } > "$octoi_record_file.new"
+  ) && mv -f -- "$octoi_record_file.new" "$octoi_record_file"
 }
 # Arguments: the owned record, the folder.
 octoi_mkdir() { octoi_record "$1" add "dir $(octoi_hex "$2")" && mkdir -m 0755 -- "$2"; }
