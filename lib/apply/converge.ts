@@ -170,6 +170,11 @@ async function rollBack(shell: HostShell, services: DesiredService[], plan: Host
   return { rollback: 'rollback-failed', error: { ...failure, message: `${failure.message}; the rollback failed too: ${problems.join('; ')}`, hint: 'the host may serve neither version: look at it, then run again' } };
 }
 
+/** A failed upload leaves the host's shell waiting; a timeout or a lost link has ended it. */
+function shellIsGone(error: unknown): boolean {
+  return error instanceof SshError && (error.output !== undefined || ['timeout', 'connection-lost', 'interrupted'].includes(error.reason));
+}
+
 /** What a run should know before it changes anything: switches that fired, changes never confirmed. */
 function notices(facts: HostFacts): Pick<ConvergeOutcome, 'notices'> {
   const lines = [
@@ -220,7 +225,7 @@ async function applyAndVerify(
     return { outcome: result, shellLost: false };
   } catch (error) {
     if (error instanceof SshError && error.output) outcomes.push(...parseSteps(error.output.stdout));
-    return finished(failureOf(error), error instanceof SshError);
+    return finished(failureOf(error), shellIsGone(error));
   }
 }
 

@@ -96,6 +96,9 @@ export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
       });
       const failed = batch.filter(isDown).length;
       stoppedBy = budgetExceeded(play, { size: batch.length, failed }, failedInRun()) ?? undefined;
+      // As Ansible's: with no budget set, a batch whose every host failed ends the rollout.
+      const unbudgeted = play.maxFailPercentage === undefined && play.maxFailures === undefined;
+      if (!stoppedBy && unbudgeted && failed === batch.length && index < rollout.length - 1) stoppedBy = `all ${failed} hosts of batch ${index + 1} failed`;
       if (stoppedBy) {
         for (const host of rollout.slice(index + 1).flat()) record(skipped(host, 'budget-exceeded', `not touched: the rollout stopped (${stoppedBy})`));
         break;
