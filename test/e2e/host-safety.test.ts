@@ -167,7 +167,8 @@ describe('host safety, on a lab of 2 hosts', { timeout: 600_000 }, () => {
     // Another program holds the port on gw01, so systemd cannot bind it there.
     await sh('gw01', 'setsid python3 -c "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\'0.0.0.0\', 14108)); s.listen(); time.sleep(600)" >/dev/null 2>&1 < /dev/null & sleep 1');
     try {
-      const { run, report } = await play(suite.lab.inventoryPath, await playbook([{ name, port: '0.0.0.0:14108', body: 'echo busy' }]));
+      // Without rollback, which would remove the whole first deploy: the socket itself must not stay enabled.
+      const { run, report } = await play(suite.lab.inventoryPath, await playbook([{ name, port: '0.0.0.0:14108', body: 'echo busy' }]), '--no-rollback');
       assert.equal(run.exitCode, ExitCode.hostsFailed, run.stdout);
       assert.equal(report.hosts.gw01?.error?.reason, 'unit-failed');
       assert.match(report.hosts.gw01?.error?.message ?? '', /disabled safety-busy-port\.socket again/);

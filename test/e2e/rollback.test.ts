@@ -86,7 +86,8 @@ describe('rollback, on a lab of 2 hosts', { timeout: 600_000 }, () => {
       await restoreSystemctl(suite.lab, 'gw01');
     }
     assert.notEqual(await stateOf(name), before, 'the change was made and not confirmed');
-    await waitUntil('the host rolled itself back', async () => (await stateOf(name)) === before, 30_000);
+    // The journal goes last, after the sockets were restarted.
+    await waitUntil('the host rolled itself back', async () => (await stateOf(name)) === before && (await sh('gw01', 'ls /var/lib/octoi/journal')) === '', 30_000);
     assert.equal(await readFromPort(address('gw01'), 14205), 'stable\n');
 
     const next = await play(suite.lab.inventoryPath, first, '--limit', 'gw01');
