@@ -6,7 +6,7 @@ import { loadPlaybook, parsePlaybook } from '../../lib/config/playbook.js';
 import type { ServiceSpec } from '../../lib/config/types.js';
 import { packageRoot } from '../../lib/paths.js';
 import { sha256 } from '../../lib/hash.js';
-import { desiredService, MANAGED_HEADER, renderServiceTemplate, renderSocketUnit, secretGroupOf } from '../../lib/units/render.js';
+import { desiredService, MANAGED_HEADER, renderServiceUnit, renderSocketUnit, secretGroupOf } from '../../lib/units/render.js';
 import { stringify } from 'yaml';
 
 const SEED_SOCKET = `[Unit]
@@ -77,7 +77,7 @@ describe('desiredService', () => {
     assert.equal(desired.files[2]?.secret, true);
     assert.equal(desired.files[2]?.group, secretGroupOf('svc'));
     assert.match(secretGroupOf('svc'), /^octoi-secret-[0-9a-f]{8}$/);
-    assert.match(renderServiceTemplate(spec), new RegExp(`^SupplementaryGroups=${secretGroupOf('svc')}$`, 'm'));
+    assert.match(renderServiceUnit(spec), new RegExp(`^SupplementaryGroups=${secretGroupOf('svc')}$`, 'm'));
     assert.equal(desiredService(await serviceFrom({})).files[2]?.group, undefined, 'a script that is not secret stays root:root');
   });
 
@@ -110,7 +110,7 @@ WantedBy=sockets.target
 `,
     );
     assert.equal(
-      renderServiceTemplate(spec),
+      renderServiceUnit(spec),
       `[Unit]
 Description=Echo 100%% %%n
 
@@ -128,7 +128,7 @@ PrivateTmp=no
   });
 
   it('writes only User= when no group is given', async () => {
-    const unit = renderServiceTemplate(await serviceFrom({ user: { user: 'www-data' } }));
+    const unit = renderServiceUnit(await serviceFrom({ user: { user: 'www-data' } }));
     assert.match(unit, /\nUser=www-data\n/);
     assert.doesNotMatch(unit, /Group=|DynamicUser=/);
   });
@@ -136,8 +136,8 @@ PrivateTmp=no
   it('refuses to render what validation would have rejected', async () => {
     const spec = await serviceFrom({});
     assert.throws(() => renderSocketUnit({ ...spec, description: 'a\nExecStartPre=/bin/sh' }), /contains a newline/);
-    assert.throws(() => renderServiceTemplate({ ...spec, serviceDirectives: [{ key: 'A', value: 'x\\' }] }), /ends with a backslash/);
-    assert.throws(() => renderServiceTemplate({ ...spec, serviceDirectives: [{ key: 'X=1\nY', value: 'x' }] }), /not a systemd directive name/);
+    assert.throws(() => renderServiceUnit({ ...spec, serviceDirectives: [{ key: 'A', value: 'x\\' }] }), /ends with a backslash/);
+    assert.throws(() => renderServiceUnit({ ...spec, serviceDirectives: [{ key: 'X=1\nY', value: 'x' }] }), /not a systemd directive name/);
     assert.throws(() => renderSocketUnit({ ...spec, accept: false }), /Accept=no is not supported/);
   });
 });

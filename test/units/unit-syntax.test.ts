@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { controlCharacterIn, escapeSpecifiers, execStartValue, renderUnit, unitValue, unitValueProblem } from '../../lib/units/unit-syntax.js';
+import { controlCharacterIn, escapeSpecifiers, execCommandLine, renderUnit, unitValue, unitValueProblem } from '../../lib/units/unit-syntax.js';
 
 describe('unitValueProblem', () => {
   const table: [string, RegExp | null][] = [
@@ -34,9 +34,9 @@ describe('escaping', () => {
   });
 
   it('quotes an ExecStart path that is not plain', () => {
-    assert.equal(execStartValue('/opt/a/a.sh'), '-/opt/a/a.sh');
-    assert.equal(execStartValue('/opt/a b/a.sh'), '-"/opt/a b/a.sh"');
-    assert.equal(execStartValue('/opt/a"b\\c'), '-"/opt/a\\"b\\\\c"');
+    assert.equal(execCommandLine(['/opt/a/a.sh']), '/opt/a/a.sh');
+    assert.equal(execCommandLine(['/opt/a b/a.sh']), '"/opt/a b/a.sh"');
+    assert.equal(execCommandLine(['/opt/a"b\\c']), '"/opt/a\\"b\\\\c"');
   });
 
   it('names the first control character', () => {
