@@ -65,7 +65,9 @@ describe('desiredService', () => {
       [
         ['/etc/systemd/system/octoi-helloworld.socket', ''],
         ['/etc/systemd/system/octoi-helloworld@.service', ''],
+        ['/etc/systemd/system/octoi-helloworld.service', ''],
         ['/opt/octoi-helloworld/octoi-helloworld.sh', ''],
+        ['/etc/octoi/octoi-helloworld.env', ''],
       ],
     );
   });
@@ -138,7 +140,7 @@ PrivateTmp=no
     assert.throws(() => renderSocketUnit({ ...spec, description: 'a\nExecStartPre=/bin/sh' }), /contains a newline/);
     assert.throws(() => renderServiceUnit({ ...spec, serviceDirectives: [{ key: 'A', value: 'x\\' }] }), /ends with a backslash/);
     assert.throws(() => renderServiceUnit({ ...spec, serviceDirectives: [{ key: 'X=1\nY', value: 'x' }] }), /not a systemd directive name/);
-    assert.throws(() => renderSocketUnit({ ...spec, accept: false }), /Accept=no is not supported/);
+    assert.throws(() => renderServiceUnit({ ...spec, exec: ['/bin/echo', 'a\nExecStartPre=/bin/sh'] }), /contains a newline/);
   });
 });
 
