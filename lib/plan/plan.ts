@@ -107,7 +107,7 @@ function planPresent(service: DesiredService, facts: HostFacts, phases: Phases):
     return;
   }
   const changed = [
-    ...(written('service') || dropIns.some((path) => dropInOf(path) === service.mainService) ? [{ what: 'service unit', keeps: 'its old settings' }] : staleMain ? [{ what: 'service unit on disk', keeps: 'its old settings' }] : []),
+    ...(written('service') || dropIns.some((path) => dropInOf(path) === service.mainService) ? [{ what: 'service unit', keeps: 'its old program, environment and settings' }] : staleMain ? [{ what: 'service unit on disk', keeps: 'its old program, environment and settings' }] : []),
     ...(written('script') ? [{ what: 'script', keeps: 'the old code' }] : []),
     ...(written('environment') ? [{ what: 'environment', keeps: 'its old environment' }] : []),
   ];
