@@ -129,6 +129,45 @@ PrivateTmp=no
     );
   });
 
+  it('renders accept: false as an Accept=no socket and one plain NAME.service that gets the listening socket', async () => {
+    const desired = desiredService(await serviceFrom({ name: 'counter', accept: false, environment: { GREETING: 'say "hi" at 100%' } }));
+    assert.deepEqual(desired.files.map((file) => [file.path, file.role, file.mode]), [
+      ['/etc/systemd/system/counter.socket', 'socket', 0o644],
+      ['/etc/systemd/system/counter.service', 'service', 0o644],
+      ['/opt/counter/counter.sh', 'script', 0o755],
+    ]);
+    assert.match(desired.files[0]!.content, /\nAccept=no\n/);
+    // No StandardInput=socket: the service is handed the listening socket, not a connection; its stderr goes to the journal.
+    assert.equal(desired.files[1]!.content, `${MANAGED_HEADER}[Unit]
+Description=counter socket-activated service
+
+[Service]
+ExecStart=/opt/counter/counter.sh
+DynamicUser=true
+Environment="GREETING=say \\"hi\\" at 100%%"
+`);
+    assert.deepEqual(desired.leftovers, ['/etc/systemd/system/counter@.service', '/etc/octoi/counter.env']);
+    assert.equal(desired.mainService, 'counter.service');
+    assert.equal(desired.program, null);
+  });
+
+  it('runs an exec program with its arguments instead of a script, which is then not installed', async () => {
+    const spec = await serviceFrom({ name: 'args', script: undefined, exec: ['/usr/bin/printf', '%s|', 'a b', '$HOME'] });
+    const desired = desiredService(spec);
+    assert.deepEqual(desired.files.map((file) => file.role), ['socket', 'service']);
+    assert.match(desired.files[1]!.content, /\nExecStart=-\/usr\/bin\/printf "%%s\|" "a b" "\$\$HOME"\nStandardInput=socket\n/);
+    assert.equal(desired.program, '/usr/bin/printf');
+    assert.deepEqual(desired.leftovers, ['/etc/systemd/system/args.service', '/opt/args/args.sh', '/etc/octoi/args.env'], 'a script octoi installed before is removed');
+  });
+
+  it('puts a secret environment into a root-only EnvironmentFile=, never into the unit', async () => {
+    const desired = desiredService(await serviceFrom({ name: 'sec', secret: true, environment: { TOKEN: 's3"cr$t', N: 1 } }));
+    const [, service, , environment] = desired.files;
+    assert.doesNotMatch(service!.content, /s3|TOKEN/);
+    assert.match(service!.content, /\nEnvironmentFile=\/etc\/octoi\/sec\.env\n/);
+    assert.deepEqual(environment, { path: '/etc/octoi/sec.env', mode: 0o600, role: 'environment', content: 'TOKEN="s3\\"cr\\$t"\nN="1"\n', earlierVersions: [], secret: true });
+  });
+
   it('writes only User= when no group is given', async () => {
     const unit = renderServiceUnit(await serviceFrom({ user: { user: 'www-data' } }));
     assert.match(unit, /\nUser=www-data\n/);
