@@ -40,10 +40,11 @@ interface Shapes {
   greeting?: string;
   argvSuffix?: string;
   secret?: string;
+  argvPort?: number;
   state?: 'present' | 'absent';
 }
 
-function playbook({ script = counterScript('v1'), greeting = GREETING, argvSuffix = '', secret = SECRET, state = 'present' }: Shapes): string {
+function playbook({ script = counterScript('v1'), greeting = GREETING, argvSuffix = '', secret = SECRET, argvPort = ARGV_PORT, state = 'present' }: Shapes): string {
   const present = state === 'present';
   return stringify([
     {
@@ -53,7 +54,7 @@ function playbook({ script = counterScript('v1'), greeting = GREETING, argvSuffi
           ? { name: 'octoi-counter', listen: COUNTER_PORT, accept: false, script: { content: script }, environment: { GREETING: `{{ inventory_hostname }} ${greeting}` } }
           : { name: 'octoi-counter', state },
         present
-          ? { name: 'octoi-argv', listen: ARGV_PORT, exec: ['/usr/bin/python3', '-c', ARGV_PROGRAM, ...HOSTILE_ARGUMENTS, `suffix${argvSuffix}`], secret: true, environment: { TOKEN: secret } }
+          ? { name: 'octoi-argv', listen: argvPort, exec: ['/usr/bin/python3', '-c', ARGV_PROGRAM, ...HOSTILE_ARGUMENTS, `suffix${argvSuffix}`], secret: true, environment: { TOKEN: secret } }
           : { name: 'octoi-argv', state },
       ],
     },
@@ -128,6 +129,28 @@ describe('both shapes of socket activation on a lab of 1 host', { timeout: 600_0
     const afterEnvironment = await mainPid();
     assert.notEqual(afterEnvironment, afterScript);
     assert.equal((await ask()).greeting, `${host().name} new $value`);
+  });
+
+  it('a failed change rolls an Accept=no daemon back: the previous code answers again, from a new process', async () => {
+    const current = { script: counterScript('v2'), argvSuffix: '-2', greeting: 'new $value' };
+    const running = (await ask()).pid;
+    // Another program holds the port the other service moves to: its socket restart fails after this daemon restarted with v3.
+    const busy = 14204;
+    await suite.lab.exec(host().name, ['systemd-run', '--quiet', '--unit=occupy-shapes', 'python3', '-m', 'http.server', String(busy), '--bind', '0.0.0.0']);
+    try {
+      await suite.lab.exec(host().name, ['sh', '-c', `for i in 1 2 3 4 5 6 7 8 9 10; do ss -Htln "sport = :${busy}" | grep -q . && exit 0; sleep 0.3; done`]);
+      const failed = await play({ ...current, script: counterScript('v3'), argvPort: busy });
+      assert.equal(failed.exitCode, ExitCode.hostsFailed, failed.stdout + failed.stderr);
+      assert.match(failed.stdout, /restart octoi-counter\.service if it runs/);
+      assert.equal(failed.report.hosts[host().name]?.rollback, 'rolled-back', failed.stdout);
+    } finally {
+      await suite.lab.exec(host().name, ['systemctl', 'stop', 'occupy-shapes']);
+    }
+    const answer = await ask();
+    assert.equal(answer.version, 'v2', 'the code put back answers');
+    assert.notEqual(answer.pid, running);
+    assert.equal(answer.count, 1);
+    await assertInSync(current);
   });
 
   it('an exec service receives every argument byte for byte, and a secret environment that no plan, diff or report shows', async () => {
