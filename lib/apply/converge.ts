@@ -17,7 +17,7 @@ import type { DesiredService } from '../units/types.js';
 import { FactsError, failureOf } from './failure.js';
 import { armScript, confirmChangeScript, rollbackNowScript, ROLLBACK_MARKERS, takeOverScript } from './rollback.js';
 import { HostShell } from './host-shell.js';
-import { confirmScript, parseSteps, stepsScript, type ApplyOptions, type StepOutcome } from './script.js';
+import { confirmScript, parseSteps, restartedUnits, stepsScript, type ApplyOptions, type StepOutcome } from './script.js';
 
 export interface ConvergeOptions {
   /** Plan only: read facts, change nothing, not even a temp file. */
@@ -220,7 +220,7 @@ async function applyAndVerify(
     options.onStep('verifying');
     const after = parseProbe(output.slice(output.indexOf(`${MARKER} probe 1`)));
     const result = verified(actionRecords(plan, outcomes), verifyHost(plan.expectations, after));
-    const pending = [...new Set([...facts.pendingRestarts, ...plan.actions.flatMap((action) => (action.kind === 'restart-socket' ? [action.unit] : []))])];
+    const pending = [...new Set([...facts.pendingRestarts, ...restartedUnits(plan.actions)])];
     if (!result.error && pending.length > 0) await shell.run(confirmScript(pending));
     return { outcome: result, shellLost: false };
   } catch (error) {
@@ -303,7 +303,7 @@ function record(action: Action, outcome: ActionRecord['outcome']): ActionRecord 
   return { action, outcome, description: describeAction(action) };
 }
 
-const systemdSteps = new Set<Action['kind']>(['enable-socket', 'start-socket', 'restart-socket', 'disable-socket', 'stop-instances', 'daemon-reload', 'reset-failed']);
+const systemdSteps = new Set<Action['kind']>(['enable-socket', 'start-socket', 'restart-socket', 'restart-service', 'disable-socket', 'stop-instances', 'stop-service', 'daemon-reload', 'reset-failed']);
 
 function isSystemdStep(action: Action): boolean {
   return systemdSteps.has(action.kind);

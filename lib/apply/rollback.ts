@@ -4,7 +4,8 @@ import { PROBE_FUNCTIONS } from '../facts/probe.js';
 import { HOST_LAYOUT, journalDirectory, lockFile, ownedRecord, pendingRecord, TEMP_MARK, type HostLayout } from '../host-layout.js';
 import type { Action } from '../plan/types.js';
 import { shellCommand } from '../shell.js';
-import { socketUnitName } from '../units/render.js';
+import { isRunning } from '../plan/unit-state.js';
+import { plainServiceName, socketUnitName } from '../units/render.js';
 import { STEP_FUNCTIONS } from './script.js';
 
 /**
@@ -123,6 +124,12 @@ export function rollbackScript(actions: readonly Action[], facts: HostFacts, opt
   const before = (unit: string) => facts.units[unit];
   const enabledBefore = sockets.filter((unit) => before(unit)?.unitFileState === 'enabled');
   const activeBefore = sockets.filter((unit) => before(unit)?.activeState === 'active');
+  // An Accept=no daemon keeps the code it started with, and systemd starts no socket while its
+  // service runs: it stops, and the next connection starts the version put back.
+  const daemons = [...new Set(actions.flatMap((action) => ('service' in action ? [plainServiceName(action.service)] : [])))].filter((unit) => {
+    const fact = before(unit);
+    return fact !== undefined && isRunning(fact);
+  });
   const enabledByRun = sockets.filter((unit) => !enabledBefore.includes(unit) && actions.some((action) => action.kind === 'enable-socket' && action.unit === unit));
   const step = (words: string[]): string => shellCommand(['octoi_try', ...words]);
   const files = savedFiles(actions, facts).map((file) => (file.before
@@ -153,6 +160,7 @@ octoi_restore() {
 }
 ${lines([
     ...enabledByRun.map((unit) => shellCommand(['systemctl', 'disable', '--no-reload', '--now', '--', unit])),
+    ...daemons.map((unit) => step(['systemctl', 'stop', '--', unit])),
     ...files,
     ...createdFolders.map((path) => `[ ! -d ${q(path)} ] || rmdir -- ${q(path)} 2>/dev/null || true`),
     ...removedFolders.map((path) => `[ -d ${q(path)} ] || ${step(['mkdir', '-m', '0755', '--', path])}`),

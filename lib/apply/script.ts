@@ -95,6 +95,18 @@ octoi_install_staged() {
   shift 5
   octoi_install "$octoi_record_owned" "$octoi_mode" "$octoi_owner" "$octoi_temp" "$octoi_target" "$@"
 }
+# Arguments: the pending record, the restarts that a change makes necessary (one argument, a line
+# each), then the command that makes the change: the restarts are recorded before it runs.
+octoi_pending_then() {
+  octoi_pending_file=$1
+  octoi_pending_lines=$2
+  shift 2
+  (
+    IFS=$octoi_nl
+    set -f
+    octoi_record "$octoi_pending_file" add $octoi_pending_lines
+  ) && "$@"
+}
 # Arguments: the pending record, then the restarts that the reload makes necessary.
 octoi_reload() {
   octoi_pending_file=$1
@@ -116,21 +128,30 @@ export function pendingLines(units: readonly string[]): string[] {
   return units.map((unit) => `restart ${hexName(unit)}`);
 }
 
+/** Units whose restart the plan makes necessary: sockets, and the one service of Accept=no. */
+export function restartedUnits(actions: readonly Action[]): string[] {
+  return actions.flatMap((action) => (action.kind === 'restart-socket' || action.kind === 'restart-service' ? [action.unit] : []));
+}
+
 /**
  * The steps of these actions as one script for the host's shell, their indexes as in the plan.
  * The last file installed also fsyncs every directory that received a file, so the renames are
- * durable before systemd is told about them.
+ * durable before systemd is told about them. A script or environment of an Accept=no service
+ * takes effect without a reload, only by the service's restart: the first file installed records
+ * that restart as pending first, so a run that dies before it leaves it to the next.
  */
 export function stepsScript(actions: readonly Action[], first: number, all: readonly Action[], options: ApplyOptions): string {
   const writes = all.flatMap((action, index) => (action.kind === 'write-file' ? [{ index, path: action.path }] : []));
   const lastWrite = writes[writes.length - 1]?.index;
   const touched = [...new Set(writes.map((write) => posix.dirname(write.path)))].sort();
-  const restarts = all.flatMap((action) => (action.kind === 'restart-socket' ? [action.unit] : []));
+  const restarts = restartedUnits(all);
+  const serviceRestarts = all.flatMap((action) => (action.kind === 'restart-service' ? [action.unit] : []));
+  const pendingFirst = serviceRestarts.length > 0 ? ['octoi_pending_then', pendingRecord(options.layout ?? HOST_LAYOUT), pendingLines(serviceRestarts).join('\n')] : [];
   const lines = actions.map((action, offset) => {
     const index = first + offset;
     const staged = options.stagingDir === undefined ? undefined : stagedPathFor(options.stagingDir, index);
     const argv = stepCommand(action, index === lastWrite ? touched : [], staged, restarts, options);
-    return shellCommand(['octoi_step', String(index), ...argv]);
+    return shellCommand(['octoi_step', String(index), ...(index === writes[0]?.index ? pendingFirst : []), ...argv]);
   });
   return `${lines.join('\n')}\n`;
 }
@@ -171,6 +192,10 @@ function stepCommand(action: Action, syncDirectories: string[], staged: string |
       return action.enabledNow ? ['octoi_start_new', action.unit] : ['systemctl', 'start', '--', action.unit];
     case 'restart-socket':
       return ['systemctl', 'restart', '--', action.unit];
+    case 'restart-service':
+      return ['systemctl', 'try-restart', '--', action.unit];
+    case 'stop-service':
+      return ['systemctl', 'stop', '--', action.unit];
     case 'disable-socket':
       return ['systemctl', 'disable', '--no-reload', '--now', '--', action.unit];
     case 'stop-instances':

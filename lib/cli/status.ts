@@ -12,9 +12,9 @@ import { prepareRun, type PreparedRun } from '../run/prepare.js';
 import { classifyFailure } from '../run/host-failure.js';
 import type { HostPhase } from '../run/types.js';
 import { SessionPool } from '../run/session-pool.js';
-import { socketUnitName, UNIT_DIRECTORY } from '../units/render.js';
+import { UNIT_DIRECTORY } from '../units/render.js';
 import type { DesiredService } from '../units/types.js';
-import { servicesStatus, type StatusTarget } from '../status/service-status.js';
+import { discoveredTargets, servicesStatus, type StatusTarget } from '../status/service-status.js';
 import { formatStatusTable } from '../status/table.js';
 import type { HostStatusEntry, StatusReport } from '../status/types.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
@@ -24,9 +24,10 @@ export const statusUsage = `usage: octoi status -i INVENTORY [PLAYBOOK] [options
 
 Show, per host and service, whether its socket is enabled and active, the addresses systemd
 (pid 1) listens on for it, and the socket's counters: NAccepted, NConnections, NRefused.
+For an Accept=no service, also the state and main PID of the NAME.service it starts.
 With PLAYBOOK: the services each host is targeted with. Without: every NAME.socket in
-${UNIT_DIRECTORY} that has a NAME@.service template beside it. Changes nothing; one remote
-command per host.
+${UNIT_DIRECTORY} that has a NAME@.service template or a NAME.service beside it. Changes
+nothing; one remote command per host.
 
 options (without --limit: every host):
 ${fleetOptionsUsage}
@@ -97,7 +98,8 @@ function playbookQueries({ plays, desired }: PreparedRun): Map<string, StatusQue
   return new Map(
     [...servicesByHost].map(([host, byName]) => {
       const services = [...byName.values()];
-      return [host, { script: probeScript(services), read: (stdout) => ({ targets: services, facts: parseProbe(stdout) }) }];
+      const targets = services.map(({ name, socketUnit, listen, accept, mainService }): StatusTarget => ({ name, socketUnit, listen, ...(accept ? {} : { mainService }) }));
+      return [host, { script: probeScript(services), read: (stdout) => ({ targets, facts: parseProbe(stdout) }) }];
     }),
   );
 }
@@ -107,7 +109,7 @@ function discoveryQueries(hosts: readonly string[]): Map<string, StatusQuery> {
     script: discoveryScript(),
     read(stdout) {
       const { services, facts } = parseDiscovery(stdout);
-      return { targets: services.map((name) => ({ name, socketUnit: socketUnitName(name), listen: [] })), facts };
+      return { targets: discoveredTargets(services), facts };
     },
   };
   return new Map(hosts.map((host) => [host, query]));

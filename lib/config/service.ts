@@ -1,11 +1,11 @@
 import { posix } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
-import { unitValueProblem } from '../units/unit-syntax.js';
+import { programPathProblem, unitValueProblem } from '../units/unit-syntax.js';
 import { privilegedReason, type DirectiveSection } from './directive-policy.js';
 import { parseListen } from './listen.js';
 import { reservedNameProblem } from './reserved-names.js';
 import { scriptSrcProblem, type ScriptReader } from './script-source.js';
-import type { Directive, ListenAddress, ServiceSpec, ServiceUser } from './types.js';
+import type { Directive, EnvironmentVariable, ListenAddress, ServiceSpec, ServiceUser } from './types.js';
 import { fieldName } from './validate.js';
 import type { YamlPath, YamlSource } from './yaml-source.js';
 
@@ -17,6 +17,9 @@ export interface RawService {
   accept?: boolean;
   user?: 'dynamic' | { user: string; group?: string };
   script?: { content?: string; src?: string; path?: string; secret?: boolean };
+  exec?: string[];
+  environment?: Record<string, string | number>;
+  secret?: boolean;
   state?: 'present' | 'absent';
   socket?: RawDirectives;
   service?: RawDirectives;
@@ -63,11 +66,13 @@ export async function buildService(findings: Findings, raw: RawService, path: Ya
   checkUnitValue(findings, at('description'), description);
   const reserved = reservedNameProblem(raw.name);
   if (reserved) findings.add(at('name'), `service name ${JSON.stringify(raw.name)}: ${reserved}`, 'octoi never overrides or removes system units: choose a name of your own, e.g. with a site prefix');
-  if (raw.accept === false) {
-    findings.add(at('accept'), 'accept: false (Accept=no) is not supported', 'remove `accept`: octoi starts one NAME@.service instance per connection');
-  }
   if (state === 'present' && raw.listen === undefined) findings.add(path, 'missing required key `listen` for a present service', 'add e.g. `listen: 13063`');
-  if (state === 'present' && raw.script === undefined) findings.add(path, 'missing required key `script` for a present service', 'add `script: {content: ...}` or `script: {src: FILE}`');
+  if (state === 'present' && raw.script === undefined && raw.exec === undefined) {
+    findings.add(path, 'missing `script` or `exec` for a present service', 'add `script: {content: ...}`, `script: {src: FILE}` or `exec: [/usr/bin/PROGRAM, ARGUMENT...]`');
+  }
+  if (raw.script !== undefined && raw.exec !== undefined) {
+    findings.add(at('exec'), 'a service runs either a `script` or an `exec` program, not both', 'remove one of them', 'key');
+  }
   const content = await scriptContent(findings, raw.script, at('script'), readScript);
   const secret = raw.script?.secret ?? false;
   return {
@@ -81,6 +86,9 @@ export async function buildService(findings: Findings, raw: RawService, path: Ya
       content,
       secret,
     },
+    exec: raw.exec === undefined ? null : execArguments(findings, raw.exec, at('exec')),
+    environment: environment(raw.environment),
+    secret: raw.secret ?? false,
     state,
     socketDirectives: directives(findings, raw, 'socket', at('socket')),
     serviceDirectives: directives(findings, raw, 'service', at('service')),
@@ -100,6 +108,18 @@ function listenAddresses(findings: Findings, raw: RawService['listen'], path: Ya
     else addresses.push(result.address);
   }
   return addresses;
+}
+
+function execArguments(findings: Findings, argv: string[], path: YamlPath): string[] {
+  const [program] = argv;
+  const problem = program === undefined ? null : programPathProblem(program);
+  if (problem) findings.add([...path, 0], `program ${JSON.stringify(program)} ${problem}`, 'name the program by its absolute path, e.g. /usr/bin/python3');
+  // Arguments are written quoted (the schema refuses control characters): a trailing backslash stays inside the quotes.
+  return argv;
+}
+
+function environment(raw: RawService['environment']): EnvironmentVariable[] {
+  return Object.entries(raw ?? {}).map(([name, value]) => ({ name, value: String(value) }));
 }
 
 function serviceUser(raw: RawService['user']): ServiceUser {
@@ -166,7 +186,7 @@ function directives(findings: Findings, service: RawService, section: DirectiveS
 function managedHint(key: string): string {
   if (key === 'ListenStream') return 'use `listen`';
   if (key === 'DynamicUser' || key === 'User' || key === 'Group') return 'use `user`';
-  if (key === 'ExecStart') return 'use `script`';
+  if (key === 'ExecStart') return 'use `script` or `exec`';
   return 'remove it: octoi sets it for socket activation';
 }
 

@@ -25,14 +25,21 @@ export interface Directive {
   privileged?: string;
 }
 
+export interface EnvironmentVariable {
+  name: string;
+  value: string;
+}
+
 /** A socket-activated service as declared in a playbook, validated and with defaults applied. */
 export interface ServiceSpec {
-  /** Unit base name: NAME.socket and NAME@.service. */
+  /** Unit base name: NAME.socket and NAME@.service (`accept`) or NAME.service. */
   name: string;
   description: string;
   listen: ListenAddress[];
+  /** Accept=yes: an instance of NAME@.service per connection; false: one NAME.service gets the listening socket. */
   accept: boolean;
   user: ServiceUser;
+  /** The script octoi installs; with `exec`, only where an earlier script of the service is cleaned up. */
   script: {
     /** Absolute path on the host. Default /opt/NAME/NAME.sh */
     path: string;
@@ -40,6 +47,12 @@ export interface ServiceSpec {
     /** Never shown in diffs or reports. */
     secret: boolean;
   };
+  /** A program already on the host and its arguments, run instead of a script: argv exactly. */
+  exec: string[] | null;
+  /** Environment variables of the service, in the order written. */
+  environment: EnvironmentVariable[];
+  /** The environment's values are secret: kept in a root-only EnvironmentFile=, never shown. */
+  secret: boolean;
   state: ServiceState;
   socketDirectives: Directive[];
   serviceDirectives: Directive[];

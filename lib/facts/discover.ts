@@ -7,9 +7,10 @@ import type { HostFacts } from './types.js';
 
 /**
  * One POSIX `sh` script that finds the services octoi-style units make up on a host — every
- * `NAME.socket` in the unit directory with a `NAME@.service` template beside it — and reads
- * their sockets' state and the host's TCP listeners. Masked units (links to /dev/null) are no
- * regular files and are left out. Parse its output with `parseDiscovery`.
+ * `NAME.socket` in the unit directory with a `NAME@.service` template beside it (Accept=yes) or
+ * else a `NAME.service` (Accept=no) — and reads their sockets' state (and the plain service's),
+ * and the host's TCP listeners. Masked units (links to /dev/null) are no regular files and are
+ * left out. Parse its output with `parseDiscovery`.
  */
 export function discoveryScript(unitDirectory: string = UNIT_DIRECTORY): string {
   return `${PROBE_FUNCTIONS}octoi_marker probe 1
@@ -17,9 +18,14 @@ octoi_tools
 for octoi_socket in ${shellQuote(unitDirectory)}/*.socket; do
   octoi_name=\${octoi_socket##*/}
   octoi_name=\${octoi_name%.socket}
-  if [ -f "$octoi_socket" ] && [ -f "\${octoi_socket%/*}/$octoi_name@.service" ]; then
-    octoi_marker service "$(octoi_hex "$octoi_name")"
+  if [ ! -f "$octoi_socket" ]; then
+    continue
+  elif [ -f "\${octoi_socket%/*}/$octoi_name@.service" ]; then
+    octoi_marker service "$(octoi_hex "$octoi_name")" template
     octoi_unit "$(octoi_hex "$octoi_name.socket")" "$octoi_name.socket"
+  elif [ -f "\${octoi_socket%/*}/$octoi_name.service" ]; then
+    octoi_marker service "$(octoi_hex "$octoi_name")" plain
+    octoi_unit "$(octoi_hex "$octoi_name.socket")" "$octoi_name.socket" "$octoi_name.service"
   fi
 done
 octoi_listeners
@@ -27,9 +33,16 @@ octoi_marker end
 `;
 }
 
+export interface DiscoveredService {
+  /** `NAME` of `NAME.socket`. */
+  name: string;
+  /** A `NAME@.service` template is beside the socket; else a plain `NAME.service`. */
+  accept: boolean;
+}
+
 export interface Discovery {
-  /** Service base names (`NAME` of `NAME.socket`), in the order the host listed them. */
-  services: string[];
+  /** In the order the host listed them. */
+  services: DiscoveredService[];
   /** The sockets' units and the host's listeners. */
   facts: HostFacts;
 }
@@ -39,6 +52,6 @@ export function parseDiscovery(text: string): Discovery {
   const services = splitLines(text)
     .map(parseMarker)
     .filter((marker) => marker?.kind === 'service')
-    .map((marker) => decodeHex(marker?.args[0] ?? ''));
+    .map((marker) => ({ name: decodeHex(marker?.args[0] ?? ''), accept: marker?.args[1] !== 'plain' }));
   return { services, facts };
 }

@@ -14,7 +14,7 @@ interface Section {
 }
 
 /** Sections whose first argument is a path or name, hex-encoded. */
-const NAMED_SECTIONS = new Set(['file', 'content', 'dir', 'temp', 'unit-file', 'dropin']);
+const NAMED_SECTIONS = new Set(['file', 'content', 'dir', 'temp', 'unit-file', 'dropin', 'program']);
 
 /**
  * Parse the output of `probeScript`. A socket's section also holds its template's loaded
@@ -96,6 +96,9 @@ function readSection(facts: HostFacts, { kind, args, body }: Section): void {
       break;
     case 'dropin':
       (facts.dropIns[name] ??= []).push(decodeHex(args[1] ?? ''));
+      break;
+    case 'program':
+      (facts.programs ??= {})[name] = args[1] === 'yes' || args[1] === 'not-executable' ? args[1] : 'missing';
       break;
     case 'group':
       if (args[1] === 'yes' && args[0]) facts.groups.push(args[0]);

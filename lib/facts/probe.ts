@@ -161,14 +161,15 @@ octoi_unit() {
   octoi_marker unit-status "$?"
 }
 # Arguments: the service's name hex-encoded, the administrator's unit folder, the name, then the
-# system's unit folders. Prints the unit files of that name octoi does not write (any in the
-# system's folders, NAME.service beside octoi's) and every drop-in of the socket and the template.
+# system's unit folders. Prints the unit files of that name beside octoi's (NAME.service,
+# NAME@.service: the planner knows which are octoi's own), any in the system's folders, and every
+# drop-in of the socket, the services and the template's instances.
 octoi_foreign() {
   octoi_service=$1
   octoi_etc=$2
   octoi_name=$3
   shift 3
-  for octoi_path in "$octoi_etc/$octoi_name.service"; do
+  for octoi_path in "$octoi_etc/$octoi_name.service" "$octoi_etc/$octoi_name@.service"; do
     if [ -e "$octoi_path" ] || [ -L "$octoi_path" ]; then octoi_marker unit-file "$octoi_service" "$(octoi_hex "$octoi_path")"; fi
   done
   for octoi_dir in "$@"; do
@@ -177,10 +178,21 @@ octoi_foreign() {
     done
   done
   for octoi_dir in "$octoi_etc" "$@"; do
-    for octoi_path in "$octoi_dir/$octoi_name.socket.d"/*.conf "$octoi_dir/$octoi_name@.service.d"/*.conf "$octoi_dir/$octoi_name@"*".service.d"/*.conf; do
+    for octoi_path in "$octoi_dir/$octoi_name.socket.d"/*.conf "$octoi_dir/$octoi_name.service.d"/*.conf "$octoi_dir/$octoi_name@.service.d"/*.conf "$octoi_dir/$octoi_name@"*".service.d"/*.conf; do
       if [ -e "$octoi_path" ] || [ -L "$octoi_path" ]; then octoi_marker dropin "$octoi_service" "$(octoi_hex "$octoi_path")"; fi
     done
   done
+}
+# Arguments: the program's path hex-encoded, then the path. Whether \`exec\` can run it: yes,
+# not-executable or missing.
+octoi_program() {
+  if [ -f "$2" ] && [ -x "$2" ]; then
+    octoi_marker program "$1" yes
+  elif [ -e "$2" ]; then
+    octoi_marker program "$1" not-executable
+  else
+    octoi_marker program "$1" missing
+  fi
 }
 octoi_groups() {
   for octoi_group in "$@"; do
@@ -255,7 +267,8 @@ function groupsCommand(services: readonly DesiredService[]): string[] {
 /** The probe's commands, without the function definitions (the apply script reuses them). */
 export function probeCommands(services: readonly DesiredService[], options: ProbeOptions = {}): string {
   const layout = options.layout ?? HOST_LAYOUT;
-  const files = [...new Set(services.flatMap((s) => s.files.map((f) => f.path)))].sort();
+  const files = [...new Set(services.flatMap((s) => [...s.files.map((f) => f.path), ...s.leftovers]))].sort();
+  const programs = [...new Set(services.flatMap((s) => (s.program === null ? [] : [s.program])))].sort();
   const lines = [
     'octoi_marker probe 1',
     'octoi_tools',
@@ -264,8 +277,10 @@ export function probeCommands(services: readonly DesiredService[], options: Prob
     ...(options.contents ? files.map((path) => sectionCommand('octoi_content', path)) : []),
     pairsCommand('octoi_dirs', probedDirectories(services)),
     // `systemctl show` refuses a template name (NAME@.service): its loaded instances are asked for
-    // by pattern, in the same call as the socket, as each systemctl costs a process and a D-Bus call.
-    ...services.map((s) => sectionCommand('octoi_unit', s.socketUnit, [s.socketUnit, instancePattern(s.serviceTemplate)])),
+    // by pattern, in the same call as the socket and the plain NAME.service of Accept=no, as each
+    // systemctl costs a process and a D-Bus call.
+    ...services.map((s) => sectionCommand('octoi_unit', s.socketUnit, [s.socketUnit, s.mainService, instancePattern(s.serviceTemplate)])),
+    ...programs.map((path) => sectionCommand('octoi_program', path)),
     ...groupsCommand(services),
     ...services.map((s) => sectionCommand('octoi_foreign', s.name, [unitDirectoryOf(s), s.name, ...layout.systemUnitDirectories])),
     'octoi_listeners',

@@ -13,6 +13,7 @@ export const UNIT_PROPERTIES = [
   'NAccepted',
   'NConnections',
   'NRefused',
+  'MainPID',
   'FragmentPath',
   'DropInPaths',
 ] as const;
@@ -91,6 +92,9 @@ function applyProperty(unit: UnitFact, key: string, value: string): void {
       break;
     case 'NRefused':
       unit.nRefused = toCount(value);
+      break;
+    case 'MainPID':
+      if (toCount(value) > 0) unit.mainPid = toCount(value);
       break;
     case 'FragmentPath':
       if (value !== '') unit.fragmentPath = value;

@@ -47,6 +47,8 @@ export interface UnitFact {
   nAccepted: number;
   nConnections: number;
   nRefused: number;
+  /** The main process of a running service (systemd's MainPID), when it has one. */
+  mainPid?: number;
   /** The unit file systemd loaded it from, when it is loaded. */
   fragmentPath?: string;
   /** Drop-ins systemd applied to it. */
@@ -66,6 +68,8 @@ export interface Listener {
   port: number;
   processes: ListeningProcess[];
 }
+
+export type ProgramState = 'yes' | 'not-executable' | 'missing';
 
 export interface HostFacts {
   files: Record<string, FileFact>;
@@ -92,6 +96,8 @@ export interface HostFacts {
   groups: string[];
   /** Why these facts cannot be trusted (a missing tool, systemctl failing); empty when they can. */
   unreadable: string[];
+  /** Whether each program an `exec` service runs is there to run, by path. */
+  programs?: Record<string, ProgramState>;
   /** Running `NAME@….service` instances, by template name `NAME@.service`. */
   runningInstances: Record<string, string[]>;
   /**

@@ -38,7 +38,10 @@ function writePhrases(write: Extract<Action, { kind: 'write-file' }>, file: Mana
     return [`${name} mode ${was === undefined ? '?' : was.toString(8).padStart(4, '0')}→${write.mode.toString(8).padStart(4, '0')}`];
   }
   const before = facts.fileContents?.[write.path];
-  if (file?.role === 'script' || before === undefined) return [`${name} ${file?.role === 'script' ? 'script drift' : 'changed'}`];
+  if (file?.role === 'script') return [`${name} script drift`];
+  // The lines of a secret environment are its values: only that it changes is said.
+  if (file?.role === 'environment') return [`${name} environment changed`];
+  if (before === undefined) return [`${name} changed`];
   const changes = unitDirectiveChanges(before, write.content);
   return changes.length > 0 ? changes.map((change) => `${name} ${change}`) : [`${name} changed`];
 }

@@ -19,11 +19,13 @@ export function actionSymbol(action: Action): ActionSymbol {
     case 'remove-temp-file':
     case 'disable-socket':
     case 'stop-instances':
+    case 'stop-service':
       return '-';
     case 'adopt-file':
       return '~';
     case 'daemon-reload':
     case 'restart-socket':
+    case 'restart-service':
     case 'reset-failed':
       return '±';
   }
@@ -64,6 +66,10 @@ function actionText(action: Action): string {
       return `start ${action.unit}`;
     case 'restart-socket':
       return `restart ${action.unit} (${action.reason})`;
+    case 'restart-service':
+      return `restart ${action.unit} if it runs (${action.reason})`;
+    case 'stop-service':
+      return `stop ${action.unit} (${action.reason})`;
     case 'disable-socket':
       return `disable --now ${action.unit}`;
     case 'stop-instances':

@@ -12,11 +12,14 @@ export function isOwned(facts: HostFacts, path: string): boolean {
 
 /**
  * A unit of the service's name that octoi does not write — a vendor unit in /lib or /usr/lib, a
- * runtime one in /run, a NAME.service beside octoi's units — or a socket systemd loaded from
+ * runtime one in /run, a NAME.service or NAME@.service beside octoi's units that the service's
+ * shape does not write and octoi did not write before — or a socket systemd loaded from
  * somewhere else: octoi would shadow it, or stop and remove it with `state: absent`.
  */
 export function foreignUnitRefusals(service: DesiredService, facts: HostFacts): Refusal[] {
-  const found = [...(facts.foreignUnitFiles[service.name] ?? [])];
+  // The probe lists both service units beside the socket: the one this shape writes, and any octoi wrote, are its own.
+  const ownPath = (path: string): boolean => isOwned(facts, path) || (service.state === 'present' && service.files.some((file) => file.path === path));
+  const found = (facts.foreignUnitFiles[service.name] ?? []).filter((path) => !ownPath(path));
   const socket = facts.units[service.socketUnit];
   const socketFile = service.files.find((file) => file.role === 'socket')?.path;
   if (socket?.loadState === 'loaded' && socket.fragmentPath !== undefined && socket.fragmentPath !== socketFile && !found.includes(socket.fragmentPath)) {
@@ -27,6 +30,18 @@ export function foreignUnitRefusals(service: DesiredService, facts: HostFacts): 
     service: service.name,
     message: `${service.name} is already a unit of this host, not octoi's: ${found.join(', ')}`,
     hint: 'octoi never overrides, stops or removes units it does not own: choose another service name',
+  }];
+}
+
+/** An `exec` program that is not there to run: nothing is installed that could only fail. */
+export function programRefusals(service: DesiredService, facts: HostFacts): Refusal[] {
+  if (service.program === null) return [];
+  const state = facts.programs?.[service.program] ?? 'missing';
+  if (state === 'yes') return [];
+  return [{
+    service: service.name,
+    message: `program ${service.program} ${state === 'missing' ? 'does not exist on this host' : 'is not an executable file'}`,
+    hint: 'install the program on the host first, or correct the first word of `exec`',
   }];
 }
 

@@ -2,9 +2,10 @@ import { posix } from 'node:path';
 import type { FileFact, HostFacts } from '../facts/types.js';
 import { sha256 } from '../hash.js';
 import { ancestorsAndSelf } from '../host-layout.js';
+import { isUnitFile } from '../units/render.js';
 import type { DesiredService, ManagedFile } from '../units/types.js';
 import { formatListenAddress, heldBySystemd } from './listeners.js';
-import { directoryRefusals, dropInsToRemove, foreignUnitRefusals, isOwned } from './ownership.js';
+import { directoryRefusals, dropInsToRemove, foreignUnitRefusals, isOwned, programRefusals } from './ownership.js';
 import type { Action, Expectation, HostPlan, Refusal } from './types.js';
 import { isEnabled, isRunning, unitFact } from './unit-state.js';
 
@@ -61,7 +62,7 @@ export function planHost(services: readonly DesiredService[], facts: HostFacts):
 }
 
 function planPresent(service: DesiredService, facts: HostFacts, phases: Phases): void {
-  phases.refusals.push(...directoryRefusals(service, facts));
+  phases.refusals.push(...directoryRefusals(service, facts), ...programRefusals(service, facts));
   for (const directory of missingDirectories(service, facts)) {
     if (!phases.directories.some((action) => action.kind === 'create-directory' && action.path === directory)) {
       phases.directories.push({ kind: 'create-directory', path: directory, service: service.name });
@@ -74,10 +75,14 @@ function planPresent(service: DesiredService, facts: HostFacts, phases: Phases):
   phases.writes.push(...writes);
   const dropIns = dropInsToRemove(service, facts, phases.refusals);
   phases.removals.push(...dropIns.map((path): Action => ({ kind: 'remove-drop-in', path, service: service.name })));
+  const leftoverUnitRemoved = planLeftovers(service, facts, phases);
 
   const socket = unitFact(facts, service.socketUnit);
-  const unitWritten = writes.some((w) => w.change !== 'mode' && roleOf(service, w.path) !== 'script');
-  if (unitWritten || dropIns.length > 0 || socket.needDaemonReload) phases.reload = true;
+  const main = unitFact(facts, service.mainService);
+  const written = (role: ManagedFile['role']): boolean => writes.some((w) => w.change !== 'mode' && roleOf(service, w.path) === role);
+  const unitWritten = written('socket') || written('service');
+  const staleMain = !service.accept && main.needDaemonReload;
+  if (unitWritten || dropIns.length > 0 || socket.needDaemonReload || staleMain || leftoverUnitRemoved) phases.reload = true;
 
   const enabled = isEnabled(socket);
   const active = socket.activeState === 'active';
@@ -85,14 +90,61 @@ function planPresent(service: DesiredService, facts: HostFacts, phases: Phases):
   // New links, and those a failed or interrupted run left unreloaded, reach systemd's dependencies
   // (sockets.target wants the socket) only by a reload, as `systemctl enable --now` would do.
   if (!enabled || !active) phases.reload = true;
+  let socketStarts = !active;
   if (!active) {
     phases.starts.push({ kind: 'start-socket', unit: service.socketUnit, service: service.name, enabledNow: !enabled });
   } else {
-    const socketChanged = writes.some((w) => w.change !== 'mode' && roleOf(service, w.path) === 'socket')
-      || dropIns.some((path) => posix.basename(posix.dirname(path)) === `${service.socketUnit}.d`);
+    const socketChanged = written('socket') || dropIns.some((path) => dropInOf(path) === service.socketUnit);
     const reason = restartReason(service, facts, socketChanged, socket.needDaemonReload);
     if (reason) phases.starts.push({ kind: 'restart-socket', unit: service.socketUnit, service: service.name, reason });
+    socketStarts = reason !== null;
   }
+  if (service.accept) return;
+  if (socketStarts) {
+    // systemd refuses to start an Accept=no socket while its service runs: the service stops
+    // first, and the next connection starts it with the new socket.
+    if (isRunning(main)) phases.stops.push({ kind: 'stop-service', unit: service.mainService, service: service.name, reason: 'its socket starts anew; the next connection starts it again' });
+    return;
+  }
+  const changed = [
+    ...(written('service') || dropIns.some((path) => dropInOf(path) === service.mainService) ? [{ what: 'service unit', keeps: 'its old program, environment and settings' }] : staleMain ? [{ what: 'service unit on disk', keeps: 'its old program, environment and settings' }] : []),
+    ...(written('script') ? [{ what: 'script', keeps: 'the old code' }] : []),
+    ...(written('environment') ? [{ what: 'environment', keeps: 'its old environment' }] : []),
+  ];
+  const pending = facts.pendingRestarts.includes(service.mainService);
+  const reasons = [
+    ...(changed.length > 0 ? [`${changed.map((c) => c.what).join(', ')} changed: the running process keeps ${changed.map((c) => c.keeps).join(' and ')} otherwise`] : []),
+    ...(pending ? ['pending from an interrupted run'] : []),
+  ];
+  // A service that does not run starts with what is on disk; a pending line is cleared by the run.
+  if (reasons.length > 0 && (isRunning(main) || pending)) {
+    phases.starts.push({ kind: 'restart-service', unit: service.mainService, service: service.name, reason: reasons.join('; ') });
+  }
+}
+
+/** `NAME.socket` for a drop-in `…/NAME.socket.d/x.conf`. */
+function dropInOf(path: string): string {
+  return posix.basename(posix.dirname(path)).replace(/\.d$/, '');
+}
+
+/**
+ * Files octoi wrote for the service in another shape (the other service unit, a script that `exec`
+ * replaced, an environment file no longer secret): what they start stops, then they go. Returns
+ * whether a unit went, which needs a reload.
+ */
+function planLeftovers(service: DesiredService, facts: HostFacts, phases: Phases): boolean {
+  const leftovers = service.leftovers.filter((path) => facts.files[path]?.exists && isOwned(facts, path));
+  const unitDirectory = posix.dirname(service.files.find((file) => file.role === 'socket')?.path ?? '');
+  const isUnit = (name: string): boolean => leftovers.includes(posix.join(unitDirectory, name));
+  if (isUnit(service.serviceTemplate) && (facts.runningInstances[service.serviceTemplate] ?? []).length > 0) {
+    phases.stops.push({ kind: 'stop-instances', template: service.serviceTemplate, service: service.name });
+  }
+  if (isUnit(service.mainService) && isRunning(unitFact(facts, service.mainService))) {
+    phases.stops.push({ kind: 'stop-service', unit: service.mainService, service: service.name, reason: 'accept: true starts an instance per connection instead' });
+  }
+  phases.removals.push(...leftovers.map((path): Action => ({ kind: 'remove-file', path, service: service.name })));
+  phases.removals.push(...removableDirectories(service.leftovers, facts, leftovers).map((path): Action => ({ kind: 'remove-directory', path, service: service.name })));
+  return isUnit(service.serviceTemplate) || isUnit(service.mainService);
 }
 
 /** Socket settings, listen addresses above all, only take effect when the socket restarts. */
@@ -171,21 +223,22 @@ function planAbsent(service: DesiredService, facts: HostFacts, phases: Phases): 
   if ((facts.runningInstances[service.serviceTemplate] ?? []).length > 0) {
     phases.stops.push({ kind: 'stop-instances', template: service.serviceTemplate, service: name });
   }
+  if (isRunning(unitFact(facts, service.mainService))) phases.stops.push({ kind: 'stop-service', unit: service.mainService, service: name, reason: 'state: absent' });
   phases.removals.push(...present.map((file): Action => ({ kind: 'remove-file', path: file.path, service: name })));
-  phases.removals.push(...removableDirectories(service, facts, present.map((file) => file.path)).map((path): Action => ({ kind: 'remove-directory', path, service: name })));
+  phases.removals.push(...removableDirectories(service.files.map((file) => file.path), facts, present.map((file) => file.path)).map((path): Action => ({ kind: 'remove-directory', path, service: name })));
   if (facts.owned.groups.includes(service.secretGroup)) phases.resets.push({ kind: 'remove-group', group: service.secretGroup, service: name });
   // A removed unit file not yet reloaded shows as NeedDaemonReload=yes: a crashed run is finished here.
-  if (present.some((file) => file.role !== 'script') || socket.needDaemonReload) phases.reload = true;
+  if (present.some(isUnitFile) || socket.needDaemonReload) phases.reload = true;
   const failed = failedUnits(service, facts);
   if (failed.length > 0) phases.resets.push({ kind: 'reset-failed', units: failed, service: name });
 }
 
 /**
- * The folders on the way to the service's files that octoi made and that hold nothing but what
- * this plan removes, deepest first: a folder with anything else in it stays.
+ * The folders on the way to `paths` that octoi made and that hold nothing but what this plan
+ * removes, deepest first: a folder with anything else in it stays.
  */
-function removableDirectories(service: DesiredService, facts: HostFacts, removedFiles: readonly string[]): string[] {
-  const candidates = [...new Set(service.files.flatMap((file) => ancestorsAndSelf(posix.dirname(file.path))))]
+function removableDirectories(paths: readonly string[], facts: HostFacts, removedFiles: readonly string[]): string[] {
+  const candidates = [...new Set(paths.flatMap((path) => ancestorsAndSelf(posix.dirname(path))))]
     .filter((dir) => facts.owned.directories.includes(dir) && facts.directories[dir]?.kind === 'directory')
     .sort((a, b) => b.length - a.length);
   const removed = new Set(removedFiles);
@@ -202,7 +255,7 @@ function failedUnits(service: DesiredService, facts: HostFacts): string[] {
   return Object.values(facts.units)
     .filter((unit) => unit.activeState === 'failed')
     .map((unit) => unit.id)
-    .filter((id) => id === service.socketUnit || (id.startsWith(instancePrefix) && id.endsWith('.service')))
+    .filter((id) => id === service.socketUnit || id === service.mainService || (id.startsWith(instancePrefix) && id.endsWith('.service')))
     .sort();
 }
 
@@ -211,6 +264,7 @@ function expectation(service: DesiredService): Expectation {
   return {
     service: service.name,
     socketUnit: service.socketUnit,
+    mainService: service.mainService,
     state: service.state,
     listen: service.listen,
     files: present ? service.files.map((file) => ({ path: file.path, sha256: sha256(file.content), mode: file.mode, ...(file.group ? { group: file.group } : {}) })) : [],

@@ -20,6 +20,9 @@ export type Action =
   /** `enabledNow`: this run enables it, so a failed start disables it again (nothing acts at the next boot). */
   | { kind: 'start-socket'; unit: string; service: string; enabledNow: boolean }
   | { kind: 'restart-socket'; unit: string; service: string; reason: string }
+  /** The one service of Accept=no, if it runs (`systemctl try-restart`): it holds old code, environment or unit otherwise. */
+  | { kind: 'restart-service'; unit: string; service: string; reason: string }
+  | { kind: 'stop-service'; unit: string; service: string; reason: string }
   | { kind: 'disable-socket'; unit: string; service: string }
   | { kind: 'stop-instances'; template: string; service: string }
   | { kind: 'reset-failed'; units: string[]; service: string };
@@ -39,6 +42,8 @@ export interface ExpectedFile {
 export interface Expectation {
   service: string;
   socketUnit: string;
+  /** `NAME.service`, which must not run once the service is absent. */
+  mainService: string;
   state: 'present' | 'absent';
   listen: ListenAddress[];
   /** present: the managed files as they must be; absent: empty. */

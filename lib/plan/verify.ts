@@ -43,6 +43,8 @@ function absentProblems(expected: Expectation, facts: HostFacts): string[] {
   if (isRunning(socket) || isEnabled(socket)) {
     problems.push(`${expected.socketUnit} is still ${socket.activeState} (UnitFileState=${socket.unitFileState || 'unknown'})`);
   }
+  const main = unitFact(facts, expected.mainService);
+  if (isRunning(main)) problems.push(`${expected.mainService} still runs (ActiveState=${main.activeState})`);
   for (const address of expected.listen) {
     if (heldBySystemd(address, facts.listeners)) problems.push(`systemd (pid 1) still listens on ${formatListenAddress(address)}`);
   }

@@ -1,6 +1,8 @@
 import { parseListen } from '../config/listen.js';
 import type { ListenAddress } from '../config/types.js';
+import type { DiscoveredService } from '../facts/discover.js';
 import type { HostFacts, Listener, UnitFact } from '../facts/types.js';
+import { plainServiceName, socketUnitName } from '../units/render.js';
 import { formatListener, isSystemd, listenerMatches } from '../plan/listeners.js';
 import { unitFact } from '../plan/unit-state.js';
 import type { ServiceStatus } from './types.js';
@@ -10,6 +12,13 @@ export interface StatusTarget {
   name: string;
   socketUnit: string;
   listen: readonly ListenAddress[];
+  /** Accept=no: the `NAME.service` the socket starts. */
+  mainService?: string;
+}
+
+/** What a host's units show (`parseDiscovery`) as services to report on. */
+export function discoveredTargets(services: readonly DiscoveredService[]): StatusTarget[] {
+  return services.map(({ name, accept }) => ({ name, socketUnit: socketUnitName(name), listen: [], ...(accept ? {} : { mainService: plainServiceName(name) }) }));
 }
 
 /** The status of each service from facts read on its host. Pure. */
@@ -26,7 +35,12 @@ export function serviceStatus(target: StatusTarget, facts: HostFacts): ServiceSt
     accepted: socket.nAccepted,
     connections: socket.nConnections,
     refused: socket.nRefused,
+    ...(target.mainService === undefined ? {} : { service: mainServiceStatus(unitFact(facts, target.mainService)) }),
   };
+}
+
+function mainServiceStatus(unit: UnitFact): NonNullable<ServiceStatus['service']> {
+  return { unit: unit.id, active: unit.activeState, mainPid: unit.mainPid ?? null };
 }
 
 /**

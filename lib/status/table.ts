@@ -1,6 +1,8 @@
-import type { StatusReport } from './types.js';
+import type { ServiceStatus, StatusReport } from './types.js';
 
 const HEADER = ['HOST', 'SERVICE', 'ENABLED', 'ACTIVE', 'LISTENING', 'ACCEPTED', 'CONNECTIONS', 'REFUSED'];
+/** Shown when an Accept=no service is in the table: its one service's state and main PID. */
+const PROCESS_HEADER = 'PROCESS';
 /** The counters line up on their last digit. */
 const NUMERIC_COLUMNS = new Set([5, 6, 7]);
 
@@ -20,19 +22,28 @@ export function formatStatusTable(report: StatusReport): string {
       String(service.accepted),
       String(service.connections),
       String(service.refused),
+      service.service ? processCell(service.service) : '-',
     ]),
   );
+  const withProcess = entries.some(([, entry]) => Object.values(entry.services).some((service) => service.service !== undefined));
+  const header = withProcess ? [...HEADER, PROCESS_HEADER] : HEADER;
+  const shown = rows.map((row) => row.slice(0, header.length));
   const notes = entries.flatMap(([host, entry]) => {
     if (entry.status !== 'ok') return [`${host}: ${entry.status}: ${entry.error ?? 'no reason given'}`];
     return Object.keys(entry.services).length === 0 ? [`${host}: no socket-activated services`] : [];
   });
   const count = (status: string): number => entries.filter(([, entry]) => entry.status === status).length;
   const totals = `${entries.length} ${entries.length === 1 ? 'host' : 'hosts'}: ${count('ok')} ok, ${count('unreachable')} unreachable, ${count('failed')} failed`;
-  return [...(rows.length > 0 ? alignColumns([HEADER, ...rows]) : []), ...notes, totals].join('\n');
+  return [...(shown.length > 0 ? alignColumns([header, ...shown]) : []), ...notes, totals].join('\n');
+}
+
+/** `active pid 1234`, `inactive`: what runs for an Accept=no socket. */
+function processCell(service: NonNullable<ServiceStatus['service']>): string {
+  return service.mainPid === null ? service.active : `${service.active} pid ${service.mainPid}`;
 }
 
 function alignColumns(rows: readonly string[][]): string[] {
-  const widths = HEADER.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
   return rows.map((row) =>
     row
       .map((cell, column) => (NUMERIC_COLUMNS.has(column) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))

@@ -12,6 +12,8 @@ export interface ServiceStatus {
   connections: number;
   /** NRefused: connections refused (MaxConnections reached) since it started. */
   refused: number;
+  /** Accept=no: the one service the socket starts, with its ActiveState and MainPID (null when it has none). */
+  service?: { unit: string; active: string; mainPid: number | null };
 }
 
 export type HostStatusKind = 'ok' | 'unreachable' | 'failed';

@@ -2,13 +2,16 @@ import { posix } from 'node:path';
 import type { Directive, ServiceSpec } from '../config/types.js';
 import { sha256 } from '../hash.js';
 import type { DesiredService, ManagedFile } from './types.js';
-import { execStartValue, renderUnit } from './unit-syntax.js';
+import { environmentAssignment, environmentFileLine, execCommandLine, renderUnit } from './unit-syntax.js';
 
 export const UNIT_DIRECTORY = '/etc/systemd/system';
+/** Where secret environments go: read by systemd (pid 1) as root, by nobody else. */
+export const ENVIRONMENT_DIRECTORY = '/etc/octoi';
 export const UNIT_FILE_MODE = 0o644;
 export const SCRIPT_FILE_MODE = 0o755;
 /** Readable and runnable by root and the members of the service's own group, nobody else. */
 export const SECRET_SCRIPT_FILE_MODE = 0o750;
+export const ENVIRONMENT_FILE_MODE = 0o600;
 
 export function socketUnitName(serviceName: string): string {
   return `${serviceName}.socket`;
@@ -18,41 +21,76 @@ export function serviceTemplateName(serviceName: string): string {
   return `${serviceName}@.service`;
 }
 
+export function plainServiceName(serviceName: string): string {
+  return `${serviceName}.service`;
+}
+
+export function environmentFilePath(serviceName: string): string {
+  return posix.join(ENVIRONMENT_DIRECTORY, `${serviceName}.env`);
+}
+
+/** Units are loaded by systemd: a change needs a reload. Scripts and environment files are read at each start. */
+export function isUnitFile(file: Pick<ManagedFile, 'role'>): boolean {
+  return file.role === 'socket' || file.role === 'service';
+}
+
 /** The files, directories and listeners that `spec` means on a host. */
 export function desiredService(spec: ServiceSpec): DesiredService {
   const socketUnit = socketUnitName(spec.name);
   const serviceTemplate = serviceTemplateName(spec.name);
+  const mainService = plainServiceName(spec.name);
   const present = spec.state === 'present';
-  const unit = (path: string, role: ManagedFile['role'], render: () => string, extras: Directive[]): ManagedFile => {
-    const body = present ? render() : '';
+  const unit = (name: string, render: () => string, extras: Directive[]): ManagedFile => {
+    const body = render();
     const privileged = extras.filter((directive) => directive.privileged).map((directive) => `${directive.key}=${directive.value}`);
     return {
-      path,
+      path: posix.join(UNIT_DIRECTORY, name),
       mode: UNIT_FILE_MODE,
-      role,
-      content: present ? `${MANAGED_HEADER}${body}` : '',
+      role: name === socketUnit ? 'socket' : 'service',
+      content: `${MANAGED_HEADER}${body}`,
       // Units written before the header existed are the same text without it.
-      earlierVersions: present ? [sha256(body)] : [],
-      ...(present && privileged.length > 0 ? { privileged } : {}),
+      earlierVersions: [sha256(body)],
+      ...(privileged.length > 0 ? { privileged } : {}),
     };
   };
+  const script: ManagedFile = {
+    path: spec.script.path,
+    mode: spec.script.secret ? SECRET_SCRIPT_FILE_MODE : SCRIPT_FILE_MODE,
+    role: 'script',
+    content: spec.script.content,
+    earlierVersions: [],
+    ...(spec.script.secret ? { secret: true, group: secretGroupOf(spec.name) } : {}),
+  };
+  const environment: ManagedFile = {
+    path: environmentFilePath(spec.name),
+    mode: ENVIRONMENT_FILE_MODE,
+    role: 'environment',
+    content: spec.environment.map(({ name, value }) => environmentFileLine(name, value)).join(''),
+    earlierVersions: [],
+    secret: true,
+  };
+  const wanted = present
+    ? [
+        unit(socketUnit, () => renderSocketUnit(spec), spec.socketDirectives),
+        unit(spec.accept ? serviceTemplate : mainService, () => renderServiceUnit(spec), spec.serviceDirectives),
+        ...(spec.exec === null ? [script] : []),
+        ...(hasEnvironmentFile(spec) ? [environment] : []),
+      ]
+    : [];
+  // Every path octoi may have written for this name, in any shape: what `absent` removes, and what a
+  // present service leaves behind when it changes shape.
+  const everyPath = [posix.join(UNIT_DIRECTORY, socketUnit), posix.join(UNIT_DIRECTORY, serviceTemplate), posix.join(UNIT_DIRECTORY, mainService), script.path, environment.path];
+  const gone = everyPath.filter((path) => !wanted.some((file) => file.path === path));
   return {
     name: spec.name,
     state: spec.state,
+    accept: spec.accept,
     socketUnit,
     serviceTemplate,
-    files: [
-      unit(posix.join(UNIT_DIRECTORY, socketUnit), 'socket', () => renderSocketUnit(spec), spec.socketDirectives),
-      unit(posix.join(UNIT_DIRECTORY, serviceTemplate), 'service', () => renderServiceTemplate(spec), spec.serviceDirectives),
-      {
-        path: spec.script.path,
-        mode: spec.script.secret ? SECRET_SCRIPT_FILE_MODE : SCRIPT_FILE_MODE,
-        role: 'script',
-        content: present ? spec.script.content : '',
-        earlierVersions: [],
-        ...(spec.script.secret ? { secret: true, group: secretGroupOf(spec.name) } : {}),
-      },
-    ],
+    mainService,
+    files: present ? wanted : gone.map((path) => ({ path, mode: 0, role: roleOfPath(path, script.path, environment.path), content: '', earlierVersions: [] })),
+    leftovers: present ? gone : [],
+    program: present ? (spec.exec?.[0] ?? null) : null,
     listen: spec.listen,
     adopt: spec.adopt,
     allowedDropIns: spec.allowedDropIns,
@@ -61,19 +99,28 @@ export function desiredService(spec: ServiceSpec): DesiredService {
   };
 }
 
+function roleOfPath(path: string, scriptPath: string, environmentPath: string): ManagedFile['role'] {
+  if (path === scriptPath) return 'script';
+  if (path === environmentPath) return 'environment';
+  return path.endsWith('.socket') ? 'socket' : 'service';
+}
+
+function hasEnvironmentFile(spec: ServiceSpec): boolean {
+  return spec.secret && spec.environment.length > 0;
+}
+
 /** The first line of every unit octoi writes: whoever opens the file learns who manages it. */
 export const MANAGED_HEADER = '# Managed by octoi: edits here are replaced by its next run (its record: /var/lib/octoi/owned).\n';
 
 
 export function renderSocketUnit(spec: ServiceSpec): string {
-  if (!spec.accept) throw new Error(`${spec.name}: Accept=no is not supported; validation rejects accept: false`);
   return renderUnit([
     unitSection(spec),
     {
       name: 'Socket',
       directives: [
         ...spec.listen.map((address) => ({ key: 'ListenStream', value: address.unitValue })),
-        { key: 'Accept', value: 'yes' },
+        { key: 'Accept', value: spec.accept ? 'yes' : 'no' },
         ...spec.socketDirectives,
       ],
     },
@@ -81,18 +128,26 @@ export function renderSocketUnit(spec: ServiceSpec): string {
   ]);
 }
 
-export function renderServiceTemplate(spec: ServiceSpec): string {
+/**
+ * The template NAME@.service of `accept: true`, started for each connection with the connection as
+ * stdin and stdout, or the NAME.service of `accept: false`, which systemd hands the listening
+ * socket (fd 3 on, as sd_listen_fds(3) reads it).
+ */
+export function renderServiceUnit(spec: ServiceSpec): string {
+  const argv = spec.exec ?? [spec.script.path];
   return renderUnit([
     unitSection(spec),
     {
       name: 'Service',
       directives: [
-        { key: 'ExecStart', value: execStartValue(spec.script.path) },
+        // Per connection, a failing program is not a failed unit; a daemon's failure shows in its state.
+        { key: 'ExecStart', value: `${spec.accept ? '-' : ''}${execCommandLine(argv)}` },
         // Never inherit stderr: with StandardInput=socket it would be the client's connection.
-        { key: 'StandardInput', value: 'socket' },
-        { key: 'StandardError', value: 'null' },
+        ...(spec.accept ? [{ key: 'StandardInput', value: 'socket' }, { key: 'StandardError', value: 'null' }] : []),
         ...userDirectives(spec.user),
-        ...(spec.script.secret ? [{ key: 'SupplementaryGroups', value: secretGroupOf(spec.name) }] : []),
+        ...(spec.script.secret && spec.exec === null ? [{ key: 'SupplementaryGroups', value: secretGroupOf(spec.name) }] : []),
+        ...(spec.secret ? [] : spec.environment.map(({ name, value }) => ({ key: 'Environment', value: environmentAssignment(name, value) }))),
+        ...(hasEnvironmentFile(spec) ? [{ key: 'EnvironmentFile', value: environmentFilePath(spec.name) }] : []),
         ...spec.serviceDirectives,
       ],
     },

@@ -1,13 +1,13 @@
 import type { ListenAddress } from '../config/types.js';
 import type { SourcePosition } from '../diagnostics.js';
 
-/** A file octoi owns on a host: rendered unit or installed script. */
+/** A file octoi owns on a host: rendered unit, installed script, or secret environment. */
 export interface ManagedFile {
   path: string;
   content: string;
   /** e.g. 0o644 for units, 0o755 for scripts. */
   mode: number;
-  role: 'socket' | 'service' | 'script';
+  role: 'socket' | 'service' | 'script' | 'environment';
   /** Its text must never be shown (diffs, reports). */
   secret?: boolean;
   /** Its group when not root: a group octoi creates and owns on the host. */
@@ -25,12 +25,20 @@ export interface ManagedFile {
 export interface DesiredService {
   name: string;
   state: 'present' | 'absent';
+  /** Accept=yes (instances of `serviceTemplate`) or Accept=no (one `mainService`). */
+  accept: boolean;
   /** `NAME.socket` */
   socketUnit: string;
   /** `NAME@.service` */
   serviceTemplate: string;
-  /** For `present`: the three files with their content. For `absent`: the paths that must not exist. */
+  /** `NAME.service`: the one service of Accept=no, which gets the listening socket. */
+  mainService: string;
+  /** For `present`: the files with their content. For `absent`: the paths that must not exist. */
   files: ManagedFile[];
+  /** For `present`: paths of the service's other shapes (the other unit, a script replaced by `exec` …), removed where octoi owns them. */
+  leftovers: string[];
+  /** The installed program `exec` runs: it must exist on the host and be executable. */
+  program: string | null;
   /** Listen addresses systemd must hold once converged. */
   listen: ListenAddress[];
   /** Take over files at octoi's paths that octoi did not write (`adopt: true`). */

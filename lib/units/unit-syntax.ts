@@ -47,14 +47,42 @@ export function unitValue(value: string): string {
   return escapeSpecifiers(value);
 }
 
+/** Why `path` cannot be the program of `ExecStart=`, or null when it can. */
+export function programPathProblem(path: string): string | null {
+  if (!path.startsWith('/')) return 'is not an absolute path';
+  // systemd expands neither specifiers nor variables in the program, so it must be written plain.
+  if (!PLAIN_EXEC_PATH.test(path)) return 'has characters other than letters, digits and . _ + @ : - /';
+  return null;
+}
+
 /**
- * `ExecStart=` program path with the `-` prefix (a failing script is not a failed unit), before
- * specifier escaping. A path with other characters than PLAIN_EXEC_PATH is double-quoted: systemd
- * unquotes and C-unescapes the first word.
+ * The command line of `ExecStart=` (systemd.service(5), "Command lines") that runs exactly `argv`,
+ * before specifier escaping: every argument but a plain word is double-quoted with `\` and `"`
+ * C-escaped, and `$` is doubled so that no variable is substituted. A quoted `";"` is an argument,
+ * not a separator. The program (`argv[0]`) must pass `programPathProblem`.
  */
-export function execStartValue(path: string): string {
-  const word = PLAIN_EXEC_PATH.test(path) ? path : `"${path.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
-  return `-${word}`;
+export function execCommandLine(argv: readonly string[]): string {
+  return argv.map((word) => (PLAIN_EXEC_PATH.test(word) ? word : doubleQuoted(word).replaceAll('$', '$$$$'))).join(' ');
+}
+
+/**
+ * One `Environment=` assignment (systemd.exec(5)) before specifier escaping: double-quoted with
+ * `\` and `"` C-escaped; `$` has no meaning there.
+ */
+export function environmentAssignment(name: string, value: string): string {
+  return doubleQuoted(`${name}=${value}`);
+}
+
+/**
+ * One line of an `EnvironmentFile=`: systemd reads a double-quoted value with `\`, `"`, `` ` ``
+ * and `$` backslash-escaped, and expands nothing in it (no specifiers, no variables).
+ */
+export function environmentFileLine(name: string, value: string): string {
+  return `${name}="${value.replace(/[\\"`$]/g, (c) => `\\${c}`)}"\n`;
+}
+
+function doubleQuoted(text: string): string {
+  return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
 export interface UnitSection {

@@ -75,6 +75,8 @@ describe('stepsScript with hostile names', () => {
     { kind: 'disable-socket', unit: '-c.socket', service: 's' },
     { kind: 'stop-instances', template: 'c@.service', service: 's' },
     { kind: 'reset-failed', units: ['c.socket', 'c@1.service'], service: 's' },
+    { kind: 'stop-service', unit: "f'$(id).service", service: 's', reason: 'state: absent' },
+    { kind: 'restart-service', unit: 'g;id.service', service: 's', reason: 'script changed' },
   ];
   const options: ApplyOptions = { runToken: TOKEN };
   const script = stepsScript(actions, 0, actions, options);
@@ -90,31 +92,34 @@ describe('stepsScript with hostile names', () => {
       ['rm', '-f', '--', `${EVIL}/.a.octoi-tmp.1`],
       ['octoi_mkdir', owned, '/opt/s $(reboot)'],
       ['octoi_record', owned, 'add', `file ${hexName(`${EVIL}/b.socket`)}`],
-      ['octoi_install', owned, '0644', 'root:root', `${EVIL}/.a.socket.octoi-tmp.${TOKEN}`, `${EVIL}/a.socket`],
+      // The first install records the Accept=no restart as pending before anything changes.
+      ['octoi_pending_then', '/var/lib/octoi/pending', `restart ${hexName('g;id.service')}`, 'octoi_install', owned, '0644', 'root:root', `${EVIL}/.a.socket.octoi-tmp.${TOKEN}`, `${EVIL}/a.socket`],
       ['octoi_install', owned, '0750', 'root:octoi-secret-1', `/opt/s $(reboot)/.s.sh.octoi-tmp.${TOKEN}`, '/opt/s $(reboot)/s.sh', EVIL, '/opt/s $(reboot)'],
       ['octoi_remove', owned, '/opt/old;reboot'],
       ['rm', '-f', '--', `${EVIL}/a.socket.d/x.conf`],
       ['octoi_rmdir', owned, '/opt/old dir'],
       ['systemctl', 'enable', '--no-reload', '--', 'a$(id).socket'],
-      ['octoi_reload', '/var/lib/octoi/pending', `restart ${hexName("b'.socket")}`],
+      ['octoi_reload', '/var/lib/octoi/pending', `restart ${hexName("b'.socket")}`, `restart ${hexName('g;id.service')}`],
       ['octoi_start_new', 'd$(id).socket'],
       ['systemctl', 'start', '--', 'e.socket'],
       ['systemctl', 'restart', '--', "b'.socket"],
       ['systemctl', 'disable', '--no-reload', '--now', '--', '-c.socket'],
       ['systemctl', 'stop', '--', 'c@*.service'],
       ['systemctl', 'reset-failed', '--', 'c.socket', 'c@1.service'],
+      ['systemctl', 'stop', '--', "f'$(id).service"],
+      ['systemctl', 'try-restart', '--', 'g;id.service'],
     ];
     assert.deepEqual(stepLines(script), expected.map((argv, index) => ['octoi_step', String(index), ...argv]));
   });
 
   it('numbers the steps of a later part of the plan as in the plan', () => {
-    assert.deepEqual(stepLines(stepsScript(actions.slice(14), 14, actions, options)).map((words) => words[1]), ['14', '15']);
+    assert.deepEqual(stepLines(stepsScript(actions.slice(14), 14, actions, options)).map((words) => words[1]), ['14', '15', '16', '17']);
   });
 
   it('installs from the staging folder with become: a new temp file beside the target, then the same install', () => {
     const staged = stepsScript(actions, 0, actions, { runToken: TOKEN, stagingDir: `/tmp/octoi-upload.${EVIL}` });
     assert.deepEqual(stepLines(staged).slice(3, 5), [
-      ['octoi_step', '3', 'octoi_install_staged', owned, `/tmp/octoi-upload.${EVIL}/3`, '0644', 'root:root', `${EVIL}/a.socket`],
+      ['octoi_step', '3', 'octoi_pending_then', '/var/lib/octoi/pending', `restart ${hexName('g;id.service')}`, 'octoi_install_staged', owned, `/tmp/octoi-upload.${EVIL}/3`, '0644', 'root:root', `${EVIL}/a.socket`],
       ['octoi_step', '4', 'octoi_install_staged', owned, `/tmp/octoi-upload.${EVIL}/4`, '0750', 'root:octoi-secret-1', '/opt/s $(reboot)/s.sh', EVIL, '/opt/s $(reboot)'],
     ]);
   });
@@ -227,6 +232,29 @@ describe('the steps run by /bin/sh', () => {
     assert.deepEqual(recordLines(pendingRecord(shell.layout)), [other, `restart ${hexName('hello.socket')}`], 'the restart that did not happen stays pending');
     shell.run(hostScript(confirmScript(['hello.socket'], shell.layout)));
     assert.deepEqual(recordLines(pendingRecord(shell.layout)), [other], "another playbook's pending restart is kept");
+  });
+
+  it("records an Accept=no service's restart as pending before its script is replaced, so a run dying in between leaves it", () => {
+    const shell = makeShellHost();
+    after(() => shell.cleanup());
+    const script = join(shell.root, 'opt', 'counter.sh');
+    mkdirSync(join(shell.root, 'opt'));
+    const actions: Action[] = [
+      { kind: 'write-file', path: script, content: 'new', mode: 0o755, change: 'update', service: 'counter' },
+      { kind: 'restart-service', unit: 'counter.service', service: 'counter', reason: 'script changed' },
+    ];
+    const options: ApplyOptions = { runToken: TOKEN, layout: shell.layout };
+    // No upload arrived: the install fails, as a run cut off there would stop.
+    const failed = parseSteps(shell.run(hostScript(stepsScript(actions, 0, actions, options))).stdout);
+    assert.deepEqual(failed.map((step) => step.status), ['failed', 'skipped']);
+    assert.deepEqual(recordLines(pendingRecord(shell.layout)), [`restart ${hexName('counter.service')}`], 'pending before the file changed');
+    assert.ok(!existsSync(script));
+    writeFileSync(tempPathFor(script, TOKEN), 'new', { mode: 0o600, flag: 'wx' });
+    const done = parseSteps(shell.run(hostScript(stepsScript(actions, 0, actions, options))).stdout);
+    assert.deepEqual(done.map((step) => step.status), ['ok', 'ok']);
+    assert.equal(readFileSync(script, 'utf8'), 'new');
+    assert.deepEqual(shell.systemctlCalls(), ['try-restart -- counter.service']);
+    assert.deepEqual(recordLines(pendingRecord(shell.layout)), [`restart ${hexName('counter.service')}`], 'recorded once; the run clears it after verification');
   });
 
   it('disables a socket this run enabled when it fails to start', () => {

@@ -12,7 +12,7 @@ import { formatPosition, OctoiError } from '../../lib/diagnostics.js';
 import { loadInventory } from '../../lib/inventory/index.js';
 import { packageRoot } from '../../lib/paths.js';
 import { targetPlays } from '../../lib/run/run-playbook.js';
-import { desiredService, renderServiceTemplate, renderSocketUnit } from '../../lib/units/render.js';
+import { desiredService, renderServiceUnit, renderSocketUnit } from '../../lib/units/render.js';
 
 const fixtures = join(packageRoot(), 'test', 'fixtures', 'playbooks', 'templated');
 
@@ -141,7 +141,7 @@ describe('hostile variable values never reach a unit file unchecked', () => {
         assert.ok(spec);
         const keys = (unit: string) => unit.split('\n').filter((line) => line !== '' && !line.startsWith('['));
         assert.deepEqual(keys(renderSocketUnit(spec)).map((line) => line.split('=')[0]), ['Description', 'ListenStream', 'Accept', 'BindToDevice', 'WantedBy']);
-        assert.deepEqual(keys(renderServiceTemplate(spec)).map((line) => line.split('=')[0]), ['Description', 'ExecStart', 'StandardInput', 'StandardError', 'User', 'Group', 'Environment', 'Environment']);
+        assert.deepEqual(keys(renderServiceUnit(spec)).map((line) => line.split('=')[0]), ['Description', 'ExecStart', 'StandardInput', 'StandardError', 'User', 'Group', 'Environment', 'Environment']);
         assert.equal(spec.script.content, `#!/bin/sh\necho ${String(value)}\n`, 'script content gets the value as it is');
       }),
       { numRuns: 500 },

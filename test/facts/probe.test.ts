@@ -67,8 +67,30 @@ describe('probeScript run by /bin/sh', () => {
     assert.ok(mine?.processes.some((p) => p.pid === process.pid), 'ss reports this test process on its port');
     assert.ok(!existsSync('PWNED') && !existsSync(join(unitDir, 'PWNED')), 'no name was run as a command');
     assert.deepEqual(host.systemctlCalls(), [
-      'show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,Listen,NAccepted,NConnections,NRefused,FragmentPath,DropInPaths -- octoi-helloworld.socket hello@*.service',
+      'show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,Listen,NAccepted,NConnections,NRefused,MainPID,FragmentPath,DropInPaths -- octoi-helloworld.socket hello.service hello@*.service',
     ]);
+  });
+
+  it('tells whether each program of an `exec` service is there to run, following links, whatever its name', () => {
+    const bin = join(host.root, 'usr', `bin ${HOSTILE}`);
+    mkdirSync(bin, { recursive: true });
+    const runnable = join(bin, 'run');
+    const plain = join(bin, 'plain');
+    writeFileSync(runnable, '#!/bin/sh\n');
+    chmodSync(runnable, 0o755);
+    writeFileSync(plain, 'data\n');
+    chmodSync(plain, 0o644);
+    symlinkSync(runnable, join(bin, 'link'));
+    const services = ['run', 'plain', 'link', 'missing', 'usr'].map((name) => ({ ...helloService(join(host.root, 'etc'), join(host.root, 'opt', 'hello')), program: name === 'usr' ? join(host.root, 'usr') : join(bin, name) }));
+    const facts = parseProbe(host.run(probeScript(services, { layout: host.layout })).stdout);
+    assert.deepEqual(facts.programs, {
+      [join(bin, 'run')]: 'yes',
+      [join(bin, 'plain')]: 'not-executable',
+      [join(bin, 'link')]: 'yes',
+      [join(bin, 'missing')]: 'missing',
+      [join(host.root, 'usr')]: 'not-executable',
+    });
+    assert.ok(!existsSync('PWNED') && !existsSync(join(bin, 'PWNED')), 'no name was run as a command');
   });
 });
 

@@ -115,8 +115,12 @@ export function helloService(unitDir: string, scriptDir: string, socketUnit = 'h
   return {
     name: 'hello',
     state: 'present',
+    accept: true,
     socketUnit,
     serviceTemplate: 'hello@.service',
+    mainService: 'hello.service',
+    leftovers: [],
+    program: null,
     files: [
       { path: join(unitDir, 'hello.socket'), content: '[Socket]\nListenStream=13063\n', mode: 0o644, role: 'socket', earlierVersions: [] },
       { path: join(unitDir, 'hello@.service'), content: '[Service]\n', mode: 0o644, role: 'service', earlierVersions: [] },

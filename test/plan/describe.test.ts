@@ -21,6 +21,8 @@ const CASES: [Action, string][] = [
   [{ kind: 'stop-instances', template: 'x@.service', service: 'x' }, '- stop running instances of x@.service'],
   [{ kind: 'reset-failed', units: ['x.socket', 'x@1.service'], service: 'x' }, '± reset-failed x.socket x@1.service'],
   [{ kind: 'remove-file', path: '/opt/a\nb', service: 'x' }, '- remove /opt/a\\x0ab'],
+  [{ kind: 'restart-service', unit: 'x.service', service: 'x', reason: 'script changed: the running process keeps the old code otherwise' }, '± restart x.service if it runs (script changed: the running process keeps the old code otherwise)'],
+  [{ kind: 'stop-service', unit: 'x.service', service: 'x', reason: 'state: absent' }, '- stop x.service (state: absent)'],
 ];
 
 describe('describeAction', () => {
@@ -32,8 +34,8 @@ describe('describeAction', () => {
 describe('summarizeActions', () => {
   it('counts actions by symbol', () => {
     const summary = summarizeActions(CASES.map(([action]) => action));
-    assert.deepEqual(summary, { add: 4, change: 3, remove: 7, restart: 3, total: 17 });
-    assert.equal(formatSummary(summary), '4 to add, 3 to change, 7 to remove, 3 to restart/reload');
+    assert.deepEqual(summary, { add: 4, change: 3, remove: 8, restart: 4, total: 19 });
+    assert.equal(formatSummary(summary), '4 to add, 3 to change, 8 to remove, 4 to restart/reload');
   });
 
   it('says so when there is nothing to do', () => {

@@ -14,8 +14,12 @@ function service(overrides: Partial<DesiredService> = {}): DesiredService {
   return {
     name: 'hello',
     state: 'present',
+    accept: true,
     socketUnit: 'hello.socket',
     serviceTemplate: 'hello@.service',
+    mainService: 'hello.service',
+    leftovers: [],
+    program: null,
     files: [
       { path: SOCKET, content: '# Managed by octoi\n[Socket]\nListenStream=7\n', mode: 0o644, role: 'socket', earlierVersions: [sha256('[Socket]\nListenStream=7\n')] },
       { path: TEMPLATE, content: '# Managed by octoi\n[Service]\n', mode: 0o644, role: 'service', earlierVersions: [] },

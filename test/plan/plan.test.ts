@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HostFacts } from '../../lib/facts/types.js';
 import { planHost } from '../../lib/plan/plan.js';
-import type { Action, Expectation } from '../../lib/plan/types.js';
+import type { Action, Expectation, Refusal } from '../../lib/plan/types.js';
 import type { DesiredService } from '../../lib/units/types.js';
 import { fixtureCases } from '../facts/fixture-cases.js';
 
@@ -12,6 +12,7 @@ interface PlanCase {
   facts: HostFacts;
   actions: Action[];
   expectations?: Expectation[];
+  refusals?: Refusal[];
 }
 
 describe('planHost', () => {
@@ -20,6 +21,7 @@ describe('planHost', () => {
       const plan = planHost(data.services, data.facts);
       assert.deepEqual(plan.actions, data.actions);
       if (data.expectations) assert.deepEqual(plan.expectations, data.expectations);
+      assert.deepEqual(plan.refusals, data.refusals ?? []);
       assert.deepEqual(planHost(data.services, data.facts), plan, 'the same input gives the same plan');
     });
   }

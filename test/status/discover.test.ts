@@ -42,7 +42,7 @@ describe('discoveryScript run by /bin/sh', () => {
     assert.ok(mine?.processes.some((p) => p.pid === process.pid), 'the listeners of the host are read: this test process on its port');
   });
 
-  it('reports every socket with a template beside it, and only those', () => {
+  it('reports every socket with a template or a plain service beside it, and only those', () => {
     const write = (name: string) => writeFileSync(join(unitDir, name), '[Unit]\n');
     for (const name of ['alpha.socket', 'alpha@.service', 'lonely.socket', 'lonely.service', 'zeta.socket', 'zeta@.service', `${HOSTILE}.socket`, `${HOSTILE}@.service`, 'only@.service']) {
       write(name);
@@ -55,9 +55,10 @@ describe('discoveryScript run by /bin/sh', () => {
 
     const { services, facts } = discover();
 
-    assert.deepEqual([...services].sort(), ['alpha', 'zeta', HOSTILE].sort());
+    const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+    assert.deepEqual([...services].sort(byName), [{ name: 'alpha', accept: true }, { name: 'lonely', accept: false }, { name: 'zeta', accept: true }, { name: HOSTILE, accept: true }].sort(byName));
     const show = `show -p ${UNIT_PROPERTIES.join(',')} --`;
-    assert.deepEqual([...host.systemctlCalls()].sort(), [`${show} alpha.socket`, `${show} zeta.socket`, `${show} ${HOSTILE}.socket`].sort());
+    assert.deepEqual([...host.systemctlCalls()].sort(), [`${show} alpha.socket`, `${show} lonely.socket lonely.service`, `${show} zeta.socket`, `${show} ${HOSTILE}.socket`].sort());
     assert.equal(facts.units['any.socket']?.nAccepted, 7, 'each socket section is parsed as systemctl show output');
     assert.ok(!existsSync('PWNED') && !existsSync(join(unitDir, 'PWNED')), 'no name was run as a command');
   });

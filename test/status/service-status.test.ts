@@ -5,7 +5,7 @@ import type { ListenAddress } from '../../lib/config/types.js';
 import { parseDiscovery } from '../../lib/facts/discover.js';
 import { parseProbe } from '../../lib/facts/parse-probe.js';
 import { unknownUnit } from '../../lib/facts/systemctl-show.js';
-import { reportedListenAddresses, servicesStatus, type StatusTarget } from '../../lib/status/service-status.js';
+import { discoveredTargets, reportedListenAddresses, servicesStatus, type StatusTarget } from '../../lib/status/service-status.js';
 import type { ServiceStatus } from '../../lib/status/types.js';
 import { fixtureCases } from '../facts/fixture-cases.js';
 
@@ -36,7 +36,7 @@ function statusOf(fixture: StatusFixture): Record<string, ServiceStatus> {
     return servicesStatus(targets, parseProbe(text));
   }
   const { services, facts } = parseDiscovery(text);
-  return servicesStatus(services.map((name) => ({ name, socketUnit: `${name}.socket`, listen: [] })), facts);
+  return servicesStatus(discoveredTargets(services), facts);
 }
 
 describe('service status from captured outputs', () => {

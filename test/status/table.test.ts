@@ -39,6 +39,20 @@ describe('formatStatusTable', () => {
     );
   });
 
+  it('adds the PROCESS column when an Accept=no service is listed: its service state and main PID', () => {
+    const report: StatusReport = { hosts: { gw01: { status: 'ok', services: captured('discovery-accept-no') } } };
+    assert.equal(
+      formatStatusTable(report),
+      [
+        'HOST  SERVICE      ENABLED  ACTIVE  LISTENING  ACCEPTED  CONNECTIONS  REFUSED  PROCESS',
+        'gw01  args         enabled  active  *:13093           1            0        0  -',
+        'gw01  counter      enabled  active  *:13090           0            0        0  active pid 1794',
+        'gw01  idle-daemon  enabled  active  *:13092           0            0        0  inactive',
+        '1 host: 1 ok, 0 unreachable, 0 failed',
+      ].join('\n'),
+    );
+  });
+
   it('prints no header when no host has a service', () => {
     const report: StatusReport = { hosts: { gw01: { status: 'unreachable', services: {}, error: 'timed out' } } };
     assert.equal(formatStatusTable(report), 'gw01: unreachable: timed out\n1 host: 0 ok, 1 unreachable, 0 failed');

@@ -6,7 +6,7 @@ import { loadPlaybook, parsePlaybook } from '../../lib/config/playbook.js';
 import type { ServiceSpec } from '../../lib/config/types.js';
 import { packageRoot } from '../../lib/paths.js';
 import { sha256 } from '../../lib/hash.js';
-import { desiredService, MANAGED_HEADER, renderServiceTemplate, renderSocketUnit, secretGroupOf } from '../../lib/units/render.js';
+import { desiredService, MANAGED_HEADER, renderServiceUnit, renderSocketUnit, secretGroupOf } from '../../lib/units/render.js';
 import { stringify } from 'yaml';
 
 const SEED_SOCKET = `[Unit]
@@ -65,7 +65,9 @@ describe('desiredService', () => {
       [
         ['/etc/systemd/system/octoi-helloworld.socket', ''],
         ['/etc/systemd/system/octoi-helloworld@.service', ''],
+        ['/etc/systemd/system/octoi-helloworld.service', ''],
         ['/opt/octoi-helloworld/octoi-helloworld.sh', ''],
+        ['/etc/octoi/octoi-helloworld.env', ''],
       ],
     );
   });
@@ -77,7 +79,7 @@ describe('desiredService', () => {
     assert.equal(desired.files[2]?.secret, true);
     assert.equal(desired.files[2]?.group, secretGroupOf('svc'));
     assert.match(secretGroupOf('svc'), /^octoi-secret-[0-9a-f]{8}$/);
-    assert.match(renderServiceTemplate(spec), new RegExp(`^SupplementaryGroups=${secretGroupOf('svc')}$`, 'm'));
+    assert.match(renderServiceUnit(spec), new RegExp(`^SupplementaryGroups=${secretGroupOf('svc')}$`, 'm'));
     assert.equal(desiredService(await serviceFrom({})).files[2]?.group, undefined, 'a script that is not secret stays root:root');
   });
 
@@ -110,7 +112,7 @@ WantedBy=sockets.target
 `,
     );
     assert.equal(
-      renderServiceTemplate(spec),
+      renderServiceUnit(spec),
       `[Unit]
 Description=Echo 100%% %%n
 
@@ -127,8 +129,47 @@ PrivateTmp=no
     );
   });
 
+  it('renders accept: false as an Accept=no socket and one plain NAME.service that gets the listening socket', async () => {
+    const desired = desiredService(await serviceFrom({ name: 'counter', accept: false, environment: { GREETING: 'say "hi" at 100%' } }));
+    assert.deepEqual(desired.files.map((file) => [file.path, file.role, file.mode]), [
+      ['/etc/systemd/system/counter.socket', 'socket', 0o644],
+      ['/etc/systemd/system/counter.service', 'service', 0o644],
+      ['/opt/counter/counter.sh', 'script', 0o755],
+    ]);
+    assert.match(desired.files[0]!.content, /\nAccept=no\n/);
+    // No StandardInput=socket: the service is handed the listening socket, not a connection; its stderr goes to the journal.
+    assert.equal(desired.files[1]!.content, `${MANAGED_HEADER}[Unit]
+Description=counter socket-activated service
+
+[Service]
+ExecStart=/opt/counter/counter.sh
+DynamicUser=true
+Environment="GREETING=say \\"hi\\" at 100%%"
+`);
+    assert.deepEqual(desired.leftovers, ['/etc/systemd/system/counter@.service', '/etc/octoi/counter.env']);
+    assert.equal(desired.mainService, 'counter.service');
+    assert.equal(desired.program, null);
+  });
+
+  it('runs an exec program with its arguments instead of a script, which is then not installed', async () => {
+    const spec = await serviceFrom({ name: 'args', script: undefined, exec: ['/usr/bin/printf', '%s|', 'a b', '$HOME'] });
+    const desired = desiredService(spec);
+    assert.deepEqual(desired.files.map((file) => file.role), ['socket', 'service']);
+    assert.match(desired.files[1]!.content, /\nExecStart=-\/usr\/bin\/printf "%%s\|" "a b" "\$\$HOME"\nStandardInput=socket\n/);
+    assert.equal(desired.program, '/usr/bin/printf');
+    assert.deepEqual(desired.leftovers, ['/etc/systemd/system/args.service', '/opt/args/args.sh', '/etc/octoi/args.env'], 'a script octoi installed before is removed');
+  });
+
+  it('puts a secret environment into a root-only EnvironmentFile=, never into the unit', async () => {
+    const desired = desiredService(await serviceFrom({ name: 'sec', secret: true, environment: { TOKEN: 's3"cr$t', N: 1 } }));
+    const [, service, , environment] = desired.files;
+    assert.doesNotMatch(service!.content, /s3|TOKEN/);
+    assert.match(service!.content, /\nEnvironmentFile=\/etc\/octoi\/sec\.env\n/);
+    assert.deepEqual(environment, { path: '/etc/octoi/sec.env', mode: 0o600, role: 'environment', content: 'TOKEN="s3\\"cr\\$t"\nN="1"\n', earlierVersions: [], secret: true });
+  });
+
   it('writes only User= when no group is given', async () => {
-    const unit = renderServiceTemplate(await serviceFrom({ user: { user: 'www-data' } }));
+    const unit = renderServiceUnit(await serviceFrom({ user: { user: 'www-data' } }));
     assert.match(unit, /\nUser=www-data\n/);
     assert.doesNotMatch(unit, /Group=|DynamicUser=/);
   });
@@ -136,9 +177,9 @@ PrivateTmp=no
   it('refuses to render what validation would have rejected', async () => {
     const spec = await serviceFrom({});
     assert.throws(() => renderSocketUnit({ ...spec, description: 'a\nExecStartPre=/bin/sh' }), /contains a newline/);
-    assert.throws(() => renderServiceTemplate({ ...spec, serviceDirectives: [{ key: 'A', value: 'x\\' }] }), /ends with a backslash/);
-    assert.throws(() => renderServiceTemplate({ ...spec, serviceDirectives: [{ key: 'X=1\nY', value: 'x' }] }), /not a systemd directive name/);
-    assert.throws(() => renderSocketUnit({ ...spec, accept: false }), /Accept=no is not supported/);
+    assert.throws(() => renderServiceUnit({ ...spec, serviceDirectives: [{ key: 'A', value: 'x\\' }] }), /ends with a backslash/);
+    assert.throws(() => renderServiceUnit({ ...spec, serviceDirectives: [{ key: 'X=1\nY', value: 'x' }] }), /not a systemd directive name/);
+    assert.throws(() => renderServiceUnit({ ...spec, exec: ['/bin/echo', 'a\nExecStartPre=/bin/sh'] }), /contains a newline/);
   });
 });
 
