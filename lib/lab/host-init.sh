@@ -5,7 +5,7 @@
 #   OCTOI_INIT    this script's path          OCTOI_HOST_NAME  host name (gw01)
 #   OCTOI_NETNS   /run/netns/NAME to join     OCTOI_HOST_DIR   holds upper/ work/ root/ console.log
 #   OCTOI_LOWER   the image's rootfs          OCTOI_CGROUP     the host's cgroup2 dir, or "self"
-#   OCTOI_CGROUP2 where cgroup2 is mounted
+#   OCTOI_CGROUP2 where cgroup2 is mounted     OCTOI_HOST_INIT  systemd, or none: sshd alone as PID 1
 set -eu
 
 case "$1" in
@@ -70,6 +70,13 @@ cd "$R"
 pivot_root . .
 umount -l .
 cd /
+if [ "$OCTOI_HOST_INIT" = none ]; then
+  # A host octoi must refuse: reachable by SSH like the others, with no service manager at all.
+  mkdir -p /run/sshd
+  set -- /usr/sbin/sshd -D -e
+else
+  set -- /lib/systemd/systemd
+fi
 exec setpriv --bounding-set -sys_module,-sys_rawio,-sys_time,-syslog,-mac_admin,-mac_override,-wake_alarm,-block_suspend,-sys_pacct \
   env -i container=octoi-lab PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  /lib/systemd/systemd
+  "$@"

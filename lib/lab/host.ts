@@ -9,6 +9,7 @@ import { cgroupPids, cgroupPopulated, killCgroup } from './cgroup.js';
 import { ensureEd25519Key } from './keys.js';
 import { hostPaths, scopeUnitName } from './names.js';
 import { runCommand, type CommandResult } from './run-command.js';
+import type { HostInit } from './state.js';
 
 const hostPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** systemd powers off on SIGRTMIN+4 (34 + 4 with glibc on Linux). */
@@ -47,6 +48,7 @@ export interface LaunchOptions {
   /** The host's cgroup2 directory; undefined when systemd delegates a scope for it. */
   cgroupDir: string | undefined;
   cgroup2Mount: string;
+  init: HostInit;
 }
 
 /** Starts the host's launcher in the background; it outlives this process. */
@@ -71,6 +73,7 @@ export function launchHost(options: LaunchOptions): void {
       OCTOI_LOWER: options.lowerdir,
       OCTOI_CGROUP: options.cgroupDir ?? 'self',
       OCTOI_CGROUP2: options.cgroup2Mount,
+      OCTOI_HOST_INIT: options.init,
     },
   });
   child.on('error', () => undefined);

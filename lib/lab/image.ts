@@ -6,11 +6,16 @@ import { OctoiError } from '../diagnostics.js';
 import { packageRoot } from '../paths.js';
 import { runCommand } from './run-command.js';
 
-/** What the image is made of; its hash names the cached image, so any change here rebuilds it. */
-export const imageRecipe = {
-  suite: 'bookworm',
-  variant: 'minbase',
-  packages: [
+/** The Debian releases a lab host can run, by codename, with their version numbers. */
+export const releases = { bullseye: 11, bookworm: 12, trixie: 13 } as const;
+export type Release = keyof typeof releases;
+export const defaultRelease: Release = 'bookworm';
+
+export function isRelease(name: string): name is Release {
+  return Object.hasOwn(releases, name);
+}
+
+const imagePackages = [
     'systemd',
     'systemd-sysv',
     'dbus',
@@ -22,12 +27,24 @@ export const imageRecipe = {
     'netcat-openbsd',
     'python3',
     'sudo',
-  ],
-} as const;
+] as const;
+
+export interface ImageRecipe {
+  suite: Release;
+  variant: 'minbase';
+  packages: readonly string[];
+}
+
+/** What a release's image is made of; its hash names the cached image, so any change here rebuilds it. */
+export function imageRecipe(release: Release): ImageRecipe {
+  return { suite: release, variant: 'minbase', packages: imagePackages };
+}
 
 export const defaultImageCacheDir = '/var/cache/octoi/images';
 
 export interface ImageOptions {
+  /** The Debian release of the image (default bookworm). */
+  release?: Release;
   /** Folder holding one subfolder per recipe hash; default `/var/cache/octoi/images` or `OCTOI_IMAGE_CACHE`. */
   imageCacheDir?: string;
   onProgress?: (line: string) => void;
@@ -37,16 +54,17 @@ export interface Image {
   /** The root filesystem, used read-only as the lower layer of every host. */
   rootfs: string;
   recipeHash: string;
+  release: Release;
 }
 
 function setupScriptPath(): string {
   return join(packageRoot(), 'lib', 'lab', 'image-setup.sh');
 }
 
-export async function recipeHash(): Promise<string> {
+export async function recipeHash(release: Release = defaultRelease): Promise<string> {
   const setup = await readFile(setupScriptPath(), 'utf8');
   return createHash('sha256')
-    .update(JSON.stringify({ ...imageRecipe, setup }))
+    .update(JSON.stringify({ ...imageRecipe(release), setup }))
     .digest('hex')
     .slice(0, 16);
 }
@@ -55,11 +73,12 @@ export function imageCacheDir(options: ImageOptions): string {
   return options.imageCacheDir ?? process.env['OCTOI_IMAGE_CACHE'] ?? defaultImageCacheDir;
 }
 
-/** The cached image for the current recipe, built first when missing. */
+/** The cached image for the release's recipe, built first when missing. */
 export async function ensureImage(options: ImageOptions = {}): Promise<Image> {
-  const hash = await recipeHash();
+  const release = options.release ?? defaultRelease;
+  const hash = await recipeHash(release);
   const rootfs = join(imageCacheDir(options), hash, 'rootfs');
-  if (existsSync(rootfs)) return { rootfs, recipeHash: hash };
+  if (existsSync(rootfs)) return { rootfs, recipeHash: hash, release };
   return buildImage(options);
 }
 
@@ -71,7 +90,9 @@ export async function ensureImage(options: ImageOptions = {}): Promise<Image> {
 export async function buildImage(options: ImageOptions & { replace?: boolean } = {}): Promise<Image> {
   const progress = options.onProgress ?? (() => undefined);
   const cacheDir = imageCacheDir(options);
-  const hash = await recipeHash();
+  const release = options.release ?? defaultRelease;
+  const recipe = imageRecipe(release);
+  const hash = await recipeHash(release);
   await mkdir(cacheDir, { recursive: true });
   await removeAbandonedBuilds(cacheDir);
   const buildDir = join(cacheDir, `.build-${hash}-${process.pid}`);
@@ -79,13 +100,13 @@ export async function buildImage(options: ImageOptions & { replace?: boolean } =
   await mkdir(buildDir);
   const rootfs = join(buildDir, 'rootfs');
   try {
-    const mirror = await debianMirror();
-    progress(`building the host image ${hash} from ${mirror} (debootstrap, about 2 minutes)`);
+    const mirror = await debianMirror(release);
+    progress(`building the ${release} host image ${hash} from ${mirror} (debootstrap, about 2 minutes)`);
     // A private mount namespace: the mounts debootstrap makes in the tree vanish with it, even if killed.
     await expectSuccess('debootstrap', [
       'unshare', '--mount', '--propagation', 'private', '--',
-      'debootstrap', `--variant=${imageRecipe.variant}`, `--include=${imageRecipe.packages.join(',')}`,
-      '--components=main', imageRecipe.suite, rootfs, mirror,
+      'debootstrap', `--variant=${recipe.variant}`, `--include=${recipe.packages.join(',')}`,
+      '--components=main', recipe.suite, rootfs, mirror,
     ]);
     progress('configuring the host image');
     await expectSuccess(
@@ -93,7 +114,7 @@ export async function buildImage(options: ImageOptions & { replace?: boolean } =
       ['unshare', '--mount', '--propagation', 'private', '--', 'chroot', rootfs, '/bin/sh', '-s'],
       await readFile(setupScriptPath(), 'utf8'),
     );
-    await writeFile(join(buildDir, 'recipe.json'), `${JSON.stringify({ ...imageRecipe, hash }, null, 2)}\n`);
+    await writeFile(join(buildDir, 'recipe.json'), `${JSON.stringify({ ...recipe, hash }, null, 2)}\n`);
     const target = join(cacheDir, hash);
     // Labs may be running on the cached image: it is replaced only when asked to.
     if (options.replace && existsSync(target)) await rename(target, join(cacheDir, `.old-${hash}-${process.pid}`));
@@ -106,8 +127,8 @@ export async function buildImage(options: ImageOptions & { replace?: boolean } =
       await rm(buildDir, { recursive: true, force: true });
     }
     await removeAbandonedBuilds(cacheDir);
-    progress(`host image ready: ${target}`);
-    return { rootfs: join(target, 'rootfs'), recipeHash: hash };
+    progress(`${release} host image ready: ${target}`);
+    return { rootfs: join(target, 'rootfs'), recipeHash: hash, release };
   } catch (error) {
     await rm(buildDir, { recursive: true, force: true });
     throw error;
@@ -136,8 +157,8 @@ async function removeAbandonedBuilds(cacheDir: string): Promise<void> {
   }
 }
 
-/** The Debian mirror apt already uses for the recipe's suite, so the build needs no other network. */
-export async function debianMirror(): Promise<string> {
+/** The Debian mirror apt already uses for the release, so the build needs no other network. */
+export async function debianMirror(release: Release): Promise<string> {
   const fromEnv = process.env['OCTOI_DEBIAN_MIRROR'];
   if (fromEnv) return fromEnv;
   const files = ['/etc/apt/sources.list'];
@@ -146,7 +167,7 @@ export async function debianMirror(): Promise<string> {
   }
   for (const file of files) {
     if (!existsSync(file)) continue;
-    const mirror = mirrorInSources(await readFile(file, 'utf8'), imageRecipe.suite);
+    const mirror = mirrorInSources(await readFile(file, 'utf8'), release);
     if (mirror) return mirror;
   }
   return 'http://deb.debian.org/debian';

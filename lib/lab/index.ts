@@ -21,7 +21,7 @@ import {
   waitForSshBanner,
   type SshAccess,
 } from './host.js';
-import { ensureImage, type ImageOptions } from './image.js';
+import { defaultRelease, ensureImage, type ImageOptions, type Release } from './image.js';
 import { raiseInotifyLimit, restoreInotifyLimit } from './inotify.js';
 import { renderInventory, renderSshConfig, type InventoryOptions } from './inventory.js';
 import { ensureEd25519Key, knownHostsText } from './keys.js';
@@ -38,10 +38,11 @@ import {
   type HostLink,
 } from './network.js';
 import { runChecked, runCommand, type CommandResult } from './run-command.js';
-import { readLabRecord, writeLabRecord, type LabHostRecord, type LabRecord } from './state.js';
+import { readLabRecord, writeLabRecord, type HostInit, type LabHostRecord, type LabRecord } from './state.js';
 import { bastionAddress, chooseSubnet, hostAddress, maxHosts, parsePrefix, routedPrefixes, type Subnet24 } from './subnet.js';
 
-export { buildImage, ensureImage, type Image, type ImageOptions } from './image.js';
+export { buildImage, ensureImage, type Image, type ImageOptions, type Release } from './image.js';
+export type { HostInit } from './state.js';
 
 export interface LabHost {
   name: string;
@@ -50,6 +51,8 @@ export interface LabHost {
   pid: number;
   /** On the inner network: reached through the bastion only. */
   behindBastion?: boolean;
+  release: Release;
+  init: HostInit;
 }
 
 export interface LabState {
@@ -71,6 +74,8 @@ export interface LabHostStatus {
   /** sshd answered with its banner just now. */
   sshReady: boolean;
   pid?: number;
+  release: Release;
+  init: HostInit;
 }
 
 export interface LabUpOptions extends ImageOptions {
@@ -84,6 +89,8 @@ export interface LabUpOptions extends ImageOptions {
   bootTimeoutMs?: number;
   /** Readiness is a real SSH login (default); false settles for sshd's banner. */
   loginCheck?: boolean;
+  /** What the hosts this call adds run as PID 1 (default systemd); hosts already in the lab keep theirs. */
+  init?: HostInit;
 }
 
 const defaultBootTimeoutMs = 90_000;
@@ -132,11 +139,9 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   const progress = options.onProgress ?? (() => undefined);
   const paths = labPaths(options.dir);
   await mkdir(paths.hostsDir, { recursive: true });
-  const image = await ensureImage(options);
-  const record = (await readLabRecord(options.dir)) ?? (await newRecord(options.dir, image.rootfs));
+  const record = (await readLabRecord(options.dir)) ?? (await newRecord(options.dir));
   if (behindBastion > 0 && record.innerSubnet === undefined) record.innerSubnet = await freeSubnet(options.dir, [record.subnet]);
-  growHosts(record, options.hosts, behindBastion);
-  record.imageRootfs = image.rootfs;
+  growHosts(record, options.hosts, behindBastion, { release: options.release ?? defaultRelease, init: options.init ?? 'systemd' });
   await writeLabRecord(options.dir, record);
 
   await raiseInotifyLimit();
@@ -154,6 +159,8 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     if ((await hostPid(options.dir, host.name)) !== undefined) running.add(host.name);
   }
   const toBoot = record.hosts.filter((host) => !running.has(host.name));
+  const imageRootfs = new Map<Release, string>();
+  for (const release of new Set(toBoot.map(releaseOf))) imageRootfs.set(release, (await ensureImage({ ...options, release })).rootfs);
   if (toBoot.length === 0) {
     progress(`lab ${paths.dir} is already up with ${record.hosts.length} hosts`);
   } else if (running.size > 0) {
@@ -188,7 +195,8 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
       labId: record.id,
       name: host.name,
       netnsPath,
-      lowerdir: record.imageRootfs,
+      lowerdir: imageRootfs.get(releaseOf(host)) ?? '',
+      init: hostKind(host).init,
       cgroupDir: cgroupBase === undefined ? undefined : join(cgroupBase, host.name),
       cgroup2Mount: cgroupRoot,
     });
@@ -234,8 +242,17 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   return { ...accessPaths(options.dir), hosts };
 }
 
-async function newRecord(dir: string, imageRootfs: string): Promise<LabRecord> {
-  return { version: 1, id: labId(dir), subnet: await freeSubnet(dir, []), imageRootfs, hosts: [] };
+async function newRecord(dir: string): Promise<LabRecord> {
+  return { version: 1, id: labId(dir), subnet: await freeSubnet(dir, []), hosts: [] };
+}
+
+function releaseOf(host: LabHostRecord): Release {
+  return host.release ?? defaultRelease;
+}
+
+/** Records of labs made before hosts had releases and inits hold bookworm hosts running systemd. */
+function hostKind(host: LabHostRecord): { release: Release; init: HostInit } {
+  return { release: releaseOf(host), init: host.init ?? 'systemd' };
 }
 
 /** A /24 no route of this machine covers, other than `taken`. */
@@ -253,20 +270,21 @@ async function freeSubnet(dir: string, taken: readonly Subnet24[]): Promise<Subn
 /**
  * Adds hosts until `lanHosts` sit on the lab's bridge and `behindBastion` behind the bastion, which
  * comes with the first of them. Both kinds share one index space (gw01, gw02, ...): names, veths
- * and the last octet of addresses stay unique however the lab grows.
+ * and the last octet of addresses stay unique however the lab grows. New hosts get `kind`'s
+ * release and init; hosts already in the record keep theirs.
  */
-function growHosts(record: LabRecord, lanHosts: number, behindBastion: number): void {
-  const add = (fields: Omit<LabHostRecord, 'name' | 'index' | 'address'>, subnet: Subnet24): void => {
+function growHosts(record: LabRecord, lanHosts: number, behindBastion: number, kind: { release: Release; init: HostInit }): void {
+  const add = (fields: Pick<LabHostRecord, 'behindBastion'>, subnet: Subnet24): void => {
     const index = Math.max(0, ...record.hosts.map((host) => host.index)) + 1;
     if (index > maxHosts) throw OctoiError.single('lab', { message: `a lab has at most ${maxHosts} hosts` });
-    record.hosts.push({ name: hostName(index), index, address: hostAddress(subnet, index), ...fields });
+    record.hosts.push({ name: hostName(index), index, address: hostAddress(subnet, index), ...fields, ...kind });
   };
   const count = (behind: boolean): number => record.hosts.filter((host) => host.name !== bastionName && (host.behindBastion ?? false) === behind).length;
   while (count(false) < lanHosts) add({}, record.subnet);
   const inner = record.innerSubnet;
   if (inner === undefined || behindBastion === 0) return;
   if (!record.hosts.some((host) => host.name === bastionName)) {
-    record.hosts.push({ name: bastionName, index: 0, address: bastionAddress(record.subnet), innerAddress: bastionAddress(inner) });
+    record.hosts.push({ name: bastionName, index: 0, address: bastionAddress(record.subnet), innerAddress: bastionAddress(inner), release: kind.release, init: 'systemd' });
   }
   while (count(true) < behindBastion) add({ behindBastion: true }, inner);
 }
@@ -321,7 +339,9 @@ async function writeAccessFiles(dir: string, record: LabRecord): Promise<LabHost
   const hosts: LabHost[] = [];
   for (const host of record.hosts) {
     const pid = await hostPid(dir, host.name);
-    if (pid !== undefined) hosts.push({ name: host.name, address: host.address, pid, ...(host.behindBastion ? { behindBastion: true } : {}) });
+    if (pid !== undefined) {
+      hosts.push({ name: host.name, address: host.address, pid, ...hostKind(host), ...(host.behindBastion ? { behindBastion: true } : {}) });
+    }
   }
   await writeKnownHosts(dir, hosts);
   await writeFile(paths.inventory, renderInventory(hosts, accessOptions(dir, record)));
@@ -389,11 +409,12 @@ export async function labStatus(dir: string): Promise<LabHostStatus[]> {
   return Promise.all(
     record.hosts.map(async (host): Promise<LabHostStatus> => {
       const pid = await hostPid(dir, host.name);
-      if (pid === undefined) return { name: host.name, address: host.address, state: 'stopped', sshReady: false };
+      const kind = hostKind(host);
+      if (pid === undefined) return { name: host.name, address: host.address, state: 'stopped', sshReady: false, ...kind };
       const sshReady = host.behindBastion
         ? await sshBannerFrom(netnsName(record.id, bastionName), host.address, 2000)
         : await sshBanner(host.address, 2000);
-      return { name: host.name, address: host.address, state: 'running', sshReady, pid };
+      return { name: host.name, address: host.address, state: 'running', sshReady, pid, ...kind };
     }),
   );
 }

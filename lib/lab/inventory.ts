@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { releases, type Release } from './image.js';
 import { bastionName } from './names.js';
 
 export interface InventoryHost {
@@ -6,6 +7,7 @@ export interface InventoryHost {
   address: string;
   /** Reached through the bastion only. */
   behindBastion?: boolean;
+  release: Release;
 }
 
 export interface InventoryOptions {
@@ -23,7 +25,8 @@ type HostVars = Record<string, string>;
  * and host keys checked strictly against the lab's known_hosts (for octoi and Ansible alike).
  * With a bastion: group `bastions`, and group `behind_bastion` (also gateways) reached through it
  * with ProxyJump; the hop's own key and known_hosts come from the lab's ssh_config, since ssh
- * hands the jump only `-F`, never `-o` options.
+ * hands the jump only `-F`, never `-o` options. Each gateway is also in the group of its Debian
+ * release (`debian11`, `debian12`, `debian13`).
  */
 export function renderInventory(hosts: readonly InventoryHost[], options: InventoryOptions): string {
   const strict = `-o UserKnownHostsFile=${options.knownHostsPath} -o StrictHostKeyChecking=yes`;
@@ -40,7 +43,12 @@ export function renderInventory(hosts: readonly InventoryHost[], options: Invent
   const children: Record<string, { hosts: Record<string, HostVars> }> = {
     gateways: { hosts: Object.fromEntries(gateways.map((host) => [host.name, vars(host)])) },
   };
-  if (behind.length > 0) children['behind_bastion'] = { hosts: Object.fromEntries(behind.map((host) => [host.name, {}])) };
+  const members = (group: readonly InventoryHost[]) => ({ hosts: Object.fromEntries(group.map((host) => [host.name, {}])) });
+  if (behind.length > 0) children['behind_bastion'] = members(behind);
+  for (const [release, version] of Object.entries(releases)) {
+    const ofRelease = gateways.filter((host) => host.release === release);
+    if (ofRelease.length > 0) children[`debian${version}`] = members(ofRelease);
+  }
   if (bastions.length > 0) children['bastions'] = { hosts: Object.fromEntries(bastions.map((host) => [host.name, vars(host)])) };
   const header = '# Written by `octoi lab up`: the hosts of this lab. Rewritten on every `up`.\n';
   return header + stringify({ all: { children } });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { labPaths } from './names.js';
+import type { Release } from './image.js';
 import type { Subnet24 } from './subnet.js';
 
 /** What `up` records in `<dir>/lab.json` before it creates anything, so `down` finds it all again. */
@@ -10,7 +11,6 @@ export interface LabRecord {
   subnet: Subnet24;
   /** The network behind the bastion, when the lab has one. */
   innerSubnet?: Subnet24;
-  imageRootfs: string;
   hosts: LabHostRecord[];
 }
 
@@ -23,7 +23,15 @@ export interface LabHostRecord {
   behindBastion?: boolean;
   /** The bastion's address on the inner network. */
   innerAddress?: string;
+  /** Absent in records of labs made before hosts had releases: those are bookworm. */
+  release?: Release;
+  /** `none`: sshd is PID 1, no systemd (a host octoi must refuse). */
+  init?: HostInit;
 }
+
+/** What runs as the host's PID 1: systemd, or for hosts octoi cannot manage, sshd alone. */
+export type HostInit = 'systemd' | 'none';
+
 
 export async function readLabRecord(dir: string): Promise<LabRecord | undefined> {
   const file = labPaths(dir).stateFile;

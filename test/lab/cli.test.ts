@@ -49,18 +49,37 @@ describe('octoi lab (command line)', () => {
     const status = await octoiLab(['status', '--dir', dir]);
     assert.equal(status.exitCode, ExitCode.ok);
     const rows = status.stdout.trim().split('\n').map((row) => row.split(/\s+/));
-    assert.deepEqual(rows[0], ['HOST', 'ADDRESS', 'STATE', 'SSH', 'PID']);
-    assert.deepEqual(rows.slice(1).map((row) => [row[0], row[2], row[3]]), [
-      ['gw01', 'running', 'ready'],
-      ['gw02', 'running', 'ready'],
+    assert.deepEqual(rows[0], ['HOST', 'ADDRESS', 'STATE', 'SSH', 'PID', 'RELEASE', 'INIT']);
+    assert.deepEqual(rows.slice(1).map((row) => [row[0], row[2], row[3], row[5], row[6]]), [
+      ['gw01', 'running', 'ready', 'bookworm/12', 'systemd'],
+      ['gw02', 'running', 'ready', 'bookworm/12', 'systemd'],
     ]);
 
-    const again = await octoiLab(['up', '--hosts', '2', '--dir', dir]);
-    assert.match(again.stdout, /is already up with 2 hosts/);
+    const older = await octoiLab(['up', '--hosts', '3', '--release', 'bullseye', '--dir', dir]);
+    assert.equal(older.exitCode, ExitCode.ok, older.stderr);
+    assert.match(older.stdout, /is up with 2 hosts; booting 1 more/);
+    const mixed = (await octoiLab(['status', '--dir', dir])).stdout.trim().split('\n').slice(1).map((row) => row.split(/\s+/));
+    assert.deepEqual(mixed.map((row) => [row[0], row[3], row[5]]), [
+      ['gw01', 'ready', 'bookworm/12'],
+      ['gw02', 'ready', 'bookworm/12'],
+      ['gw03', 'ready', 'bullseye/11'],
+    ]);
+
+    const again = await octoiLab(['up', '--hosts', '3', '--dir', dir]);
+    assert.match(again.stdout, /is already up with 3 hosts/);
 
     const down = await octoiLab(['down', '--dir', dir]);
     assert.equal(down.exitCode, ExitCode.ok, down.stderr);
     assert.equal((await octoiLab(['status', '--dir', dir])).stdout, `no lab in ${dir}\n`);
+  });
+
+  it('rejects a release or init it does not know, naming the choices', async () => {
+    const release = await octoiLab(['up', '--release', 'buster', '--dir', dir]);
+    assert.equal(release.exitCode, ExitCode.invalidInput);
+    assert.match(release.stderr, /--release buster is not one of bullseye, bookworm, trixie/);
+    const init = await octoiLab(['up', '--init', 'openrc', '--dir', dir]);
+    assert.equal(init.exitCode, ExitCode.invalidInput);
+    assert.match(init.stderr, /--init openrc is not one of systemd, none/);
   });
 
   it('rejects an unknown command with usage', async () => {

@@ -19,7 +19,7 @@ describe('lab image', () => {
   });
 
   it('names the cached image by a hash of its recipe, stable between calls', async () => {
-    const hash = await recipeHash();
+    const hash = await recipeHash("bookworm");
     assert.match(hash, /^[0-9a-f]{16}$/);
     assert.equal(await recipeHash(), hash);
   });

@@ -8,8 +8,8 @@ describe('lab inventory and known_hosts', () => {
   it('writes an Ansible YAML inventory: group gateways, connection variables and strict host keys per host', () => {
     const text = renderInventory(
       [
-        { name: 'gw01', address: '10.70.1.2' },
-        { name: 'gw02', address: '10.70.1.3' },
+        { name: 'gw01', address: '10.70.1.2', release: 'bookworm' },
+        { name: 'gw02', address: '10.70.1.3', release: 'bookworm' },
       ],
       { privateKeyPath: '/srv/lab/id_ed25519', knownHostsPath: '/srv/lab/known_hosts', sshConfigPath: '/srv/lab/ssh_config' },
     );
@@ -32,9 +32,28 @@ describe('lab inventory and known_hosts', () => {
               },
             },
           },
+          debian12: { hosts: { gw01: {}, gw02: {} } },
         },
       },
     });
+  });
+
+  it('puts each gateway in the group of its Debian release, the bastion in none', () => {
+    const text = renderInventory(
+      [
+        { name: 'gw01', address: '10.70.1.2', release: 'bullseye' },
+        { name: 'gw02', address: '10.70.1.3', release: 'trixie' },
+        { name: 'gw03', address: '10.70.1.4', release: 'bullseye' },
+        { name: 'bastion', address: '10.70.1.254', release: 'bookworm' },
+        { name: 'gw04', address: '10.70.2.5', release: 'bookworm', behindBastion: true },
+      ],
+      { privateKeyPath: '/srv/lab/id_ed25519', knownHostsPath: '/srv/lab/known_hosts', sshConfigPath: '/srv/lab/ssh_config', bastionAddress: '10.70.1.254' },
+    );
+    const groups = parse(text).all.children;
+    assert.deepEqual(Object.keys(groups.gateways.hosts), ['gw01', 'gw02', 'gw03', 'gw04']);
+    assert.deepEqual(groups.debian11, { hosts: { gw01: {}, gw03: {} } });
+    assert.deepEqual(groups.debian12, { hosts: { gw04: {} } });
+    assert.deepEqual(groups.debian13, { hosts: { gw02: {} } });
   });
 
   it('puts hosts behind the bastion in gateways and behind_bastion, reached with ProxyJump and the -F file for the hop', () => {
@@ -53,9 +72,9 @@ describe('lab inventory and known_hosts', () => {
     });
     const text = renderInventory(
       [
-        { name: 'gw01', address: '10.70.1.2' },
-        { name: 'bastion', address: '10.70.1.254' },
-        { name: 'gw02', address: '10.70.2.3', behindBastion: true },
+        { name: 'gw01', address: '10.70.1.2', release: 'bookworm' },
+        { name: 'bastion', address: '10.70.1.254', release: 'bookworm' },
+        { name: 'gw02', address: '10.70.2.3', release: 'bookworm', behindBastion: true },
       ],
       options,
     );
@@ -69,6 +88,7 @@ describe('lab inventory and known_hosts', () => {
             },
           },
           behind_bastion: { hosts: { gw02: {} } },
+          debian12: { hosts: { gw01: {}, gw02: {} } },
           bastions: { hosts: { bastion: vars('10.70.1.254', strict) } },
         },
       },
