@@ -6,7 +6,7 @@ import { ExitCode } from '../../lib/exit-codes.js';
 import { hostExec, stopHost } from '../../lib/lab/index.js';
 import { packageRoot } from '../../lib/paths.js';
 import { readJsonReport, runOctoi } from '../helpers/cli.js';
-import { labSuite } from '../helpers/lab.js';
+import { everyRelease, labSuite } from '../helpers/lab.js';
 import { connectionCounter, isRefused, readFromPort } from '../helpers/tcp.js';
 
 /** A playbook with one service, written the way a user would write it. */
@@ -26,8 +26,8 @@ function servicePlaybook(options: { port: number; output: string; state?: 'prese
   ].join('\n');
 }
 
-describe('octoi play on a lab of 3 hosts', { timeout: 600_000 }, () => {
-  const suite = labSuite(3);
+describe('octoi play on a lab of 3 hosts: Debian 11, 12 and 13', { timeout: 600_000 }, () => {
+  const suite = labSuite(everyRelease);
   const play = async (playbook: string, ...extra: string[]) => {
     const json = join(suite.work, `report-${Date.now()}.json`);
     const result = await runOctoi(['play', playbook, '-i', suite.lab.inventoryPath, '--json', json, ...extra]);
@@ -37,10 +37,12 @@ describe('octoi play on a lab of 3 hosts', { timeout: 600_000 }, () => {
   const listeners = async (host: string) => (await hostExec(suite.lab.dir, host, ['ss', '-H', '-tlnp'])).stdout;
 
 
-  it('converges the example playbook: every port answers and systemd pid 1 listens', async () => {
+  it('converges the example playbook on each release: every port answers and systemd pid 1 listens', async () => {
     const run = await play(join(packageRoot(), 'playbooks', 'helloworld.yml'));
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
     for (const host of suite.lab.hosts) {
+      const osRelease = await hostExec(suite.lab.dir, host.name, ['cat', '/etc/os-release']);
+      assert.match(osRelease.stdout, new RegExp(`^VERSION_CODENAME=${host.release}$`, 'm'));
       assert.equal(run.report?.hosts[host.name]?.status, 'changed');
       assert.equal(await readFromPort(host.address, 13063), 'Hello World\n');
       assert.match(await listeners(host.name), /\*:13063\s.*users:\(\("systemd",pid=1,/);

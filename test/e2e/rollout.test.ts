@@ -6,7 +6,7 @@ import { ExitCode } from '../../lib/exit-codes.js';
 import { hostExec } from '../../lib/lab/index.js';
 import { packageRoot } from '../../lib/paths.js';
 import { readJsonReport, runOctoi } from '../helpers/cli.js';
-import { labSuite, type TestLab } from '../helpers/lab.js';
+import { everyRelease, labSuite, type TestLab } from '../helpers/lab.js';
 
 const helloworld = join(packageRoot(), 'playbooks', 'helloworld.yml');
 
@@ -28,8 +28,8 @@ async function hostSnapshot(lab: TestLab, host: string): Promise<string> {
   return [files.stdout, unitStates.join('\n'), unitFiles.stdout].join('\n---\n');
 }
 
-describe('safe rollouts on a lab of 3 hosts', { timeout: 600_000 }, () => {
-  const suite = labSuite(3);
+describe('safe rollouts on a lab of 3 hosts: Debian 11, 12 and 13', { timeout: 600_000 }, () => {
+  const suite = labSuite(everyRelease);
   const file = (name: string, content: string) => suite.file(name, content);
   const octoi = (...args: string[]) => runOctoi([...args, '-i', suite.lab.inventoryPath]);
 

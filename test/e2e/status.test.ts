@@ -7,14 +7,14 @@ import { stopHost } from '../../lib/lab/index.js';
 import { packageRoot } from '../../lib/paths.js';
 import type { StatusReport } from '../../lib/status/types.js';
 import { runOctoi } from '../helpers/cli.js';
-import { labSuite } from '../helpers/lab.js';
+import { everyRelease, labSuite } from '../helpers/lab.js';
 import { readFromPort } from '../helpers/tcp.js';
 
 const HELLOWORLD = join(packageRoot(), 'playbooks', 'helloworld.yml');
 const CONNECTIONS = 3;
 
-describe('octoi status on a lab of 2 hosts', { timeout: 600_000 }, () => {
-  const suite = labSuite(2);
+describe('octoi status on a lab of 3 hosts: Debian 11, 12 and 13', { timeout: 600_000 }, () => {
+  const suite = labSuite(everyRelease);
   const status = async (...args: string[]) => {
     const json = join(suite.work, `status-${Date.now()}.json`);
     const result = await runOctoi(['status', '-i', suite.lab.inventoryPath, '--json', json, ...args]);
@@ -37,7 +37,7 @@ describe('octoi status on a lab of 2 hosts', { timeout: 600_000 }, () => {
       assert.deepEqual(helloworldOn(run.report, host.name), { enabled: 'enabled', active: 'active', listening: ['*:13063'], accepted: 0, connections: 0, refused: 0 });
       assert.match(run.stdout, new RegExp(`^${host.name}\\s+octoi-helloworld\\s+enabled\\s+active\\s+\\*:13063\\s+0\\s+0\\s+0$`, 'm'));
     }
-    assert.match(run.stdout, /^2 hosts: 2 ok, 0 unreachable, 0 failed$/m);
+    assert.match(run.stdout, /^3 hosts: 3 ok, 0 unreachable, 0 failed$/m);
   });
 
   it('finds the same service without a playbook, from the unit files on each host', async () => {
@@ -50,13 +50,15 @@ describe('octoi status on a lab of 2 hosts', { timeout: 600_000 }, () => {
     }
   });
 
-  it(`counts exactly ${CONNECTIONS} more accepted connections on the host connected to, none on the other`, async () => {
-    const [busy, idle] = suite.lab.hosts;
-    assert.ok(busy && idle);
-    for (let i = 0; i < CONNECTIONS; i += 1) assert.equal(await readFromPort(busy.address, 13063), 'Hello World\n');
+  it(`counts exactly ${CONNECTIONS} more accepted connections on each host but the one left alone`, async () => {
+    const [idle, ...busy] = suite.lab.hosts;
+    assert.ok(idle && busy.length > 0);
+    for (const host of busy) {
+      for (let i = 0; i < CONNECTIONS; i += 1) assert.equal(await readFromPort(host.address, 13063), 'Hello World\n');
+    }
     const run = await status('--limit', 'all');
     assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
-    assert.equal(helloworldOn(run.report, busy.name)?.accepted, CONNECTIONS);
+    for (const host of busy) assert.equal(helloworldOn(run.report, host.name)?.accepted, CONNECTIONS, host.name);
     assert.equal(helloworldOn(run.report, idle.name)?.accepted, 0);
   });
 
@@ -69,7 +71,7 @@ describe('octoi status on a lab of 2 hosts', { timeout: 600_000 }, () => {
   });
 
   it('lists a stopped host as unreachable with its reason and still reads the others', async () => {
-    const [up, down] = suite.lab.hosts;
+    const [, up, down] = suite.lab.hosts;
     assert.ok(up && down);
     await stopHost(suite.lab.dir, down.name);
     const run = await status(HELLOWORLD, '--connect-timeout', '5');
@@ -80,7 +82,7 @@ describe('octoi status on a lab of 2 hosts', { timeout: 600_000 }, () => {
     assert.equal(run.report.hosts[up.name]?.status, 'ok');
     assert.equal(helloworldOn(run.report, up.name)?.accepted, CONNECTIONS);
     assert.match(run.stdout, new RegExp(`^${down.name}: unreachable: \\S`, 'm'));
-    assert.match(run.stdout, /^2 hosts: 1 ok, 1 unreachable, 0 failed$/m);
+    assert.match(run.stdout, /^3 hosts: 2 ok, 1 unreachable, 0 failed$/m);
   });
 
   it('exits with the invalid-input and no-host-matched codes', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { hostExec, labDown, labUp, type LabHost, type LabState } from '../../lib/lab/index.js';
+import { hostExec, labDown, labUp, type HostInit, type LabHost, type LabState, type Release } from '../../lib/lab/index.js';
 import { runCommand, type CommandResult } from '../../lib/lab/run-command.js';
 
 export interface TestLab extends LabState {
@@ -22,32 +22,53 @@ export function requireRootForLab(): void {
   }
 }
 
-/** A fresh lab of `hosts` hosts (and `behindBastion` more behind a bastion host) in a new temporary folder. */
-export async function startLab(hosts: number, behindBastion = 0): Promise<TestLab> {
+/** What one lab host runs; unset fields take the lab's defaults (bookworm, systemd). */
+export interface HostKind {
+  release?: Release;
+  init?: HostInit;
+}
+
+/** gw01, gw02, gw03 on Debian 11, 12 and 13: what every core scenario runs on. */
+export const everyRelease: readonly HostKind[] = [{ release: 'bullseye' }, { release: 'bookworm' }, { release: 'trixie' }];
+
+/**
+ * A fresh lab in a new temporary folder: `hosts` default hosts, or one host of each kind listed
+ * (gw01 the first), and `behindBastion` more behind a bastion host.
+ */
+export async function startLab(hosts: number | readonly HostKind[], behindBastion = 0): Promise<TestLab> {
   requireRootForLab();
   const dir = await mkdtemp(join(tmpdir(), 'octoi-lab-'));
   const down = async (): Promise<void> => {
     await labDown({ dir });
     await rm(dir, { recursive: true, force: true });
   };
-  let state: LabState;
+  const kinds = typeof hosts === 'number' ? Array.from({ length: hosts }, (): HostKind => ({})) : hosts;
+  let state: LabState | undefined;
   try {
-    state = await labUp({ dir, hosts, behindBastion });
+    // Hosts of one kind in a row boot together; each kind needs a call of its own.
+    for (let count = 1; count <= kinds.length; count += 1) {
+      const kind = kinds[count - 1] ?? {};
+      const next = kinds[count];
+      if (count < kinds.length && next?.release === kind.release && next?.init === kind.init) continue;
+      state = await labUp({ dir, hosts: count, behindBastion: count === kinds.length ? behindBastion : 0, ...kind });
+    }
+    if (!state) throw new Error('a test lab has at least one host');
   } catch (error) {
     await down();
     throw error;
   }
+  const lab = state;
   const host = (name: string): LabHost => {
-    const found = state.hosts.find((h) => h.name === name);
+    const found = lab.hosts.find((h) => h.name === name);
     if (!found) throw new Error(`the lab has no host ${name}`);
     return found;
   };
   return {
-    ...state,
+    ...lab,
     down,
     host,
     exec: (hostName, command) => hostExec(dir, hostName, command),
-    ssh: (hostName, command) => runCommand(sshArgv(state, host(hostName).address, command), { timeoutMs: 60_000 }),
+    ssh: (hostName, command) => runCommand(sshArgv(lab, host(hostName).address, command), { timeoutMs: 60_000 }),
   };
 }
 
@@ -68,8 +89,8 @@ export interface LabSuite {
   file(name: string, content: string): Promise<string>;
 }
 
-/** Registers hooks that start a lab and a scratch folder before the suite and remove both after it. */
-export function labSuite(hosts: number, behindBastion = 0): LabSuite {
+/** Registers hooks that start a lab (as startLab) and a scratch folder before the suite and remove both after it. */
+export function labSuite(hosts: number | readonly HostKind[], behindBastion = 0): LabSuite {
   let lab: TestLab | undefined;
   let work: string | undefined;
   before(async () => {
