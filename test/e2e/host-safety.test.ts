@@ -18,12 +18,12 @@ import { labSuite } from '../helpers/lab.js';
 import { readFromPort } from '../helpers/tcp.js';
 
 /**
- * Host safety on a lab of 2 hosts: octoi touches only what it owns, never through a link, one run
+ * Host safety on a lab of 2 hosts (Debian 11 and 13): octoi touches only what it owns, never through a link, one run
  * per host at a time, never locks the operator out. Each case attacks a promise of the README's
  * Guarantees with what a careless operator or a local attacker would leave on a host.
  */
-describe('host safety, on a lab of 2 hosts', { timeout: 600_000 }, () => {
-  const suite = labSuite(2);
+describe('host safety, on a lab of 2 hosts: Debian 11 (attacked) and 13', { timeout: 600_000 }, () => {
+  const suite = labSuite([{ release: 'bullseye' }, { release: 'trixie' }]);
   let versions = 0;
   const playbook = async (services: ServiceOptions[]): Promise<string> => {
     versions += 1;

@@ -31,7 +31,8 @@ function sshPeers(ssOutput: string): string[] {
 }
 
 describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000 }, () => {
-  const suite = labSuite(2, 2);
+  // gw01 (become without a password) runs Debian 11's sudo; gw02 (sudo password) and the bastion's side, Debian 13's.
+  const suite = labSuite([{ release: 'bullseye' }, { release: 'trixie' }], 2);
   let labVars: Record<string, HostVars>;
   const helloworld = join(packageRoot(), 'playbooks', 'helloworld.yml');
 
