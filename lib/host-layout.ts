@@ -12,12 +12,15 @@ export interface HostLayout {
   lockDirectory: string;
   /** Where systemd finds units other than the administrator's (/etc), highest precedence first. */
   systemUnitDirectories: string[];
+  /** Names the host's PID 1: octoi manages hosts whose PID 1 is systemd. */
+  initName: string;
 }
 
 export const HOST_LAYOUT: HostLayout = {
   stateDirectory: '/var/lib/octoi',
   lockDirectory: '/run/octoi',
   systemUnitDirectories: ['/run/systemd/system', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'],
+  initName: '/proc/1/comm',
 };
 
 /** The files and folders octoi created or adopted: one `file HEX` or `dir HEX` line each (HEX: the path's UTF-8 bytes). */

@@ -28,6 +28,7 @@ const freshHost: HostFacts = {
   pendingRestarts: [],
   foreignUnitFiles: {},
   dropIns: {},
+  unsupported: [],
   unreadable: [],
   runningInstances: {},
 };

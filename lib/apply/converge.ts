@@ -14,7 +14,7 @@ import type { HostSession } from '../run/session-pool.js';
 import { SshError } from '../ssh/errors.js';
 import { shellCommand } from '../shell.js';
 import type { DesiredService } from '../units/types.js';
-import { FactsError, failureOf } from './failure.js';
+import { FactsError, failureOf, UnsupportedHostError } from './failure.js';
 import { armScript, confirmChangeScript, rollbackNowScript, ROLLBACK_MARKERS, takeOverScript } from './rollback.js';
 import { HostShell } from './host-shell.js';
 import { confirmScript, parseSteps, restartedUnits, stepsScript, type ApplyOptions, type StepOutcome } from './script.js';
@@ -92,6 +92,7 @@ const PHASE_OF_STEP: Partial<Record<HostStep, HostPhase>> = {
 async function convergeInShell(session: HostSession, shell: HostShell, services: DesiredService[], options: ConvergeOptions): Promise<Omit<ConvergeOutcome, 'phase'>> {
   const facts = shell.facts;
   const nothing = { actions: [], changes: [], problems: [] };
+  if (facts.unsupported.length > 0) return { ...nothing, error: failureOf(new UnsupportedHostError(facts.unsupported.join('; '))) };
   if (facts.unreadable.length > 0) return { ...nothing, error: failureOf(new FactsError(`the host's state cannot be read: ${facts.unreadable.join('; ')}`)) };
   const plan = planHost(services, facts);
   const planned = {

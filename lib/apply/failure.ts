@@ -6,6 +6,9 @@ import { HostLockError } from './host-shell.js';
 /** The host's state could not be read or trusted: nothing was planned or changed. */
 export class FactsError extends Error {}
 
+/** The host is not one octoi can manage (no systemd as PID 1, or one too old): nothing is planned. */
+export class UnsupportedHostError extends Error {}
+
 /** What went wrong on a host, as a report names it; anything octoi did not foresee is `internal`. */
 export function failureOf(error: unknown): HostFailure {
   if (error instanceof SshError) {
@@ -13,6 +16,7 @@ export function failureOf(error: unknown): HostFailure {
     return { reason: failureReasonOf[error.reason], message, ...(hint ? { hint } : {}) };
   }
   if (error instanceof FactsError) return { reason: 'facts-unreadable', message: error.message };
+  if (error instanceof UnsupportedHostError) return { reason: 'host-unsupported', message: error.message };
   if (error instanceof HostLockError) return { reason: 'host-locked', message: error.message, hint: error.hint };
   if (error instanceof OctoiError) return { reason: 'internal', message: error.message };
   return { reason: 'internal', message: `unexpected error: ${(error as Error)?.stack ?? String(error)}` };

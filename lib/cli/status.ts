@@ -123,6 +123,7 @@ async function readHost(sessions: SessionPool, host: string, query: StatusQuery,
     const result = await session.exec(query.script, { become: session.become });
     if (result.exitCode !== 0) return failed(`reading the status failed with exit code ${result.exitCode}: ${result.stderr.trim() || 'no error output'}`);
     const { targets, facts } = query.read(result.stdout);
+    if (facts.unsupported.length > 0) return failed(facts.unsupported.join('; '));
     if (facts.unreadable.length > 0) return failed(`the host's state cannot be read: ${facts.unreadable.join('; ')}`);
     return { status: 'ok', services: servicesStatus(targets, facts) };
   } catch (error) {

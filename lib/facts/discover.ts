@@ -1,5 +1,6 @@
 import { UNIT_DIRECTORY } from '../units/render.js';
-import { shellQuote } from '../shell.js';
+import { HOST_LAYOUT } from '../host-layout.js';
+import { shellCommand, shellQuote } from '../shell.js';
 import { parseProbe } from './parse-probe.js';
 import { PROBE_FUNCTIONS } from './probe.js';
 import { decodeHex, parseMarker, splitLines } from './probe-format.js';
@@ -15,6 +16,7 @@ import type { HostFacts } from './types.js';
 export function discoveryScript(unitDirectory: string = UNIT_DIRECTORY): string {
   return `${PROBE_FUNCTIONS}octoi_marker probe 1
 octoi_tools
+${shellCommand(['octoi_init', HOST_LAYOUT.initName])}
 for octoi_socket in ${shellQuote(unitDirectory)}/*.socket; do
   octoi_name=\${octoi_socket##*/}
   octoi_name=\${octoi_name%.socket}

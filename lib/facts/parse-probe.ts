@@ -1,5 +1,6 @@
 import { OctoiError } from '../diagnostics.js';
 import type { DirectoryFact, FileFact, HostFacts, Listener, UnitFact } from './types.js';
+import { unsupportedHost } from './host-support.js';
 import { parseNetstat } from './netstat.js';
 import { decodeHex, parseMarker, splitLines } from './probe-format.js';
 import { parseSs } from './ss.js';
@@ -20,7 +21,8 @@ const NAMED_SECTIONS = new Set(['file', 'content', 'dir', 'temp', 'unit-file', '
  * Parse the output of `probeScript`. A socket's section also holds its template's loaded
  * instances: running ones go to `runningInstances`, failed ones to `units` so the planner can
  * reset them. Whatever made the facts untrustworthy (a missing tool, systemctl failing) is listed
- * in `unreadable`, for the caller to refuse to plan from.
+ * in `unreadable`, and why the host cannot be managed at all in `unsupported`, for the caller to
+ * refuse to plan from.
  */
 export function parseProbe(text: string): HostFacts {
   const sections = splitSections(splitLines(text));
@@ -43,6 +45,7 @@ export function parseProbe(text: string): HostFacts {
     pendingRestarts: [],
     foreignUnitFiles: {},
     dropIns: {},
+    unsupported: [],
     unreadable: [],
     runningInstances: {},
   };
@@ -64,6 +67,9 @@ function readPending(facts: HostFacts, body: readonly string[]): void {
 function readSection(facts: HostFacts, { kind, args, body }: Section): void {
   const name = NAMED_SECTIONS.has(kind) ? decodeHex(args[0] ?? '') : '';
   switch (kind) {
+    case 'init':
+      facts.unsupported = unsupportedHost(body);
+      break;
     case 'missing-tool':
       facts.unreadable.push(`${args[0]} is not installed`);
       break;

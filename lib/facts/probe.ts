@@ -26,6 +26,15 @@ octoi_tools() {
     command -v "$octoi_tool" >/dev/null 2>&1 || octoi_marker missing-tool "$octoi_tool"
   done
 }
+# Argument: the file naming PID 1. Prints that name and, when it is systemd, its version: octoi
+# manages systemd units only.
+octoi_init() {
+  octoi_marker init
+  if IFS= read -r octoi_pid1 < "$1"; then
+    printf '%s\n' "$octoi_pid1"
+    if [ "$octoi_pid1" = systemd ]; then systemctl --version; fi
+  fi 2>/dev/null
+}
 # Prints a file's lines as they are, with builtins only; a link is never followed.
 octoi_cat() {
   if [ -f "$1" ] && [ ! -L "$1" ]; then
@@ -272,6 +281,7 @@ export function probeCommands(services: readonly DesiredService[], options: Prob
   const lines = [
     'octoi_marker probe 1',
     'octoi_tools',
+    shellCommand(['octoi_init', layout.initName]),
     shellCommand(['octoi_records', ownedRecord(layout), pendingRecord(layout)]),
     fileSectionsCommand(files),
     ...(options.contents ? files.map((path) => sectionCommand('octoi_content', path)) : []),

@@ -94,6 +94,8 @@ export interface HostFacts {
   dropIns: Record<string, string[]>;
   /** Groups among those asked about that exist on the host. */
   groups: string[];
+  /** Why octoi cannot manage the host at all (systemd not PID 1, or too old); empty when it can. */
+  unsupported: string[];
   /** Why these facts cannot be trusted (a missing tool, systemctl failing); empty when they can. */
   unreadable: string[];
   /** Whether each program an `exec` service runs is there to run, by path. */

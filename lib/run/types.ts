@@ -13,6 +13,8 @@ export type FailureReason =
   | 'verify-failed'
   /** The host's state could not be read or trusted (a tool missing, systemctl failing): nothing was planned. */
   | 'facts-unreadable'
+  /** octoi cannot manage the host: systemd is not PID 1, or older than the minimum. Nothing was planned. */
+  | 'host-unsupported'
   /** octoi will not touch the host: it would write through a link, replace what it does not own … */
   | 'refused'
   /** Another octoi run holds the host's lock. */

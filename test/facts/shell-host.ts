@@ -31,7 +31,9 @@ export interface ShellHost {
   cleanup(): void;
 }
 
-const FAKE_SYSTEMCTL = `printf '%s\\n' "$*" >> "$OCTOI_TEST_SYSTEMCTL/calls"
+// `--version` asks no service manager: it is left out of the calls recorded.
+const FAKE_SYSTEMCTL = `if [ "$1" = --version ]; then echo 'systemd 252 (252.39-1~deb12u2)'; exit 0; fi
+printf '%s\\n' "$*" >> "$OCTOI_TEST_SYSTEMCTL/calls"
 case "$1" in
   show) cat "$OCTOI_TEST_SYSTEMCTL/show" 2>/dev/null ;;
   *) if [ -f "$OCTOI_TEST_SYSTEMCTL/fail-$1" ]; then cat "$OCTOI_TEST_SYSTEMCTL/fail-$1" >&2; exit 5; fi ;;
@@ -61,7 +63,9 @@ export function makeShellHost(): ShellHost {
     stateDirectory: join(root, 'var', 'lib', 'octoi'),
     lockDirectory: join(root, 'run', 'octoi'),
     systemUnitDirectories: [join(root, 'lib', 'systemd', 'system')],
+    initName: join(root, 'proc-1-comm'),
   };
+  writeFileSync(layout.initName, 'systemd\n');
   return {
     root,
     layout,

@@ -55,6 +55,7 @@ function converged(): HostFacts {
     foreignUnitFiles: {},
     dropIns: {},
     groups: [],
+    unsupported: [],
     unreadable: [],
     runningInstances: {},
   };

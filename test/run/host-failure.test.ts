@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FactsError } from '../../lib/apply/failure.js';
+import { FactsError, UnsupportedHostError } from '../../lib/apply/failure.js';
 import { HostLockError } from '../../lib/apply/host-shell.js';
 import { exitCodeOfRun } from '../../lib/cli/exit.js';
 import { OctoiError } from '../../lib/diagnostics.js';
@@ -26,6 +26,7 @@ const TABLE: [unknown, HostPhase, string, string, number][] = [
   [ssh('disk-full'), 'facts', 'failed', 'disk-full', ExitCode.hostsFailed],
   [ssh('sftp-failed'), 'facts', 'failed', 'command-failed', ExitCode.hostsFailed],
   [new FactsError('sha256sum is not installed'), 'facts', 'failed', 'facts-unreadable', ExitCode.hostsFailed],
+  [new UnsupportedHostError('systemd is not PID 1 (found: sshd); octoi manages systemd socket units'), 'facts', 'failed', 'host-unsupported', ExitCode.hostsFailed],
   [new HostLockError('another octoi run holds gw01', 'wait'), 'facts', 'failed', 'host-locked', ExitCode.hostsFailed],
   [OctoiError.single('internal', { message: 'probe output incomplete' }), 'facts', 'failed', 'internal', ExitCode.hostsFailed],
   [new TypeError('a bug'), 'facts', 'failed', 'internal', ExitCode.hostsFailed],
