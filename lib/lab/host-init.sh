@@ -6,6 +6,7 @@
 #   OCTOI_NETNS   /run/netns/NAME to join     OCTOI_HOST_DIR   holds upper/ work/ root/ console.log
 #   OCTOI_LOWER   the image's rootfs          OCTOI_CGROUP     the host's cgroup2 dir, or "self"
 #   OCTOI_CGROUP2 where cgroup2 is mounted     OCTOI_HOST_INIT  systemd, or none: sshd alone as PID 1
+#   OCTOI_BINDS   paths of the machine the host sees read-only at the same place, one a line
 set -eu
 
 case "$1" in
@@ -64,6 +65,13 @@ ln -s /proc/self/fd/2 "$R/dev/stderr"
 touch "$R/dev/console"
 mount --bind "$console" "$R/dev/console"
 mount -t tmpfs -o nosuid,nodev,mode=755,size=32m tmpfs "$R/run"
+
+printf '%s\n' "$OCTOI_BINDS" | while IFS= read -r path; do
+  [ -n "$path" ] || continue
+  if [ -d "$path" ]; then mkdir -p "$R$path"; else mkdir -p "$R${path%/*}" && : > "$R$path"; fi
+  mount --bind "$path" "$R$path"
+  mount -o remount,bind,ro "$R$path"
+done
 
 hostname "$OCTOI_HOST_NAME"
 cd "$R"

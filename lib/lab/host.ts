@@ -49,6 +49,8 @@ export interface LaunchOptions {
   cgroupDir: string | undefined;
   cgroup2Mount: string;
   init: HostInit;
+  /** Paths of the machine the host sees read-only at the same place. */
+  binds: readonly string[];
 }
 
 /** Starts the host's launcher in the background; it outlives this process. */
@@ -74,6 +76,7 @@ export function launchHost(options: LaunchOptions): void {
       OCTOI_CGROUP: options.cgroupDir ?? 'self',
       OCTOI_CGROUP2: options.cgroup2Mount,
       OCTOI_HOST_INIT: options.init,
+      OCTOI_BINDS: options.binds.join('\n'),
     },
   });
   child.on('error', () => undefined);

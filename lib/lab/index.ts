@@ -25,6 +25,7 @@ import { defaultRelease, ensureImage, type ImageOptions, type Release } from './
 import { raiseInotifyLimit, restoreInotifyLimit } from './inotify.js';
 import { renderInventory, renderSshConfig, type InventoryOptions } from './inventory.js';
 import { ensureEd25519Key, knownHostsText } from './keys.js';
+import { workstationBinds } from './workstation.js';
 import { bastionName, hostName, hostPaths, labCgroupName, labId, labPaths, netnsName, netnsPrefix, scopeUnitName } from './names.js';
 import {
   createHostNetwork,
@@ -91,6 +92,8 @@ export interface LabUpOptions extends ImageOptions {
   loginCheck?: boolean;
   /** What the hosts this call adds run as PID 1 (default systemd); hosts already in the lab keep theirs. */
   init?: HostInit;
+  /** The hosts this call adds are workstations: they run octoi and can boot a lab of their own. */
+  workstation?: boolean;
 }
 
 const defaultBootTimeoutMs = 90_000;
@@ -141,7 +144,11 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   await mkdir(paths.hostsDir, { recursive: true });
   const record = (await readLabRecord(options.dir)) ?? (await newRecord(options.dir));
   if (behindBastion > 0 && record.innerSubnet === undefined) record.innerSubnet = await freeSubnet(options.dir, [record.subnet]);
-  growHosts(record, options.hosts, behindBastion, { release: options.release ?? defaultRelease, init: options.init ?? 'systemd' });
+  growHosts(record, options.hosts, behindBastion, {
+    release: options.release ?? defaultRelease,
+    init: options.init ?? 'systemd',
+    ...(options.workstation ? { workstation: true } : {}),
+  });
   await writeLabRecord(options.dir, record);
 
   await raiseInotifyLimit();
@@ -159,6 +166,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     if ((await hostPid(options.dir, host.name)) !== undefined) running.add(host.name);
   }
   const toBoot = record.hosts.filter((host) => !running.has(host.name));
+  const binds = toBoot.some((host) => host.workstation) ? await workstationBinds(options) : [];
   const imageRootfs = new Map<Release, string>();
   for (const release of new Set(toBoot.map(releaseOf))) imageRootfs.set(release, (await ensureImage({ ...options, release })).rootfs);
   if (toBoot.length === 0) {
@@ -197,6 +205,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
       netnsPath,
       lowerdir: imageRootfs.get(releaseOf(host)) ?? '',
       init: hostKind(host).init,
+      binds: host.workstation ? binds : [],
       cgroupDir: cgroupBase === undefined ? undefined : join(cgroupBase, host.name),
       cgroup2Mount: cgroupRoot,
     });
@@ -273,7 +282,7 @@ async function freeSubnet(dir: string, taken: readonly Subnet24[]): Promise<Subn
  * and the last octet of addresses stay unique however the lab grows. New hosts get `kind`'s
  * release and init; hosts already in the record keep theirs.
  */
-function growHosts(record: LabRecord, lanHosts: number, behindBastion: number, kind: { release: Release; init: HostInit }): void {
+function growHosts(record: LabRecord, lanHosts: number, behindBastion: number, kind: Pick<LabHostRecord, 'release' | 'init' | 'workstation'>): void {
   const add = (fields: Pick<LabHostRecord, 'behindBastion'>, subnet: Subnet24): void => {
     const index = Math.max(0, ...record.hosts.map((host) => host.index)) + 1;
     if (index > maxHosts) throw OctoiError.single('lab', { message: `a lab has at most ${maxHosts} hosts` });
@@ -284,7 +293,7 @@ function growHosts(record: LabRecord, lanHosts: number, behindBastion: number, k
   const inner = record.innerSubnet;
   if (inner === undefined || behindBastion === 0) return;
   if (!record.hosts.some((host) => host.name === bastionName)) {
-    record.hosts.push({ name: bastionName, index: 0, address: bastionAddress(record.subnet), innerAddress: bastionAddress(inner), release: kind.release, init: 'systemd' });
+    record.hosts.push({ name: bastionName, index: 0, address: bastionAddress(record.subnet), innerAddress: bastionAddress(inner), release: kind.release ?? defaultRelease, init: 'systemd' });
   }
   while (count(true) < behindBastion) add({ behindBastion: true }, inner);
 }

@@ -12,11 +12,13 @@ export const labInotifyInstances = 8192;
 
 export async function raiseInotifyLimit(): Promise<void> {
   const current = Number((await readFile(limitFile, 'utf8')).trim());
+  // High enough already (inside a lab host, where /proc/sys is read-only, the machine's lab raised it).
+  if (current >= labInotifyInstances) return;
   if (!existsSync(savedFile)) {
     await mkdir('/run/octoi', { recursive: true });
     await writeFile(savedFile, `${current}\n`);
   }
-  if (current < labInotifyInstances) await writeFile(limitFile, `${labInotifyInstances}\n`);
+  await writeFile(limitFile, `${labInotifyInstances}\n`);
 }
 
 export async function restoreInotifyLimit(): Promise<void> {

@@ -27,6 +27,8 @@ export interface LabHostRecord {
   release?: Release;
   /** `none`: sshd is PID 1, no systemd (a host octoi must refuse). */
   init?: HostInit;
+  /** Runs octoi and a lab of its own, with this machine's Node.js, octoi and host images. */
+  workstation?: boolean;
 }
 
 /** What runs as the host's PID 1: systemd, or for hosts octoi cannot manage, sshd alone. */

@@ -26,6 +26,7 @@ export function requireRootForLab(): void {
 export interface HostKind {
   release?: Release;
   init?: HostInit;
+  workstation?: boolean;
 }
 
 /** gw01, gw02, gw03 on Debian 11, 12 and 13: what every core scenario runs on. */
@@ -49,7 +50,7 @@ export async function startLab(hosts: number | readonly HostKind[], behindBastio
     for (let count = 1; count <= kinds.length; count += 1) {
       const kind = kinds[count - 1] ?? {};
       const next = kinds[count];
-      if (count < kinds.length && next?.release === kind.release && next?.init === kind.init) continue;
+      if (count < kinds.length && JSON.stringify(next) === JSON.stringify(kind)) continue;
       state = await labUp({ dir, hosts: count, behindBastion: count === kinds.length ? behindBastion : 0, ...kind });
     }
     if (!state) throw new Error('a test lab has at least one host');
