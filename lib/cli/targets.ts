@@ -1,8 +1,10 @@
-import { OctoiError } from '../diagnostics.js';
-import { becomeOptions, inventoryConnection } from '../inventory/connection.js';
+import { existsSync } from 'node:fs';
+import { OctoiError, type Diagnostic } from '../diagnostics.js';
+import { becomeOptions, inventoryConnection, type ConnectionOptions } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/index.js';
 import { resolveSshTarget } from '../ssh/ssh-config.js';
 import type { HostTarget } from '../run/session-pool.js';
+import type { ConnectionRefusal, InventoryConnection } from '../ssh/types.js';
 import { usageError } from './exit.js';
 
 /** The options of every command that reaches hosts, for `parseArgs`. */
@@ -62,12 +64,27 @@ export function fleetSettings(values: {
 /**
  * Shared by every command that reaches hosts: inventory connection variables + ssh_config (the
  * inventory's `-F` before the command line's, as ssh takes the last one) and become, resolved
- * before connecting. --accept-new holds for the jump hosts too.
+ * before connecting. --accept-new holds for the jump hosts too. Every host's problems are reported
+ * at once; a host octoi will not reach (another connection type, a login password, a key file that
+ * is not there) is refused on its own and the others go on.
  */
-export async function resolveTargets(inventory: Inventory, hosts: readonly string[], configFile: string | undefined, acceptNew: boolean): Promise<Map<string, HostTarget>> {
+export async function resolveTargets(inventory: Inventory, hosts: readonly string[], configFile: string | undefined, acceptNew: boolean, options: ConnectionOptions = {}): Promise<Map<string, HostTarget>> {
   const targets = new Map<string, HostTarget>();
+  const problems: Diagnostic[] = [];
   for (const host of hosts) {
-    const connection = inventoryConnection(inventory, host);
+    let connection;
+    try {
+      connection = inventoryConnection(inventory, host, options);
+    } catch (error) {
+      if (!(error instanceof OctoiError)) throw error;
+      problems.push(...error.diagnostics);
+      continue;
+    }
+    const refusal = connection.refusal ?? missingKeyFile(connection);
+    if (refusal) {
+      targets.set(host, { refusal });
+      continue;
+    }
     const ssh = await resolveSshTarget(connection, { configFile: connection.configFile ?? configFile });
     for (const hop of [ssh, ...ssh.proxyJump]) {
       if (acceptNew && hop.strictHostKeyChecking === 'yes') hop.strictHostKeyChecking = 'accept-new';
@@ -75,7 +92,18 @@ export async function resolveTargets(inventory: Inventory, hosts: readonly strin
     const become = becomeOptions(connection, process.env);
     targets.set(host, become === undefined ? { ssh } : { ssh, become });
   }
+  if (problems.length > 0) throw new OctoiError('invalid-input', problems);
   return targets;
+}
+
+/** ssh only warns about a missing `-i` key and tries others; a key the inventory names must be there. */
+function missingKeyFile(connection: InventoryConnection): ConnectionRefusal | undefined {
+  if (connection.identityFile === undefined || existsSync(connection.identityFile)) return undefined;
+  return {
+    field: 'ansible_ssh_private_key_file',
+    message: `the private key file ${connection.identityFile} (ansible_ssh_private_key_file) does not exist`,
+    hint: 'correct the path (a relative one starts in the folder octoi runs in), or remove the variable to use ssh_config and the ssh-agent',
+  };
 }
 
 function positiveInteger(text: string, option: string): number {
