@@ -10,12 +10,20 @@ import { InventoryData } from './inventory-data.js';
 import { loadVarsDirectory } from './vars-files.js';
 import { isYamlInventory, readYamlInventory } from './yaml-inventory.js';
 
+export interface LoadOptions {
+  /**
+   * The playbook's folder: its group_vars/ and host_vars/ are read too, as `ansible-playbook` (and
+   * `ansible-inventory --playbook-dir`) reads them, winning over the inventory's of the same level.
+   */
+  playbookDir?: string | undefined;
+}
+
 /**
  * Loads inventory sources the way Ansible does (`-i` given several times merges them in order):
  * a YAML or INI file, a directory of them, or a comma-separated host list such as `gw1,gw2:2222,`.
  * Throws OctoiError('invalid-input') with every problem found.
  */
-export async function loadInventory(sources: string[]): Promise<Inventory> {
+export async function loadInventory(sources: string[], options: LoadOptions = {}): Promise<Inventory> {
   if (sources.length === 0) {
     throw OctoiError.single('invalid-input', { message: 'no inventory given', hint: 'name one with -i FILE (YAML or INI), a directory, or a host list "gw1,gw2,"' });
   }
@@ -38,8 +46,9 @@ export async function loadInventory(sources: string[]): Promise<Inventory> {
   data.reconcile();
   const varsDirectories = [];
   for (const base of varsBases) varsDirectories.push(await loadVarsDirectory(base, data.groups.keys(), data.hosts.keys(), diagnostics));
+  const playbookVars = options.playbookDir === undefined ? null : await loadVarsDirectory(resolve(options.playbookDir), data.groups.keys(), data.hosts.keys(), diagnostics);
   fail(diagnostics);
-  return new Inventory(data, varsDirectories, diagnostics);
+  return new Inventory(data, varsDirectories, diagnostics, playbookVars);
 }
 
 function fail(diagnostics: Diagnostic[]): void {
