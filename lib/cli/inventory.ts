@@ -3,6 +3,7 @@ import { formatDiagnostic } from '../diagnostics.js';
 import { ExitCode } from '../exit-codes.js';
 import { ansibleJson, inventoryGraph, inventoryListJson, loadInventory, selectHosts } from '../inventory/index.js';
 import { reportError, usageError } from './exit.js';
+import { readAnsibleConfig } from './targets.js';
 
 const usage = `usage: octoi inventory -i INVENTORY [-i INVENTORY...] ACTION
 
@@ -18,7 +19,7 @@ actions (one of):
                              (ansible PATTERN --list-hosts without its header and indentation)
 
 options:
-  -i, --inventory INVENTORY  an inventory source; several merge in order
+  -i, --inventory INVENTORY  an inventory source; several merge in order (default: ansible.cfg's inventory)
   -l, --limit PATTERN        with --list-hosts: keep only hosts this pattern (or @FILE) also selects
       --playbook-dir DIR     also read DIR/group_vars and DIR/host_vars, as a playbook in DIR does
       --vars-origin          with --host: say where each variable comes from
@@ -38,7 +39,9 @@ export async function runInventoryCommand(argv: string[], stdout: NodeJS.Writabl
     if (positionals.length > (values.graph ? 1 : 0)) throw usageError(`unexpected argument "${positionals.at(-1)}"`, 'only --graph takes a group name after it');
     if (values.limit && values['list-hosts'] === undefined) throw usageError('--limit works with --list-hosts only', 'octoi inventory -i INV --list-hosts PATTERN --limit PATTERN');
     if (values['vars-origin'] && values.host === undefined) throw usageError('--vars-origin works with --host only', 'octoi inventory -i INV --host HOST --vars-origin');
-    const inventory = await loadInventory(values.inventory ?? [], { playbookDir: values['playbook-dir'] });
+    const config = readAnsibleConfig(stderr);
+    const sources = values.inventory?.length ? values.inventory : ((config.settings.get('inventory')?.value as string[] | undefined) ?? []);
+    const inventory = await loadInventory(sources, { playbookDir: values['playbook-dir'] });
     for (const warning of inventory.warnings) stderr.write(`${formatDiagnostic(warning)}\n`);
     stdout.write(`${render(inventory, values, positionals[0])}\n`);
     return ExitCode.ok;
