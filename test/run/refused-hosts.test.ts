@@ -4,7 +4,7 @@
  * run are reached as usual (a real sshd on loopback).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -56,5 +56,29 @@ describe('hosts refused for their connection settings', () => {
     assert.match(failures['lostkey']?.[1] ?? '', new RegExp(`private key file ${join(dir, 'no-such-key')} .*does not exist`));
     assert.ok(!readFileSync(report, 'utf8').includes('hunter2'));
     assert.ok(!result.stdout.includes('hunter2') && !result.stderr.includes('hunter2'));
+  });
+
+  it('ansible.cfg gives the login user, key and host key policy the inventory leaves out', async () => {
+    const project = join(dir, 'project');
+    mkdirSync(project);
+    const knownHosts = join(project, 'known_hosts');
+    writeFileSync(join(project, 'hosts.yml'), `all:
+  hosts:
+    viacfg: { ansible_host: 127.0.0.1, ansible_port: ${sshd.port}, ansible_ssh_common_args: -o UserKnownHostsFile=${knownHosts} }
+`);
+    writeFileSync(join(project, 'ansible.cfg'), `[defaults]
+inventory = hosts.yml
+remote_user = root
+private_key_file = ${sshd.clientKeyPath}
+host_key_checking = False
+`);
+    const env = { HOME: dir, SSH_AUTH_SOCK: '', ANSIBLE_CONFIG: undefined };
+    const result = await runOctoi(['status'], { cwd: project, env });
+    assert.equal(result.exitCode, 0, result.stderr + result.stdout);
+    assert.match(result.stderr, /host_key_checking is False: octoi treats it as --accept-new/);
+    assert.equal(readFileSync(knownHosts, 'utf8').split(' ')[0], `[127.0.0.1]:${sshd.port}`, 'the new key was recorded');
+    writeFileSync(join(project, 'known_hosts'), `[127.0.0.1]:${sshd.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`);
+    const changed = await runOctoi(['status'], { cwd: project, env });
+    assert.equal(changed.exitCode, 3, 'a changed key still fails');
   });
 });
