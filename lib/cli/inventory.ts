@@ -3,6 +3,7 @@ import { formatDiagnostic } from '../diagnostics.js';
 import { ExitCode } from '../exit-codes.js';
 import { ansibleJson, inventoryGraph, inventoryListJson, loadInventory, selectHosts } from '../inventory/index.js';
 import { reportError, usageError } from './exit.js';
+import { readAnsibleConfig } from './targets.js';
 
 const usage = `usage: octoi inventory -i INVENTORY [-i INVENTORY...] ACTION
 
@@ -12,12 +13,16 @@ actions (one of):
   --list                     all groups and host variables, the JSON of ansible-inventory --list
   --graph [GROUP]            the group tree, as ansible-inventory --graph
   --host HOST                the variables of one host, as ansible-inventory --host
+                             (with --vars-origin: each as {"value", "origin"}, the origin being the
+                             vars file, or "inventory group G" / "inventory host H")
   --list-hosts PATTERN       the hosts a pattern selects, one per line, in Ansible's order
                              (ansible PATTERN --list-hosts without its header and indentation)
 
 options:
-  -i, --inventory INVENTORY  an inventory source; several merge in order
+  -i, --inventory INVENTORY  an inventory source; several merge in order (default: ansible.cfg's inventory)
   -l, --limit PATTERN        with --list-hosts: keep only hosts this pattern (or @FILE) also selects
+      --playbook-dir DIR     also read DIR/group_vars and DIR/host_vars, as a playbook in DIR does
+      --vars-origin          with --host: say where each variable comes from
   -h, --help                 this text
 
 exit codes: 0 ok, 4 invalid inventory or options, 5 the pattern matched no host`;
@@ -33,7 +38,10 @@ export async function runInventoryCommand(argv: string[], stdout: NodeJS.Writabl
     if (actions.length !== 1) throw usageError('give exactly one of --list, --graph, --host or --list-hosts', usage);
     if (positionals.length > (values.graph ? 1 : 0)) throw usageError(`unexpected argument "${positionals.at(-1)}"`, 'only --graph takes a group name after it');
     if (values.limit && values['list-hosts'] === undefined) throw usageError('--limit works with --list-hosts only', 'octoi inventory -i INV --list-hosts PATTERN --limit PATTERN');
-    const inventory = await loadInventory(values.inventory ?? []);
+    if (values['vars-origin'] && values.host === undefined) throw usageError('--vars-origin works with --host only', 'octoi inventory -i INV --host HOST --vars-origin');
+    const config = readAnsibleConfig(stderr);
+    const sources = values.inventory?.length ? values.inventory : ((config.settings.get('inventory')?.value as string[] | undefined) ?? []);
+    const inventory = await loadInventory(sources, { playbookDir: values['playbook-dir'] });
     for (const warning of inventory.warnings) stderr.write(`${formatDiagnostic(warning)}\n`);
     stdout.write(`${render(inventory, values, positionals[0])}\n`);
     return ExitCode.ok;
@@ -50,7 +58,8 @@ function render(inventory: Awaited<ReturnType<typeof loadInventory>>, values: Op
   if (values.host !== undefined) {
     const hosts = selectHosts(inventory, values.host);
     if (hosts.length !== 1) throw usageError(`--host needs a pattern that selects one host; "${values.host}" selects ${hosts.length}`, 'name a single host');
-    return ansibleJson(inventory.hostVars(hosts[0] as string));
+    const host = hosts[0] as string;
+    return ansibleJson(values['vars-origin'] ? inventory.hostVarsOrigins(host) : inventory.hostVars(host));
   }
   return selectHosts(inventory, values['list-hosts'] as string, values.limit ?? []).join('\n');
 }
@@ -67,6 +76,8 @@ function parseOptions(argv: string[]) {
         host: { type: 'string' },
         'list-hosts': { type: 'string' },
         limit: { type: 'string', short: 'l', multiple: true },
+        'playbook-dir': { type: 'string' },
+        'vars-origin': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });

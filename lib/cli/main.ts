@@ -10,6 +10,7 @@ commands:
   plan PLAYBOOK -i INVENTORY   show what play would change, grouped over the fleet (exit 6: drift)
   status -i INVENTORY [PB]     per host and service: enabled, active, listening, connection counters
   inventory -i INVENTORY ...   show an inventory: --list, --graph, --host H, --list-hosts PATTERN
+  config                       the ansible.cfg settings octoi uses, and where each comes from
   lab up|down|status|inventory local test hosts with real systemd and sshd (needs root)
   help, --help                 this text
   version, --version           the version
@@ -33,6 +34,7 @@ const commands: Record<string, () => Promise<Command>> = {
   plan: async () => (await import('./play.js')).runPlanCommand,
   status: async () => (await import('./status.js')).runStatusCommand,
   inventory: async () => (await import('./inventory.js')).runInventoryCommand,
+  config: async () => (await import('./config.js')).runConfigCommand,
   lab: async () => (await import('./lab.js')).runLabCommand,
 };
 

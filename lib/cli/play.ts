@@ -13,7 +13,7 @@ import { runPlaybook, type PlayTarget, type RunSummary } from '../run/run-playbo
 import { changedHosts } from '../run/results.js';
 import { SessionPool } from '../run/session-pool.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
-import { fleetOptions, fleetOptionsUsage, fleetSettings, onInterrupt, resolveTargets } from './targets.js';
+import { configuredConnections, fleetOptions, fleetOptionsUsage, fleetSettings, onInterrupt, readAnsibleConfig, resolveTargets } from './targets.js';
 
 const commonOptions = `${fleetOptionsUsage}
       --json FILE          write the result document to FILE
@@ -82,7 +82,8 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
     }
     const [playbookFile, ...extra] = positionals;
     if (!playbookFile || extra.length > 0) throw usageError(`octoi ${mode} takes exactly one playbook`, usage);
-    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs, lockWaitSeconds } = fleetSettings(values);
+    const config = readAnsibleConfig();
+    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs, lockWaitSeconds } = fleetSettings(values, config);
     const check = mode === 'plan' || values.check === true;
     const diff = mode === 'plan' || values.diff === true;
     const rollback = values['no-rollback'] === true ? null : { windowSeconds: rollbackWindow(String(values['rollback-window'] ?? '300')) };
@@ -98,7 +99,8 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
         extraVars: values['extra-vars'] ?? [],
         shard: values.shard,
       });
-      const targets = await resolveTargets(inventory, hosts, values['ssh-config'], values['accept-new']);
+      const connections = configuredConnections(config, values['accept-new']);
+    const targets = await resolveTargets(inventory, hosts, values['ssh-config'], connections.acceptNew, connections.options);
       refuseSshPortListeners(desired, targets);
 
       // listr2 is loaded only for a terminal

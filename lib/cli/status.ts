@@ -18,7 +18,7 @@ import { discoveredTargets, servicesStatus, type StatusTarget } from '../status/
 import { formatStatusTable } from '../status/table.js';
 import type { HostStatusEntry, StatusReport } from '../status/types.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
-import { fleetOptions, fleetOptionsUsage, fleetSettings, onInterrupt, resolveTargets } from './targets.js';
+import { configuredConnections, fleetOptions, fleetOptionsUsage, fleetSettings, onInterrupt, readAnsibleConfig, resolveTargets } from './targets.js';
 
 export const statusUsage = `usage: octoi status -i INVENTORY [PLAYBOOK] [options]
 
@@ -55,14 +55,16 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
     }
     const [playbookFile, ...extra] = positionals;
     if (extra.length > 0) throw usageError('octoi status takes at most one playbook', statusUsage);
-    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs } = fleetSettings(values);
+    const config = readAnsibleConfig();
+    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs } = fleetSettings(values, config);
 
     // Everything is read and checked before any host is contacted.
     const prepared = playbookFile ? await prepareRun({ playbookFile, inventories, limit, extraVars: values['extra-vars'] ?? [] }) : null;
     const inventory = prepared?.inventory ?? (await loadInventory(inventories));
     const queries = prepared ? playbookQueries(prepared) : discoveryQueries(selectHosts(inventory, 'all', limit));
     const hosts = [...queries.keys()];
-    const targets = await resolveTargets(inventory, hosts, values['ssh-config'], values['accept-new']);
+    const connections = configuredConnections(config, values['accept-new']);
+    const targets = await resolveTargets(inventory, hosts, values['ssh-config'], connections.acceptNew, connections.options);
 
     const sessions = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs });
     const interruption = onInterrupt(() => sessions.closeAll());

@@ -1,15 +1,18 @@
-import { OctoiError } from '../diagnostics.js';
-import { becomeOptions, inventoryConnection } from '../inventory/connection.js';
+import { existsSync } from 'node:fs';
+import { connectionDefaults, loadAnsibleConfig, type AnsibleConfig } from '../config/ansible-cfg.js';
+import { formatDiagnostic, OctoiError, type Diagnostic } from '../diagnostics.js';
+import { becomeOptions, inventoryConnection, type ConnectionOptions } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/index.js';
 import { resolveSshTarget } from '../ssh/ssh-config.js';
 import type { HostTarget } from '../run/session-pool.js';
+import type { ConnectionRefusal, InventoryConnection } from '../ssh/types.js';
 import { usageError } from './exit.js';
 
 /** The options of every command that reaches hosts, for `parseArgs`. */
 export const fleetOptions = {
   inventory: { type: 'string', short: 'i', multiple: true },
   limit: { type: 'string', short: 'l', multiple: true },
-  forks: { type: 'string', short: 'f', default: '50' },
+  forks: { type: 'string', short: 'f' },
   json: { type: 'string' },
   'extra-vars': { type: 'string', short: 'e', multiple: true },
   'ssh-config': { type: 'string', short: 'F' },
@@ -20,10 +23,11 @@ export const fleetOptions = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-export const fleetOptionsUsage = `  -i, --inventory FILE     inventory file or directory (repeatable; sources merge)
+export const fleetOptionsUsage = `  -i, --inventory FILE     inventory file, directory or script (repeatable; sources merge; default:
+                           ansible.cfg's inventory)
   -l, --limit PATTERN      only hosts that also match PATTERN (repeatable; @FILE reads patterns)
   -e, --extra-vars VARS    variables for {{ }}: NAME=VALUE, '{"NAME": VALUE}' or @FILE (repeatable; later wins)
-  -f, --forks N            hosts worked on at once (default 50)
+  -f, --forks N            hosts worked on at once (default: ansible.cfg's forks, else 50)
   -F, --ssh-config FILE    OpenSSH client config (default ~/.ssh/config when it exists)
       --accept-new         trust a host key seen for the first time and record it (a changed key still fails)
       --connect-timeout S  seconds to connect and log in (default 15)
@@ -39,20 +43,22 @@ export interface FleetSettings {
   lockWaitSeconds: number;
 }
 
-/** Checks the parsed fleet options; throws invalid-input naming the option. */
+/** Checks the parsed fleet options, ansible.cfg filling in what they leave out; throws invalid-input naming the option. */
 export function fleetSettings(values: {
   inventory?: string[] | undefined;
   limit?: string[] | undefined;
-  forks: string;
+  forks?: string | undefined;
   'connect-timeout': string;
   'command-timeout': string;
   'lock-timeout': string;
-}): FleetSettings {
-  if (!values.inventory?.length) throw usageError('no inventory given', 'pass -i INVENTORY (for the lab: -i .lab/inventory.yml)');
+}, config: AnsibleConfig): FleetSettings {
+  const inventories = values.inventory?.length ? values.inventory : (config.settings.get('inventory')?.value as string[] | undefined);
+  if (!inventories?.length) throw usageError('no inventory given', 'pass -i INVENTORY (for the lab: -i .lab/inventory.yml), or set inventory in the [defaults] of ansible.cfg');
+  const forks = values.forks ?? config.settings.get('forks')?.value;
   return {
-    inventories: values.inventory,
+    inventories,
     limit: values.limit ?? [],
-    forks: positiveInteger(values.forks, '--forks'),
+    forks: positiveInteger(String(forks ?? 50), values.forks === undefined && forks !== undefined ? 'forks in ansible.cfg' : '--forks'),
     connectTimeoutMs: positiveInteger(values['connect-timeout'], '--connect-timeout') * 1000,
     commandTimeoutMs: positiveInteger(values['command-timeout'], '--command-timeout') * 1000,
     lockWaitSeconds: positiveInteger(values['lock-timeout'], '--lock-timeout'),
@@ -60,14 +66,45 @@ export function fleetSettings(values: {
 }
 
 /**
+ * ansible.cfg, with its warnings and the settings octoi ignores written once to `stderr`.
+ * `host_key_checking = False` becomes accept-new.
+ */
+export function readAnsibleConfig(stderr: NodeJS.WritableStream = process.stderr): AnsibleConfig {
+  const config = loadAnsibleConfig();
+  for (const warning of config.warnings) stderr.write(`${formatDiagnostic(warning)}\n`);
+  if (config.file && config.ignored.length > 0) stderr.write(`octoi: warning: ${config.file.path}: octoi ignores ${config.ignored.join(', ')}\n`);
+  return config;
+}
+
+/** What ansible.cfg adds to the connection settings: defaults below the inventory's, and accept-new. */
+export function configuredConnections(config: AnsibleConfig, acceptNew: boolean): { acceptNew: boolean; options: ConnectionOptions } {
+  return { acceptNew: acceptNew || config.settings.get('host_key_checking')?.value === false, options: { defaults: connectionDefaults(config) } };
+}
+
+/**
  * Shared by every command that reaches hosts: inventory connection variables + ssh_config (the
  * inventory's `-F` before the command line's, as ssh takes the last one) and become, resolved
- * before connecting. --accept-new holds for the jump hosts too.
+ * before connecting. --accept-new holds for the jump hosts too. Every host's problems are reported
+ * at once; a host octoi will not reach (another connection type, a login password, a key file that
+ * is not there) is refused on its own and the others go on.
  */
-export async function resolveTargets(inventory: Inventory, hosts: readonly string[], configFile: string | undefined, acceptNew: boolean): Promise<Map<string, HostTarget>> {
+export async function resolveTargets(inventory: Inventory, hosts: readonly string[], configFile: string | undefined, acceptNew: boolean, options: ConnectionOptions = {}): Promise<Map<string, HostTarget>> {
   const targets = new Map<string, HostTarget>();
+  const problems: Diagnostic[] = [];
   for (const host of hosts) {
-    const connection = inventoryConnection(inventory, host);
+    let connection;
+    try {
+      connection = inventoryConnection(inventory, host, options);
+    } catch (error) {
+      if (!(error instanceof OctoiError)) throw error;
+      problems.push(...error.diagnostics);
+      continue;
+    }
+    const refusal = connection.refusal ?? missingKeyFile(connection);
+    if (refusal) {
+      targets.set(host, { refusal });
+      continue;
+    }
     const ssh = await resolveSshTarget(connection, { configFile: connection.configFile ?? configFile });
     for (const hop of [ssh, ...ssh.proxyJump]) {
       if (acceptNew && hop.strictHostKeyChecking === 'yes') hop.strictHostKeyChecking = 'accept-new';
@@ -75,7 +112,18 @@ export async function resolveTargets(inventory: Inventory, hosts: readonly strin
     const become = becomeOptions(connection, process.env);
     targets.set(host, become === undefined ? { ssh } : { ssh, become });
   }
+  if (problems.length > 0) throw new OctoiError('invalid-input', problems);
   return targets;
+}
+
+/** ssh only warns about a missing `-i` key and tries others; a key the inventory names must be there. */
+function missingKeyFile(connection: InventoryConnection): ConnectionRefusal | undefined {
+  if (connection.identityFile === undefined || existsSync(connection.identityFile)) return undefined;
+  return {
+    field: 'ansible_ssh_private_key_file',
+    message: `the private key file ${connection.identityFile} (ansible_ssh_private_key_file) does not exist`,
+    hint: 'correct the path (a relative one starts in the folder octoi runs in), or remove the variable to use ssh_config and the ssh-agent',
+  };
 }
 
 function positiveInteger(text: string, option: string): number {

@@ -5,8 +5,7 @@ import type { DesiredService } from '../units/types.js';
 import { mapTemplateTexts } from './play-templates.js';
 import { buildServices, cleanOf, PLAYBOOK_ROOT } from './playbook.js';
 import { Findings } from './service.js';
-import { closestMatch } from './suggest.js';
-import { renderTemplate, type RenderProblem } from './template.js';
+import { describeRenderProblem, renderTemplate } from './template.js';
 import type { Play, Playbook, PlayTemplates, ServiceSpec } from './types.js';
 import { byPosition, valueValidator, type ValueValidator } from './validate.js';
 import { hostVariables, playVariables, type Variables } from './variables.js';
@@ -119,19 +118,9 @@ function renderTexts(value: unknown, path: YamlPath, templates: PlayTemplates, v
     const template = templates.parsed.get(text);
     if (!template) throw new Error(`template ${JSON.stringify(text)} at ${at.join('.')} was not parsed when the playbook was loaded`);
     const result = renderTemplate(template, variables);
-    if (result.problem) findings.add(at, ...describeProblem(result.problem, scopeHint));
+    if (result.problem) findings.add(at, ...describeRenderProblem(result.problem, scopeHint));
     return result.text ?? text;
   });
-}
-
-function describeProblem(problem: RenderProblem, scopeHint: string): [message: string, hint: string] {
-  if (problem.kind === 'invalid') return [`${problem.message} in \`${problem.written}\``, problem.hint];
-  const { expression, name, available, topLevel } = problem.missing;
-  const guess = closestMatch(name, available);
-  const didYouMean = guess ? `did you mean \`${guess}\`? ` : '';
-  if (topLevel) return [`undefined variable \`${expression}\` in \`${problem.written}\``, `${didYouMean}${scopeHint}; or give a fallback: {{ ${expression} | default('VALUE') }}`];
-  const keys = available.length > 0 ? `it has ${available.map((key) => `\`${key}\``).join(', ')}; ` : '';
-  return [`\`${expression}\` is not defined in \`${problem.written}\``, `${didYouMean || keys}give a fallback: {{ ${expression} | default('VALUE') }}`];
 }
 
 function onHost(diagnostics: readonly Diagnostic[], host: string): Diagnostic[] {

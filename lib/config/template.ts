@@ -5,6 +5,8 @@
  * parsed again, so `{{` inside a variable's value stays text.
  */
 
+import { closestMatch } from './suggest.js';
+
 /** Rendered text larger than this is refused: no field of a service is meant to be this big. */
 export const MAX_RENDERED_CHARACTERS = 1024 * 1024;
 
@@ -222,6 +224,17 @@ class ExpressionParser {
 
 function describeToken(token: Token): string {
   return token.kind === 'name' || token.kind === 'punctuation' ? `\`${token.text}\`` : JSON.stringify(token.value);
+}
+
+/** A render problem as a diagnostic's message and hint; `scopeHint` says where the variable could be defined. */
+export function describeRenderProblem(problem: RenderProblem, scopeHint: string): [message: string, hint: string] {
+  if (problem.kind === 'invalid') return [`${problem.message} in \`${problem.written}\``, problem.hint];
+  const { expression, name, available, topLevel } = problem.missing;
+  const guess = closestMatch(name, available);
+  const didYouMean = guess ? `did you mean \`${guess}\`? ` : '';
+  if (topLevel) return [`undefined variable \`${expression}\` in \`${problem.written}\``, `${didYouMean}${scopeHint}; or give a fallback: {{ ${expression} | default('VALUE') }}`];
+  const keys = available.length > 0 ? `it has ${available.map((key) => `\`${key}\``).join(', ')}; ` : '';
+  return [`\`${expression}\` is not defined in \`${problem.written}\``, `${didYouMean || keys}give a fallback: {{ ${expression} | default('VALUE') }}`];
 }
 
 /** A variable, key or index the template reads that is not there. */

@@ -1,8 +1,10 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
+import { describeRenderProblem, isTemplate, parseTemplate, renderTemplate } from '../config/template.js';
+import { mergeVariables, type Variables } from '../config/variables.js';
 import { OctoiError, type Diagnostic } from '../diagnostics.js';
 import type { BecomeOptions } from '../ssh/become.js';
-import type { InventoryConnection, SshOption } from '../ssh/types.js';
+import type { ConnectionRefusal, InventoryConnection, SshOption } from '../ssh/types.js';
 import type { Inventory } from './inventory.js';
 import { shlexSplit, ShlexError } from './shlex.js';
 
@@ -16,6 +18,11 @@ export interface ConnectionOptions {
   /** Where relative key paths start; default the current directory. */
   cwd?: string;
   home?: string;
+  /**
+   * Values of connection variables below every inventory variable (ansible.cfg's `remote_user`
+   * as `ansible_user`, ...): the inventory's own win, as in Ansible.
+   */
+  defaults?: Readonly<Record<string, unknown>>;
 }
 
 const aliases = {
@@ -26,7 +33,22 @@ const aliases = {
   become: ['ansible_become'],
   becomeUser: ['ansible_become_user'],
   becomePasswordEnv: ['octoi_become_password_env'],
+  sshArgs: ['ansible_ssh_args'],
+  connection: ['ansible_connection'],
 } as const;
+
+/** Connection variables whose `{{ }}` is rendered with the host's variables before use. */
+const templatedVariables = new Set([
+  ...Object.values(aliases).flat(),
+  'ansible_ssh_common_args', 'ansible_ssh_extra_args', 'ansible_become_method',
+]);
+
+/** Ansible's names of connection plugins that speak SSH, which octoi does itself. */
+const sshConnectionTypes = new Set(['ssh', 'paramiko', 'paramiko_ssh', 'smart'].flatMap((name) => [name, `ansible.builtin.${name}`, `ansible.legacy.${name}`]));
+const localConnectionTypes = new Set(['local', 'ansible.builtin.local', 'ansible.legacy.local']);
+
+/** Ansible's names for an SSH login password written into the inventory, which octoi never uses. */
+const loginPasswords = ['ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password'];
 
 /** Ansible's names for a become password written into the inventory, which octoi refuses to read. */
 const clearPasswords = ['ansible_become_password', 'ansible_become_pass', 'ansible_sudo_password', 'ansible_sudo_pass'];
@@ -51,14 +73,15 @@ const booleanTrue = new Set(['y', 'yes', 'on', '1', 'true', 't']);
 const booleanFalse = new Set(['n', 'no', 'off', '0', 'false', 'f']);
 
 export function inventoryConnection(inventory: Inventory, host: string, options: ConnectionOptions = {}): InventoryConnection {
-  const vars = inventory.hostVars(host);
+  const hostVars = inventory.hostVars(host);
   const problems: Diagnostic[] = [];
   const problem = (field: string, message: string, hint: string): void => {
     problems.push({ severity: 'error', message, hint, field, host });
   };
+  const vars = renderConnectionVariables(mergeVariables(options.defaults, hostVars), mergeVariables(hostVars, inventory.magicVars(host)), problem);
   const setting = (names: readonly string[]): { name: string; value: unknown } | null => {
-    const name = names.filter((candidate) => vars[candidate] !== undefined && vars[candidate] !== null).at(-1);
-    return name === undefined ? null : { name, value: vars[name] };
+    const name = names.filter((candidate) => vars.get(candidate) !== undefined && vars.get(candidate) !== null).at(-1);
+    return name === undefined ? null : { name, value: vars.get(name) };
   };
   const text = (names: readonly string[]): string | undefined => {
     const found = setting(names);
@@ -99,13 +122,14 @@ export function inventoryConnection(inventory: Inventory, host: string, options:
   if (connection.become && method !== undefined && method !== 'sudo') {
     problem('ansible_become_method', `become method "${method}" is not supported: octoi becomes root with sudo only`, 'remove ansible_become_method or set it to sudo');
   }
-  const clearPassword = clearPasswords.find((name) => vars[name] !== undefined && vars[name] !== null);
+  const clearPassword = clearPasswords.find((name) => vars.get(name) !== undefined && vars.get(name) !== null);
   if (connection.become && clearPassword !== undefined) {
     problem(clearPassword, `octoi does not read the sudo password from ${clearPassword}: an inventory is no place for it`,
       'put the password in an environment variable and name it with octoi_become_password_env: VARIABLE');
   }
 
-  for (const name of ['ansible_ssh_common_args', 'ansible_ssh_extra_args']) {
+  // ssh reads its command line in order, the first value of an option winning: ssh_args come first.
+  for (const name of ['ansible_ssh_args', 'ansible_ssh_common_args', 'ansible_ssh_extra_args']) {
     const args = text([name]);
     if (args === undefined) continue;
     try {
@@ -118,7 +142,64 @@ export function inventoryConnection(inventory: Inventory, host: string, options:
     }
   }
   if (problems.length > 0) throw new OctoiError('invalid-input', problems);
-  return connection;
+  const refusal = refusalOf(text(aliases.connection), setting(loginPasswords)?.name);
+  return refusal === undefined ? connection : { ...connection, refusal };
+}
+
+/**
+ * Why octoi will not reach a host the inventory describes, if it will not: a connection type that
+ * is not SSH, or a login password (octoi logs in with keys only).
+ */
+function refusalOf(type: string | undefined, passwordVariable: string | undefined): ConnectionRefusal | undefined {
+  if (type !== undefined && localConnectionTypes.has(type)) {
+    return {
+      field: 'ansible_connection',
+      message: `ansible_connection is ${type}: octoi converges hosts over SSH and does not provision the machine it runs on`,
+      hint: 'reach the controller over SSH like any host (remove ansible_connection, set ansible_host: 127.0.0.1), or leave it out of the play',
+    };
+  }
+  if (type !== undefined && !sshConnectionTypes.has(type)) {
+    return {
+      field: 'ansible_connection',
+      message: `ansible_connection is ${type}: octoi reaches hosts over SSH only`,
+      hint: 'remove ansible_connection (or set it to ssh) for hosts that run sshd, or leave this host out of the play',
+    };
+  }
+  if (passwordVariable !== undefined) {
+    return {
+      field: passwordVariable,
+      message: `${passwordVariable} is set: octoi does not log in with passwords`,
+      hint: 'log in with a key: name it with ansible_ssh_private_key_file (or IdentityFile in ssh_config), or load it into an ssh-agent (SSH_AUTH_SOCK); then remove the password from the inventory',
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Ansible templates connection variables before use (`ansible_host: "{{ site_ip }}"`); here with
+ * the host's variables and magic variables, never literally. An undefined variable is a problem
+ * naming the host and the variable.
+ */
+function renderConnectionVariables(values: Variables, scope: Variables, problem: (field: string, message: string, hint: string) => void): Variables {
+  const rendered = new Map(values);
+  for (const [name, value] of values) {
+    if (!templatedVariables.has(name) || typeof value !== 'string' || !isTemplate(value)) continue;
+    const parsed = parseTemplate(value);
+    if (parsed.problem) {
+      problem(name, `${name}: ${parsed.problem.message}`, parsed.problem.hint);
+      rendered.delete(name);
+      continue;
+    }
+    const result = renderTemplate(parsed.template, scope);
+    if (result.problem) {
+      const [message, hint] = describeRenderProblem(result.problem, `define it for this host (host or group vars, group_vars/, host_vars/), or give ${name} a value without {{ }}`);
+      problem(name, `${name}: ${message}`, hint);
+      rendered.delete(name);
+    } else {
+      rendered.set(name, result.text);
+    }
+  }
+  return rendered;
 }
 
 /**

@@ -1,5 +1,5 @@
-export { loadInventory } from './load.js';
-export { Inventory, INTERNAL_VARS, type InventoryGroup } from './inventory.js';
+export { loadInventory, type LoadOptions } from './load.js';
+export { Inventory, INTERNAL_VARS, type InventoryGroup, type VariableOrigin } from './inventory.js';
 export { selectHosts, splitHostPattern } from './pattern.js';
 export { becomeOptions, inventoryConnection, sshArgs, type ConnectionOptions, type SshArgs } from './connection.js';
 export { inventoryListJson, inventoryGraph, ansibleJson } from './views.js';

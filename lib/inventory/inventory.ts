@@ -2,7 +2,19 @@ import { dirname, resolve } from 'node:path';
 import { OctoiError, type Diagnostic } from '../diagnostics.js';
 import { isIpAddress } from './address.js';
 import type { HostData, InventoryData } from './inventory-data.js';
-import type { VarsDirectory } from './vars-files.js';
+import type { EntityVars, VarsDirectory } from './vars-files.js';
+
+/** One variable of a host and where it was set: a vars file, or `inventory group G` / `inventory host H`. */
+export interface VariableOrigin {
+  value: unknown;
+  origin: string;
+}
+
+/** Variables set in one place, lowest precedence first in a host's list of layers. */
+interface VarsLayer {
+  vars: Readonly<Record<string, unknown>>;
+  origin: (variable: string) => string;
+}
 
 /** A group of a loaded inventory. */
 export interface InventoryGroup {
@@ -48,6 +60,8 @@ export class Inventory {
     /** group_vars/ and host_vars/ beside each inventory source, in source order. */
     private readonly varsDirectories: readonly VarsDirectory[],
     warnings: readonly Diagnostic[],
+    /** group_vars/ and host_vars/ beside the playbook, which win over the inventory's of the same level. */
+    private readonly playbookVars: VarsDirectory | null = null,
   ) {
     const depths = groupDepths(data);
     this.groups = new Map(
@@ -97,27 +111,51 @@ export class Inventory {
   }
 
   /**
-   * A host's variables as `ansible-inventory --host` shows them, lowest precedence first:
-   * `all` from inventory sources < other groups (by depth, then ansible_group_priority, then name)
-   * < group_vars/all < group_vars/GROUP (same order) < the host's own inventory variables < host_vars/HOST.
+   * A host's variables as `ansible-inventory --host` shows them, lowest precedence first (Ansible's
+   * VariableManager with its default VARIABLE_PRECEDENCE): `all` from inventory sources < other groups
+   * (by depth, then ansible_group_priority, then name) < inventory group_vars/all < playbook
+   * group_vars/all < inventory group_vars/GROUP < playbook group_vars/GROUP (same order) < the host's
+   * own inventory variables < inventory host_vars/HOST < playbook host_vars/HOST.
    */
   hostVars(host: string): Record<string, unknown> {
+    const merged: Record<string, unknown> = Object.assign({}, ...this.varsLayers(host).map((layer) => layer.vars));
+    for (const name of INTERNAL_VARS) delete merged[name];
+    return merged;
+  }
+
+  /** `hostVars`, each variable with the place its value comes from. */
+  hostVarsOrigins(host: string): Record<string, VariableOrigin> {
+    const result: Record<string, VariableOrigin> = {};
+    for (const layer of this.varsLayers(host)) {
+      for (const [name, value] of Object.entries(layer.vars)) {
+        if (!INTERNAL_VARS.has(name)) result[name] = { value, origin: layer.origin(name) };
+      }
+    }
+    return result;
+  }
+
+  private varsLayers(host: string): VarsLayer[] {
     const data = this.host(host);
     const groups = [...this.memberships(host)]
       .filter((name) => name !== 'all')
       .map((name) => this.group(name))
       .sort((a, b) => a.depth - b.depth || a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const layers: (Readonly<Record<string, unknown>> | undefined)[] = [
-      this.group('all').vars,
-      ...groups.map((group) => group.vars),
-      ...this.varsDirectories.map((directory) => directory.groups.get('all')),
-      ...this.varsDirectories.flatMap((directory) => groups.map((group) => directory.groups.get(group.name))),
-      data.vars,
-      ...this.varsDirectories.map((directory) => directory.hosts.get(host)),
+    const inventoryLayer = (vars: Readonly<Record<string, unknown>>, origin: string): VarsLayer => ({ vars, origin: () => origin });
+    const fileLayer = (entity: EntityVars | undefined): VarsLayer[] => (entity ? [{ vars: entity.vars, origin: (name) => entity.fileOf[name] ?? '' }] : []);
+    const playbook = this.playbookVars === null ? [] : [this.playbookVars];
+    const groupFiles = (directories: readonly VarsDirectory[], names: readonly string[]): VarsLayer[] =>
+      directories.flatMap((directory) => names.flatMap((name) => fileLayer(directory.groups.get(name))));
+    const groupNames = groups.map((group) => group.name);
+    return [
+      inventoryLayer(this.group('all').vars, 'inventory group all'),
+      ...groups.map((group) => inventoryLayer(group.vars, `inventory group ${group.name}`)),
+      ...groupFiles(this.varsDirectories, ['all']),
+      ...groupFiles(playbook, ['all']),
+      ...groupFiles(this.varsDirectories, groupNames),
+      ...groupFiles(playbook, groupNames),
+      inventoryLayer(data.vars, `inventory host ${host}`),
+      ...[...this.varsDirectories, ...playbook].flatMap((directory) => fileLayer(directory.hosts.get(host))),
     ];
-    const merged: Record<string, unknown> = Object.assign({}, ...layers);
-    for (const name of INTERNAL_VARS) delete merged[name];
-    return merged;
   }
 
   /** The variables Ansible sets for each host itself (for templates): inventory_hostname, group_names, ... */

@@ -7,15 +7,28 @@ import { parseAddress } from './address.js';
 import { readIniInventory } from './ini-inventory.js';
 import { Inventory } from './inventory.js';
 import { InventoryData } from './inventory-data.js';
+import { isInventoryScript, readInventoryScript, SCRIPT_TIMEOUT_MS } from './script-inventory.js';
 import { loadVarsDirectory } from './vars-files.js';
 import { isYamlInventory, readYamlInventory } from './yaml-inventory.js';
+import { isMapping } from './yaml-values.js';
+
+export interface LoadOptions {
+  /**
+   * The playbook's folder: its group_vars/ and host_vars/ are read too, as `ansible-playbook` (and
+   * `ansible-inventory --playbook-dir`) reads them, winning over the inventory's of the same level.
+   */
+  playbookDir?: string | undefined;
+  /** How long an inventory script may run (default SCRIPT_TIMEOUT_MS). */
+  scriptTimeoutMs?: number;
+}
 
 /**
  * Loads inventory sources the way Ansible does (`-i` given several times merges them in order):
- * a YAML or INI file, a directory of them, or a comma-separated host list such as `gw1,gw2:2222,`.
+ * a YAML or INI file, an inventory script (an executable starting with `#!`), a directory of them, or a
+ * comma-separated host list such as `gw1,gw2:2222,`.
  * Throws OctoiError('invalid-input') with every problem found.
  */
-export async function loadInventory(sources: string[]): Promise<Inventory> {
+export async function loadInventory(sources: string[], options: LoadOptions = {}): Promise<Inventory> {
   if (sources.length === 0) {
     throw OctoiError.single('invalid-input', { message: 'no inventory given', hint: 'name one with -i FILE (YAML or INI), a directory, or a host list "gw1,gw2,"' });
   }
@@ -31,15 +44,16 @@ export async function loadInventory(sources: string[]): Promise<Inventory> {
       diagnostics.push({ severity: 'error', message: `inventory source not found: ${source}`, hint: 'give an existing file or directory, or a host list with a comma: "gw1,"', position: { file: source, line: 1, column: 1 } });
     } else {
       varsBases.push(info.isDirectory() ? path : dirname(path));
-      await readSource(path, info.isDirectory(), data, diagnostics);
+      await readSource(path, info.isDirectory(), data, diagnostics, options.scriptTimeoutMs ?? SCRIPT_TIMEOUT_MS);
     }
   }
   fail(diagnostics);
   data.reconcile();
   const varsDirectories = [];
   for (const base of varsBases) varsDirectories.push(await loadVarsDirectory(base, data.groups.keys(), data.hosts.keys(), diagnostics));
+  const playbookVars = options.playbookDir === undefined ? null : await loadVarsDirectory(resolve(options.playbookDir), data.groups.keys(), data.hosts.keys(), diagnostics);
   fail(diagnostics);
-  return new Inventory(data, varsDirectories, diagnostics);
+  return new Inventory(data, varsDirectories, diagnostics, playbookVars);
 }
 
 function fail(diagnostics: Diagnostic[]): void {
@@ -54,13 +68,19 @@ function expandHome(path: string): string {
 const ignoredEntry =
   /^\.|^host_vars$|^group_vars$|^vars_plugins$|(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$/;
 
-async function readSource(path: string, isDirectory: boolean, data: InventoryData, diagnostics: Diagnostic[]): Promise<void> {
+async function readSource(path: string, isDirectory: boolean, data: InventoryData, diagnostics: Diagnostic[], scriptTimeoutMs: number): Promise<void> {
   if (isDirectory) {
     for (const entry of (await readdir(path)).sort()) {
       if (ignoredEntry.test(entry)) continue;
       const child = join(path, entry);
-      await readSource(child, (await stat(child)).isDirectory(), data, diagnostics);
+      await readSource(child, (await stat(child)).isDirectory(), data, diagnostics, scriptTimeoutMs);
     }
+    return;
+  }
+  data.currentSource = resolve(path);
+  if (await isInventoryScript(path)) {
+    await readInventoryScript(path, data, diagnostics, scriptTimeoutMs);
+    data.currentSource = null;
     return;
   }
   const size = (await stat(path)).size;
@@ -68,7 +88,6 @@ async function readSource(path: string, isDirectory: boolean, data: InventoryDat
     diagnostics.push({ severity: 'error', message: `the inventory is ${size} bytes, more than the ${MAX_YAML_BYTES} octoi reads`, hint: 'split it into several files in a directory', position: { file: path, line: 1, column: 1 } });
     return;
   }
-  data.currentSource = resolve(path);
   readInventoryFile(path, await readFile(path, 'utf8'), data, diagnostics);
   data.currentSource = null;
 }
@@ -85,6 +104,16 @@ export function readInventoryFile(file: string, text: string, data: InventoryDat
     const { source, diagnostics: yamlProblems } = parseYamlSource(file, text, { version: '1.1' });
     if (source && isYamlInventory(source.value)) {
       readYamlInventory(source, data, diagnostics);
+      return;
+    }
+    const plugin = source && isMapping(source.value) ? source.value['plugin'] : undefined;
+    if (typeof plugin === 'string') {
+      diagnostics.push({
+        severity: 'error',
+        message: `inventory plugin ${plugin} is not supported: octoi reads YAML and INI inventories and inventory scripts`,
+        hint: `let Ansible run the plugin from an inventory script (executable, for -i): #!/bin/sh + exec ansible-inventory -i ${resolve(file)} --list`,
+        position: source?.positionOf(['plugin']) ?? { file, line: 1, column: 1 },
+      });
       return;
     }
     const iniProblems: Diagnostic[] = [];

@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { ansibleValue, isMapping, readInventoryYaml } from './yaml-values.js';
 
@@ -11,8 +11,14 @@ export type VarsKind = 'group_vars' | 'host_vars';
 
 export interface VarsDirectory {
   /** Merged variables of each group / host that has files; the others are absent. */
-  groups: Map<string, Record<string, unknown>>;
-  hosts: Map<string, Record<string, unknown>>;
+  groups: Map<string, EntityVars>;
+  hosts: Map<string, EntityVars>;
+}
+
+/** The variables of one group or host, and the file each was read from (the last one that set it). */
+export interface EntityVars {
+  vars: Record<string, unknown>;
+  fileOf: Record<string, string>;
 }
 
 const extensions = ['', '.yml', '.yaml', '.json'];
@@ -23,8 +29,8 @@ export async function loadVarsDirectory(
   hosts: Iterable<string>,
   diagnostics: Diagnostic[],
 ): Promise<VarsDirectory> {
-  const load = async (kind: VarsKind, names: Iterable<string>): Promise<Map<string, Record<string, unknown>>> => {
-    const result = new Map<string, Record<string, unknown>>();
+  const load = async (kind: VarsKind, names: Iterable<string>): Promise<Map<string, EntityVars>> => {
+    const result = new Map<string, EntityVars>();
     if (!(await isDirectory(join(baseDir, kind)))) return result;
     for (const name of names) {
       // Ansible skips names that look like absolute paths (chroot hosts).
@@ -38,16 +44,19 @@ export async function loadVarsDirectory(
 }
 
 /** The first of NAME, NAME.yml, NAME.yaml, NAME.json that exists; a directory is read whole, in sorted order. */
-async function loadEntityVars(dir: string, name: string, diagnostics: Diagnostic[]): Promise<Record<string, unknown> | null> {
+async function loadEntityVars(dir: string, name: string, diagnostics: Diagnostic[]): Promise<EntityVars | null> {
   for (const extension of extensions) {
     const path = join(dir, name + extension);
     const info = await stat(path).catch(() => null);
     if (!info) continue;
     const files = info.isDirectory() ? await filesOfDirectory(path) : [path];
-    let merged: Record<string, unknown> | null = null;
+    let merged: EntityVars | null = null;
     for (const file of files) {
       const vars = await readVarsFile(file, diagnostics);
-      if (vars) merged = { ...(merged ?? {}), ...vars };
+      if (!vars) continue;
+      merged ??= { vars: {}, fileOf: {} };
+      Object.assign(merged.vars, vars);
+      for (const variable of Object.keys(vars)) merged.fileOf[variable] = resolve(file);
     }
     return merged;
   }

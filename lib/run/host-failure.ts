@@ -1,4 +1,5 @@
 import { failureOf } from '../apply/failure.js';
+import { HostRefusedError } from './session-pool.js';
 import type { HostFailure, HostPhase, HostStatus } from './types.js';
 
 const INTERRUPTED: HostFailure = { reason: 'interrupted', message: 'the run was interrupted while this host was in progress' };
@@ -10,8 +11,14 @@ const INTERRUPTED: HostFailure = { reason: 'interrupted', message: 'the run was 
  * connections: what that looks like on a host is not the host's fault.
  */
 export function classifyFailure(error: unknown, phase: HostPhase, signal?: AbortSignal): { status: HostStatus; failure: HostFailure } {
-  const failure = signal?.aborted ? INTERRUPTED : failureOf(error);
-  return { status: phase === 'connect' && failure.reason !== 'interrupted' ? 'unreachable' : 'failed', failure };
+  const failure = signal?.aborted ? INTERRUPTED : error instanceof HostRefusedError ? refusalFailure(error) : failureOf(error);
+  // A refused host was never tried: it is not unreachable, octoi would not go there.
+  const unreachable = phase === 'connect' && failure.reason !== 'interrupted' && failure.reason !== 'refused';
+  return { status: unreachable ? 'unreachable' : 'failed', failure };
+}
+
+function refusalFailure(error: HostRefusedError): HostFailure {
+  return { reason: 'refused', message: error.refusal.message, hint: `${error.refusal.hint}; the host was not contacted` };
 }
 
 /** A failure a host reported, unless the run was interrupted: then that is what happened to it. */

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { readExtraVars } from '../config/extra-vars.js';
 import { desiredStateByHost, renderPlayHeaders, type DesiredState } from '../config/host-services.js';
 import { loadPlaybook } from '../config/playbook.js';
@@ -34,7 +35,7 @@ export interface PrepareOptions {
 export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> {
   const [playbook, inventory, extraVars] = await Promise.all([
     loadPlaybook(options.playbookFile),
-    loadInventory([...options.inventories]),
+    loadInventory([...options.inventories], { playbookDir: dirname(resolve(options.playbookFile)) }),
     readExtraVars(options.extraVars),
   ]);
   const targeted = targetPlays(renderPlayHeaders(playbook, extraVars), inventory, options.limit);

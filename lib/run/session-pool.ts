@@ -1,11 +1,29 @@
 import type { BecomeOptions } from '../ssh/become.js';
 import { connect, type ConnectOptions, type RemoteSession } from '../ssh/session.js';
-import type { SshTarget } from '../ssh/types.js';
+import type { ConnectionRefusal, SshTarget } from '../ssh/types.js';
 
 /** How to reach a host, and whether commands run there as the login user or through sudo. */
-export interface HostTarget {
+export interface SshHostTarget {
   ssh: SshTarget;
   become?: BecomeOptions;
+}
+
+/** A host octoi will not reach, and why: it fails with reason `refused` while the others go on. */
+export interface RefusedHostTarget {
+  refusal: ConnectionRefusal;
+}
+
+export type HostTarget = SshHostTarget | RefusedHostTarget;
+
+/** What getting a refused host's session throws. */
+export class HostRefusedError extends Error {
+  constructor(
+    readonly host: string,
+    readonly refusal: ConnectionRefusal,
+  ) {
+    super(refusal.message);
+    this.name = 'HostRefusedError';
+  }
 }
 
 /** A host's connection with its become settings, which commands that need root pass on to `exec`. */
@@ -29,6 +47,7 @@ export class SessionPool {
     if (!session) {
       const target = this.#targets.get(host);
       if (!target) throw new Error(`no SSH target was resolved for host ${host}`);
+      if ('refusal' in target) return Promise.reject(new HostRefusedError(host, target.refusal));
       session = connect(target.ssh, this.#options).then((opened) => withBecome(opened, target.become));
       this.#sessions.set(host, session);
     }

@@ -12,8 +12,9 @@ export function refuseSshPortListeners(desired: DesiredState, targets: ReadonlyM
   const diagnostics: Diagnostic[] = [];
   for (const byHost of desired.values()) {
     for (const [host, services] of byHost) {
-      const port = targets.get(host)?.ssh.port;
-      if (port === undefined) continue;
+      const target = targets.get(host);
+      if (target === undefined || !('ssh' in target)) continue;
+      const port = target.ssh.port;
       for (const service of services) {
         if (service.state !== 'present') continue;
         const taken = service.listen.filter((address) => address.port === port);

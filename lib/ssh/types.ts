@@ -20,6 +20,15 @@ export interface InventoryConnection {
   becomePasswordEnv?: string;
   /** `-F FILE` in the ssh arguments: the OpenSSH config file for this host and its jump hosts. */
   configFile?: string;
+  /** Set when octoi will not reach this host (not an SSH connection type, a login password). */
+  refusal?: ConnectionRefusal;
+}
+
+/** Why a host is not reached: the variable responsible, and what to do instead. */
+export interface ConnectionRefusal {
+  field: string;
+  message: string;
+  hint: string;
 }
 
 export interface SshOption {

@@ -15,6 +15,8 @@ export interface InventoryCase {
   dir: string;
   /** `-i` arguments: paths inside the case folder, or host lists such as "a,b,". */
   sources: string[];
+  /** `--playbook-dir`: a folder of the case whose group_vars/ and host_vars/ are read too. */
+  playbookDir?: string;
   patterns: string[];
   /** [pattern, limit] pairs; a limit `@FILE` names a file of the case folder. */
   limits: [string, string][];
@@ -40,6 +42,7 @@ export function inventoryCases(): InventoryCase[] {
         name: entry.name,
         dir,
         sources: spec.sources.map((source) => (source.includes(',') ? source : join(dir, source))),
+        ...(spec.playbookDir === undefined ? {} : { playbookDir: join(dir, spec.playbookDir) }),
         patterns: spec.patterns,
         limits: spec.limits.map(([pattern, limit]) => [pattern, limit.startsWith('@') ? `@${join(dir, limit.slice(1))}` : limit]),
       };
@@ -71,17 +74,37 @@ export class Ansible {
   }
 
   /** The text of `ansible-inventory --list`, without its final newline. */
-  async list(sources: string[]): Promise<string> {
-    return (await this.run('ansible-inventory', [...inventoryArgs(sources), '--list'])).replace(/\n$/, '');
+  async list(sources: string[], playbookDir?: string): Promise<string> {
+    return (await this.run('ansible-inventory', [...inventoryArgs(sources, playbookDir), '--list'])).replace(/\n$/, '');
   }
 
-  async graph(sources: string[]): Promise<string> {
-    return (await this.run('ansible-inventory', [...inventoryArgs(sources), '--graph'])).replace(/\n$/, '');
+  async graph(sources: string[], playbookDir?: string): Promise<string> {
+    return (await this.run('ansible-inventory', [...inventoryArgs(sources, playbookDir), '--graph'])).replace(/\n$/, '');
+  }
+
+  /** `ansible-inventory --host HOST`, parsed. */
+  async host(sources: string[], host: string, playbookDir?: string): Promise<unknown> {
+    return JSON.parse(await this.run('ansible-inventory', [...inventoryArgs(sources, playbookDir), '--host', host]));
+  }
+
+  /**
+   * What `{{ expression }}` renders to for each host of `pattern`, as a play sees it (`ansible -m debug`,
+   * which contacts no host): Ansible's own templating of the host's variables.
+   */
+  async rendered(sources: string[], pattern: string, expression: string, playbookDir?: string): Promise<Record<string, unknown>> {
+    const output = await this.run('ansible', [...inventoryArgs(sources, playbookDir), pattern, '-o', '-m', 'debug', '-a', `msg={{ ${expression} }}`]);
+    const result: Record<string, unknown> = {};
+    for (const line of output.split('\n').filter(Boolean)) {
+      const match = /^(\S+) \| SUCCESS => (\{.*\})$/.exec(line);
+      if (!match) throw new Error(`unexpected output of ansible -m debug: ${line}`);
+      result[match[1] as string] = (JSON.parse(match[2] as string) as { msg: unknown }).msg;
+    }
+    return result;
   }
 
   /** `ansible PATTERN --list-hosts` without its header; [] when Ansible matched nothing (it may exit 1 then). */
-  async listHosts(sources: string[], pattern: string, limit?: string): Promise<string[]> {
-    const args = [...inventoryArgs(sources), pattern, '--list-hosts', ...(limit === undefined ? [] : ['--limit', limit])];
+  async listHosts(sources: string[], pattern: string, limit?: string, playbookDir?: string): Promise<string[]> {
+    const args = [...inventoryArgs(sources, playbookDir), pattern, '--list-hosts', ...(limit === undefined ? [] : ['--limit', limit])];
     const output = await this.run('ansible', args, true);
     return output
       .split('\n')
@@ -111,8 +134,8 @@ export class Ansible {
   }
 }
 
-function inventoryArgs(sources: string[]): string[] {
-  return sources.flatMap((source) => ['-i', source]);
+function inventoryArgs(sources: string[], playbookDir: string | undefined): string[] {
+  return [...sources.flatMap((source) => ['-i', source]), ...(playbookDir === undefined ? [] : ['--playbook-dir', playbookDir])];
 }
 
 /** Runs `work` over `items`, `width` at a time: Ansible takes a second or so per call. */
@@ -128,11 +151,12 @@ export async function inBatches<T, R>(items: readonly T[], width: number, work: 
 
 /** Asks Ansible for everything a case checks. */
 export async function ansibleOutputs(ansible: Ansible, testCase: InventoryCase): Promise<AnsibleOutputs> {
-  const listHosts = await inBatches(testCase.patterns, 4, (pattern) => ansible.listHosts(testCase.sources, pattern));
+  const { sources, playbookDir } = testCase;
+  const listHosts = await inBatches(testCase.patterns, 4, (pattern) => ansible.listHosts(sources, pattern, undefined, playbookDir));
   return {
-    list: JSON.parse(await ansible.list(testCase.sources)),
-    graph: await ansible.graph(testCase.sources),
+    list: JSON.parse(await ansible.list(sources, playbookDir)),
+    graph: await ansible.graph(sources, playbookDir),
     listHosts: Object.fromEntries(testCase.patterns.map((pattern, i) => [pattern, listHosts[i] as string[]])),
-    limited: await inBatches(testCase.limits, 4, ([pattern, limit]) => ansible.listHosts(testCase.sources, pattern, limit)),
+    limited: await inBatches(testCase.limits, 4, ([pattern, limit]) => ansible.listHosts(sources, pattern, limit, playbookDir)),
   };
 }

@@ -49,3 +49,19 @@ test('exit codes: no host matched, invalid input, bad usage', async () => {
   assert.equal((await run('-i', inventory, '--graph', 'nogroup')).code, ExitCode.invalidInput);
   assert.match((await run('--help')).stdout, /--list-hosts PATTERN/);
 });
+
+test('--host --vars-origin says where each variable comes from, the playbook folder included', async () => {
+  const dir = join(inventoryFixtures, 'playbook-vars');
+  const result = await run('-i', join(dir, 'inventory', 'hosts.ini'), '--playbook-dir', join(dir, 'playbooks'), '--host', 'w2', '--vars-origin');
+  assert.equal(result.code, ExitCode.ok, result.stderr);
+  const origins = JSON.parse(result.stdout) as Record<string, { value: unknown; origin: string }>;
+  assert.deepEqual(origins['ansible_user'], { value: '{{ deploy_user }}', origin: join(dir, 'playbooks', 'group_vars', 'web', '10-users.yml') });
+  assert.deepEqual(origins['v_b'], { value: 'inventory-group_vars-web', origin: join(dir, 'inventory', 'group_vars', 'web.yml') });
+  assert.deepEqual(origins['v_c'], { value: 'playbook-group_vars-web-20', origin: join(dir, 'playbooks', 'group_vars', 'web', '20-more.yaml') });
+  assert.deepEqual(origins['v_all_only'], { value: 'inventory-ini-all', origin: 'inventory group all' });
+  assert.deepEqual(origins['ansible_host'], { value: '{{ w2_address }}', origin: 'inventory host w2' });
+  const plain = await run('-i', join(dir, 'inventory', 'hosts.ini'), '--playbook-dir', join(dir, 'playbooks'), '--host', 'w2');
+  assert.deepEqual(JSON.parse(plain.stdout), Object.fromEntries(Object.entries(origins).map(([name, { value }]) => [name, value])));
+  const misuse = await run('-i', join(dir, 'inventory', 'hosts.ini'), '--list', '--vars-origin');
+  assert.equal(misuse.code, ExitCode.invalidInput);
+});

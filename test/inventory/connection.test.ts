@@ -122,3 +122,83 @@ all:
     return true;
   });
 });
+
+test('{{ }} in connection variables is rendered with the host variables, never used literally', async () => {
+  const inventory = await inventoryOf(`
+all:
+  vars:
+    site_user: ops
+    ssh_port: 2222
+    bastion: 10.9.0.1
+  children:
+    edge:
+      vars:
+        ansible_user: "{{ site_user }}"
+        ansible_ssh_private_key_file: "keys/{{ inventory_hostname }}.key"
+        ansible_ssh_common_args: "-o ProxyJump={{ bastion }}"
+      hosts:
+        gw1:
+          addresses: { public: 192.0.2.7 }
+          ansible_host: "{{ addresses.public }}"
+          ansible_port: "{{ ssh_port }}"
+        gw2:
+          ansible_host: "{{ gw2_address }}"
+          ansible_user: "{{ siteuser }}"
+`);
+  assert.deepEqual(inventoryConnection(inventory, 'gw1', { cwd: '/srv/ops' }), {
+    name: 'gw1',
+    host: '192.0.2.7',
+    port: 2222,
+    user: 'ops',
+    identityFile: '/srv/ops/keys/gw1.key',
+    options: [{ key: 'ProxyJump', value: '10.9.0.1' }],
+  });
+  assert.throws(() => inventoryConnection(inventory, 'gw2'), (error: unknown) => {
+    assert.ok(error instanceof OctoiError);
+    assert.deepEqual(error.diagnostics.map((d) => [d.host, d.field]), [['gw2', 'ansible_user'], ['gw2', 'ansible_host']]);
+    const [user, host] = error.diagnostics;
+    assert.match(host?.message ?? '', /ansible_host: undefined variable `gw2_address` in `\{\{ gw2_address \}\}`/);
+    assert.match(user?.hint ?? '', /did you mean `site_user`/);
+    return true;
+  });
+});
+
+test('ansible.cfg defaults sit below every inventory variable', async () => {
+  const inventory = await inventoryOf(`
+all:
+  hosts:
+    gw1: { ansible_ssh_user: admin }
+    gw2: {}
+`);
+  const defaults = { ansible_user: 'cfg-user', ansible_become: true, ansible_ssh_args: '-o ConnectTimeout=3' };
+  assert.deepEqual(inventoryConnection(inventory, 'gw1', { defaults }), {
+    name: 'gw1', user: 'admin', become: true, options: [{ key: 'ConnectTimeout', value: '3' }],
+  });
+  assert.equal(inventoryConnection(inventory, 'gw2', { defaults }).user, 'cfg-user');
+});
+
+test('a host that is not reached over SSH, or that logs in with a password, carries its refusal', async () => {
+  const inventory = await inventoryOf(`
+all:
+  hosts:
+    plain: {}
+    viaSsh: { ansible_connection: ssh }
+    viaParamiko: { ansible_connection: paramiko }
+    viaSmart: { ansible_connection: ansible.builtin.smart }
+    controller: { ansible_connection: local }
+    container: { ansible_connection: community.docker.docker }
+    windows: { ansible_connection: winrm }
+    withPassword: { ansible_ssh_pass: hunter2 }
+    templated: { kind: local, ansible_connection: "{{ kind }}" }
+`);
+  for (const host of ['plain', 'viaSsh', 'viaParamiko', 'viaSmart']) assert.equal(inventoryConnection(inventory, host).refusal, undefined, host);
+  const refusal = (host: string) => inventoryConnection(inventory, host).refusal;
+  assert.equal(refusal('controller')?.field, 'ansible_connection');
+  assert.match(refusal('controller')?.message ?? '', /ansible_connection is local: octoi converges hosts over SSH and does not provision the machine it runs on/);
+  assert.match(refusal('container')?.message ?? '', /ansible_connection is community\.docker\.docker: octoi reaches hosts over SSH only/);
+  assert.match(refusal('windows')?.message ?? '', /winrm/);
+  assert.equal(refusal('templated')?.field, 'ansible_connection');
+  assert.equal(refusal('withPassword')?.field, 'ansible_ssh_pass');
+  assert.match(refusal('withPassword')?.hint ?? '', /ansible_ssh_private_key_file.*ssh-agent/);
+  assert.ok(!JSON.stringify(refusal('withPassword')).includes('hunter2'), 'the password is not repeated');
+});

@@ -11,7 +11,7 @@ import { capturedOutputs, inventoryCases } from './ansible-oracle.js';
 for (const testCase of inventoryCases()) {
   test(`${testCase.name}: loads as Ansible did (captured --list, --graph, --list-hosts)`, async () => {
     const expected = capturedOutputs(testCase);
-    const inventory = await loadInventory(testCase.sources);
+    const inventory = await loadInventory(testCase.sources, { playbookDir: testCase.playbookDir });
     assert.deepEqual(inventoryListJson(inventory), expected.list);
     assert.equal(inventoryGraph(inventory), expected.graph);
     const selects = (pattern: string, limit: string[], hosts: string[] = []): void => {
