@@ -87,11 +87,11 @@ test('unsupported or invalid settings are diagnostics at FILE:LINE:COL naming th
   ].join('\n'));
   const message = await diagnosticsOf(resolveSshTarget(host('gw01'), options(file)));
   for (const expected of [
-    `${file}:1:1: error: Match exec is not supported`,
-    `${file}:4:3: error: port "70000"`,
+    `${file}:1:1: error: Match exec "test -f /x" would run a local command`,
+    `${file}:4:3: error: Bad port '70000'`,
     `${file}:5:3: error: ProxyCommand is not supported`,
-    `${file}:6:3: error: StrictHostKeyChecking "maybe"`,
-    `${file}:7:3: error: unsupported token %Z`,
+    `${file}:6:3: error: stricthostkeychecking: unsupported option "maybe"`,
+    `${file}:7:3: error: unknown key %Z in "/keys/%Z"`,
   ]) {
     assert.ok(message.includes(expected), `${expected}\nnot in\n${message}`);
   }
