@@ -1,7 +1,7 @@
 import { OctoiError } from '../diagnostics.js';
 import { becomeOptions, inventoryConnection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/index.js';
-import { resolveSshTarget } from '../ssh/ssh-config.js';
+import { resolveSshTarget, SshConfigCache } from '../ssh/ssh-config.js';
 import type { HostTarget } from '../run/session-pool.js';
 import { usageError } from './exit.js';
 
@@ -62,13 +62,14 @@ export function fleetSettings(values: {
 /**
  * Shared by every command that reaches hosts: inventory connection variables + ssh_config (the
  * inventory's `-F` before the command line's, as ssh takes the last one) and become, resolved
- * before connecting. --accept-new holds for the jump hosts too.
+ * before connecting; each ssh_config file is parsed once for all hosts. --accept-new holds for the jump hosts too.
  */
 export async function resolveTargets(inventory: Inventory, hosts: readonly string[], configFile: string | undefined, acceptNew: boolean): Promise<Map<string, HostTarget>> {
   const targets = new Map<string, HostTarget>();
+  const cache = new SshConfigCache();
   for (const host of hosts) {
     const connection = inventoryConnection(inventory, host);
-    const ssh = await resolveSshTarget(connection, { configFile: connection.configFile ?? configFile });
+    const ssh = await resolveSshTarget(connection, { configFile: connection.configFile ?? configFile, cache });
     for (const hop of [ssh, ...ssh.proxyJump]) {
       if (acceptNew && hop.strictHostKeyChecking === 'yes') hop.strictHostKeyChecking = 'accept-new';
     }
