@@ -152,3 +152,13 @@ test('canonicalization never asks DNS: where ssh would, octoi refuses and names 
   // enough dots: nothing to look up, and the second pass still runs
   assert.equal((await resolveSshTarget(host('gw01.site.corp.example'), options(file))).hostname, 'gw01.site.corp.example');
 });
+
+test('Include ~/… expands ~ to the home folder before the glob; the system file may not use ~', async () => {
+  mkdirSync(join(home, '.ssh', 'tilde.d'), { recursive: true });
+  writeFileSync(join(home, '.ssh', 'tilde.d', 'a.conf'), 'Host gw01\n  User from-tilde\n');
+  const file = config('tilde-include.config', 'Include ~/.ssh/tilde.d/[a-z].conf\n');
+  assert.equal((await resolveSshTarget(host('gw01'), options(file))).user, 'from-tilde');
+  const system = config('system.config', 'Include ~/.ssh/tilde.d/*.conf\n');
+  const message = await diagnosticsOf(resolveSshTarget(host('gw01'), { homeDir: home, localUser: 'local', systemConfigFile: system }));
+  assert.match(message, /bad include path ~\/\.ssh\/tilde\.d\/\*\.conf/);
+});
