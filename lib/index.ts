@@ -21,7 +21,7 @@ export { stepsScript, parseSteps } from './apply/script.js';
 export { HostShell } from './apply/host-shell.js';
 export { convergeHost, type ConvergeOptions, type ConvergeOutcome } from './apply/converge.js';
 export { connect, type RemoteSession, type ExecResult } from './ssh/session.js';
-export { resolveSshTarget } from './ssh/ssh-config.js';
+export { resolveSshTarget, SshConfigCache } from './ssh/ssh-config.js';
 export { SshError } from './ssh/errors.js';
 export type { SshTarget } from './ssh/types.js';
 export { prepareRun, type PreparedRun } from './run/prepare.js';

@@ -3,7 +3,7 @@ import { connectionDefaults, loadAnsibleConfig, type AnsibleConfig } from '../co
 import { formatDiagnostic, OctoiError, type Diagnostic } from '../diagnostics.js';
 import { becomeOptions, inventoryConnection, type ConnectionOptions } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/index.js';
-import { resolveSshTarget } from '../ssh/ssh-config.js';
+import { resolveSshTarget, SshConfigCache } from '../ssh/ssh-config.js';
 import type { HostTarget } from '../run/session-pool.js';
 import type { ConnectionRefusal, InventoryConnection } from '../ssh/types.js';
 import { usageError } from './exit.js';
@@ -84,13 +84,15 @@ export function configuredConnections(config: AnsibleConfig, acceptNew: boolean)
 /**
  * Shared by every command that reaches hosts: inventory connection variables + ssh_config (the
  * inventory's `-F` before the command line's, as ssh takes the last one) and become, resolved
- * before connecting. --accept-new holds for the jump hosts too. Every host's problems are reported
- * at once; a host octoi will not reach (another connection type, a login password, a key file that
- * is not there) is refused on its own and the others go on.
+ * before connecting; each ssh_config file is parsed once for all hosts. --accept-new holds for the
+ * jump hosts too. Every host's problems are reported at once; a host octoi will not reach (another
+ * connection type, a login password, a key file that is not there) is refused on its own and the
+ * others go on.
  */
 export async function resolveTargets(inventory: Inventory, hosts: readonly string[], configFile: string | undefined, acceptNew: boolean, options: ConnectionOptions = {}): Promise<Map<string, HostTarget>> {
   const targets = new Map<string, HostTarget>();
   const problems: Diagnostic[] = [];
+  const cache = new SshConfigCache();
   for (const host of hosts) {
     let connection;
     try {
@@ -105,7 +107,7 @@ export async function resolveTargets(inventory: Inventory, hosts: readonly strin
       targets.set(host, { refusal });
       continue;
     }
-    const ssh = await resolveSshTarget(connection, { configFile: connection.configFile ?? configFile });
+    const ssh = await resolveSshTarget(connection, { configFile: connection.configFile ?? configFile, cache });
     for (const hop of [ssh, ...ssh.proxyJump]) {
       if (acceptNew && hop.strictHostKeyChecking === 'yes') hop.strictHostKeyChecking = 'accept-new';
     }

@@ -1,8 +1,9 @@
 import type { SourcePosition } from '../diagnostics.js';
+import { canonicalKeyword } from './config-keywords.js';
 
 /** One `Keyword args...` line of an OpenSSH config file (or one `-o Key=Value` option). */
 export interface ConfigLine {
-  /** Lowercased: OpenSSH keywords are case-insensitive. */
+  /** Lowercased (OpenSSH keywords are case-insensitive), aliases under their main name. */
   keyword: string;
   args: string[];
   position?: SourcePosition;
@@ -52,5 +53,5 @@ export function parseConfigLine(text: string, position?: SourcePosition): Config
   if (trimmed === '' || trimmed.startsWith('#')) return null;
   const match = /^([^\s=]+)(?:\s*=\s*|\s+|$)(.*)$/.exec(trimmed);
   if (!match) throw new ConfigSyntaxError(`cannot read "${trimmed}"`);
-  return { keyword: match[1].toLowerCase(), args: splitArguments(match[2]), ...(position ? { position } : {}) };
+  return { keyword: canonicalKeyword(match[1].toLowerCase()), args: splitArguments(match[2]), ...(position ? { position } : {}) };
 }

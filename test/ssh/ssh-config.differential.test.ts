@@ -1,13 +1,15 @@
 /**
  * Differential test: for every config in test/fixtures/ssh/configs/ and each host of its
- * NAME.cases.json, resolveSshTarget must agree with `ssh -G -F NAME.config [-o ...] host`.
+ * NAME.cases.json, resolveSshTarget must agree with `ssh -G -F NAME.config [-o ...] host`
+ * (OpenSSH 9.2, openssh-client): the same settings, or both refusing the same line.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { OctoiError } from '../../lib/diagnostics.js';
 import { packageRoot } from '../../lib/paths.js';
 import { resolveSshTarget } from '../../lib/ssh/ssh-config.js';
 import type { InventoryConnection, SshTarget, StrictHostKeyChecking } from '../../lib/ssh/types.js';
@@ -17,6 +19,17 @@ interface ConfigCase {
   inventory?: { user?: string; port?: number; identityFile?: string };
   /** `Key=Value`, as given to `ssh -o` and as ansible_ssh_extra_args. */
   options?: string[];
+  /** Environment variables for `${VAR}`, given to both. */
+  env?: Record<string, string>;
+  /**
+   * Both refuse and say this; both name the config line `line`, or only octoi names `octoiLine`
+   * (ssh reports expansion errors without a line).
+   */
+  fails?: { line?: number; octoiLine?: number; message: string };
+  /** ssh accepts it, octoi refuses with this message (it would run a command or ask DNS). */
+  refuses?: string;
+  /** ssh looks a name up in DNS here (seen in its debug output); only with `refuses`. */
+  lookup?: boolean;
 }
 
 const fixtures = join(packageRoot(), 'test', 'fixtures', 'ssh', 'configs');
@@ -34,35 +47,48 @@ after(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-/** ssh's own view, parsed from `ssh -G`: keyword → values in order. */
-function sshG(configFile: string, connection: InventoryConnection): Map<string, string[]> {
-  const args = ['-G', '-F', configFile];
+interface SshRun {
+  status: number | null;
+  stderr: string;
+  values: Map<string, string[]>;
+}
+
+/**
+ * ssh's own view, parsed from `ssh -G`, run in an empty network namespace: where ssh would ask
+ * DNS the lookup fails at once, and its debug output says it tried.
+ */
+function sshG(configFile: string, connection: InventoryConnection, env: Record<string, string>, extra: string[] = []): SshRun {
+  const args = ['-n', 'ssh', '-vvv', '-G', '-F', configFile, ...extra];
   // the same order in which Ansible's ssh connection plugin passes them
   if (connection.port !== undefined) args.push('-o', `Port=${connection.port}`);
   if (connection.identityFile !== undefined) args.push('-o', `IdentityFile=${connection.identityFile}`);
   if (connection.user !== undefined) args.push('-o', `User=${connection.user}`);
   for (const option of connection.options) args.push('-o', `${option.key}=${option.value}`);
   args.push(connection.host ?? connection.name);
-  const output = execFileSync('ssh', args, { encoding: 'utf8', env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const run = spawnSync('unshare', args, { encoding: 'utf8', env: { ...process.env, HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const values = new Map<string, string[]>();
-  for (const line of output.split('\n')) {
+  for (const line of run.stdout.split('\n')) {
     const space = line.indexOf(' ');
     if (space < 0) continue;
     const key = line.slice(0, space);
     values.set(key, [...(values.get(key) ?? []), line.slice(space + 1)]);
   }
-  return values;
+  return { status: run.status, stderr: run.stderr, values };
 }
 
-/** `ssh -G` prints IdentityFile unexpanded; OpenSSH expands these tokens when it loads the keys. */
-function expandIdentityFile(value: string, ssh: Map<string, string[]>, hostArg: string): string {
-  const account = userInfo();
-  const tokens: Record<string, string> = {
-    '%': '%', d: account.homedir, h: ssh.get('hostname')![0], n: hostArg, p: ssh.get('port')![0],
-    r: ssh.get('user')![0], u: account.username,
-  };
-  const expanded = value.replace(/%(.)/g, (_, token: string) => tokens[token]);
-  return expanded.startsWith('~/') ? join(account.homedir, expanded.slice(2)) : expanded;
+const looksUp = (run: SshRun) => /resolve_host: lookup /.test(run.stderr);
+
+/**
+ * `ssh -G` prints IdentityFile as written; ssh expands it when loading keys with the same
+ * function as UserKnownHostsFile, which `-G` prints expanded. So ssh itself expands them here.
+ */
+function sshExpandedIdentityFiles(configFile: string, connection: InventoryConnection, env: Record<string, string>, written: string[]): string[] {
+  return written.filter((file) => file.toLowerCase() !== 'none').map((file) => {
+    const quoted = `"${file.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+    const run = sshG(configFile, connection, env, ['-o', `UserKnownHostsFile=${quoted}`]);
+    assert.equal(run.status, 0, run.stderr);
+    return run.values.get('userknownhostsfile')![0];
+  });
 }
 
 /** ssh's StrictHostKeyChecking values in octoi's terms (octoi never asks: `ask` refuses). */
@@ -84,13 +110,13 @@ function octoiView(target: SshTarget) {
   };
 }
 
-function sshView(ssh: Map<string, string[]>, hostArg: string): ReturnType<typeof octoiView> {
+function sshView(ssh: Map<string, string[]>, identityFiles: string[]): ReturnType<typeof octoiView> {
   const one = (key: string) => ssh.get(key)?.[0];
   return {
     hostname: one('hostname')!,
     user: one('user')!,
     port: one('port')!,
-    identityfile: (ssh.get('identityfile') ?? []).map((value) => expandIdentityFile(value, ssh, hostArg)),
+    identityfile: identityFiles,
     identitiesonly: one('identitiesonly')!,
     proxyjump: one('proxyjump'),
     userknownhostsfile: one('userknownhostsfile')!,
@@ -99,6 +125,16 @@ function sshView(ssh: Map<string, string[]>, hostArg: string): ReturnType<typeof
     hostkeyalias: one('hostkeyalias'),
     connecttimeout: one('connecttimeout')!,
   };
+}
+
+async function octoiError(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof OctoiError, String(error));
+    return error.message;
+  }
+  return 'octoi accepted it';
 }
 
 for (const casesFile of readdirSync(work).filter((name) => name.endsWith('.cases.json')).sort()) {
@@ -115,9 +151,33 @@ for (const casesFile of readdirSync(work).filter((name) => name.endsWith('.cases
         }),
       };
       test(JSON.stringify(testCase), async () => {
-        const target = await resolveSshTarget(connection, { configFile });
-        assert.deepEqual(octoiView(target), sshView(sshG(configFile, connection), testCase.host));
+        const env = testCase.env ?? {};
+        const environment = { ...process.env, HOME: home, ...env };
+        const resolving = resolveSshTarget(connection, { configFile, environment });
+        const ssh = sshG(configFile, connection, env);
+        assert.equal(looksUp(ssh), testCase.lookup === true, `ssh ${looksUp(ssh) ? 'looked' : 'did not look'} a name up:\n${ssh.stderr}`);
+        if (testCase.fails) {
+          const { line, octoiLine = line, message } = testCase.fails;
+          assert.equal(ssh.status, 255);
+          assert.ok(ssh.stderr.includes(message), ssh.stderr);
+          if (line !== undefined) assert.match(ssh.stderr, new RegExp(`line ${line}: `));
+          const refusal = await octoiError(resolving);
+          assert.ok(refusal.includes(message) && (octoiLine === undefined || refusal.includes(`${configFile}:${octoiLine}:`)), refusal);
+          return;
+        }
+        // a direct host's failed lookup stops ssh too: in this namespace every lookup fails
+        if (!testCase.lookup) assert.equal(ssh.status, 0, ssh.stderr);
+        if (testCase.refuses) {
+          assert.match(await octoiError(resolving), new RegExp(escape(testCase.refuses)));
+          return;
+        }
+        const identityFiles = sshExpandedIdentityFiles(configFile, connection, env, ssh.values.get('identityfile') ?? []);
+        assert.deepEqual(octoiView(await resolving), sshView(ssh.values, identityFiles));
       });
     }
   });
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { OctoiError } from '../../lib/diagnostics.js';
-import { resolveSshTarget, type ResolveOptions } from '../../lib/ssh/ssh-config.js';
+import { resolveSshTarget, SshConfigCache, type ResolveOptions } from '../../lib/ssh/ssh-config.js';
 import type { InventoryConnection } from '../../lib/ssh/types.js';
 
 const home = mkdtempSync(join(tmpdir(), 'octoi-ssh-home-'));
@@ -87,11 +87,11 @@ test('unsupported or invalid settings are diagnostics at FILE:LINE:COL naming th
   ].join('\n'));
   const message = await diagnosticsOf(resolveSshTarget(host('gw01'), options(file)));
   for (const expected of [
-    `${file}:1:1: error: Match exec is not supported`,
-    `${file}:4:3: error: port "70000"`,
+    `${file}:1:1: error: Match exec "test -f /x" would run a local command`,
+    `${file}:4:3: error: Bad port '70000'`,
     `${file}:5:3: error: ProxyCommand is not supported`,
-    `${file}:6:3: error: StrictHostKeyChecking "maybe"`,
-    `${file}:7:3: error: unsupported token %Z`,
+    `${file}:6:3: error: stricthostkeychecking: unsupported option "maybe"`,
+    `${file}:7:3: error: unknown key %Z in "/keys/%Z"`,
   ]) {
     assert.ok(message.includes(expected), `${expected}\nnot in\n${message}`);
   }
@@ -105,4 +105,60 @@ test('ask means refuse (octoi never prompts); off means no', async () => {
   const file = config('strict.config', 'Host asked\n  StrictHostKeyChecking ask\nHost off\n  StrictHostKeyChecking off\n');
   assert.equal((await resolveSshTarget(host('asked'), options(file))).strictHostKeyChecking, 'yes');
   assert.equal((await resolveSshTarget(host('off'), options(file))).strictHostKeyChecking, 'no');
+});
+
+test('a run parses each file once: every host and hop reads the same lines, even if the file changes meanwhile', async () => {
+  const file = config('cached.config', 'Host *\n  User first-read\nHost gw*\n  ProxyJump bastion\n');
+  const cache = new SshConfigCache();
+  const first = await resolveSshTarget(host('gw01'), { ...options(file), cache });
+  writeFileSync(file, 'Host *\n  User second-read\n');
+  const second = await resolveSshTarget(host('gw02'), { ...options(file), cache });
+  assert.deepEqual([first.user, first.proxyJump[0].user, second.user, second.proxyJump[0].user], ['first-read', 'first-read', 'first-read', 'first-read']);
+  // a new run reads the file again
+  assert.equal((await resolveSshTarget(host('gw03'), options(file))).user, 'second-read');
+});
+
+test('~/.ssh/config and included files that others could write are refused, as ssh refuses them', async () => {
+  mkdirSync(join(home, '.ssh'), { recursive: true });
+  const userConfig = join(home, '.ssh', 'config');
+  writeFileSync(userConfig, 'Host *\n  User writable\n');
+  chmodSync(userConfig, 0o666);
+  const message = await diagnosticsOf(resolveSshTarget(host('gw01'), { homeDir: home, localUser: 'local', systemConfigFile: join(home, 'none') }));
+  assert.match(message, /Bad owner or permissions on .*\.ssh\/config/);
+  rmSync(userConfig);
+  const included = config('group-writable.conf', 'User writable\n');
+  chmodSync(included, 0o664);
+  const file = config('includes-writable.config', `Include ${included}\n`);
+  assert.match(await diagnosticsOf(resolveSshTarget(host('gw01'), options(file))), /Bad owner or permissions on .*group-writable\.conf/);
+});
+
+test('~user of another account is refused by name; ~ of the account itself is its home', async () => {
+  const file = config('tilde.config', 'Host own\n  IdentityFile ~local/key\nHost other\n  IdentityFile ~root2/key\n');
+  assert.deepEqual((await resolveSshTarget(host('own'), options(file))).identityFiles, [join(home, 'key')]);
+  assert.match(await diagnosticsOf(resolveSshTarget(host('other'), options(file))), /~root2 is another account's home folder/);
+});
+
+test('an undefined ${VAR} in IdentityFile is an error, not a key silently skipped', async () => {
+  const file = config('env.config', 'Host *\n  IdentityFile ${KEYS}/id\n');
+  const withKeys = await resolveSshTarget(host('gw01'), { ...options(file), environment: { KEYS: '/srv/keys' } });
+  assert.deepEqual(withKeys.identityFiles, ['/srv/keys/id']);
+  assert.match(await diagnosticsOf(resolveSshTarget(host('gw01'), { ...options(file), environment: {} })), /:2:3: error: env var \$\{KEYS\} has no value/);
+});
+
+test('canonicalization never asks DNS: where ssh would, octoi refuses and names the setting', async () => {
+  const file = config('canonical-dns.config', 'Host *\n  CanonicalizeHostname yes\n  CanonicalDomains corp.example\n');
+  const message = await diagnosticsOf(resolveSshTarget(host('gw01'), options(file)));
+  assert.ok(message.includes(`${file}:3:3: error: canonicalizing "gw01" needs a DNS lookup of gw01.corp.example.`), message);
+  // enough dots: nothing to look up, and the second pass still runs
+  assert.equal((await resolveSshTarget(host('gw01.site.corp.example'), options(file))).hostname, 'gw01.site.corp.example');
+});
+
+test('Include ~/… expands ~ to the home folder before the glob; the system file may not use ~', async () => {
+  mkdirSync(join(home, '.ssh', 'tilde.d'), { recursive: true });
+  writeFileSync(join(home, '.ssh', 'tilde.d', 'a.conf'), 'Host gw01\n  User from-tilde\n');
+  const file = config('tilde-include.config', 'Include ~/.ssh/tilde.d/[a-z].conf\n');
+  assert.equal((await resolveSshTarget(host('gw01'), options(file))).user, 'from-tilde');
+  const system = config('system.config', 'Include ~/.ssh/tilde.d/*.conf\n');
+  const message = await diagnosticsOf(resolveSshTarget(host('gw01'), { homeDir: home, localUser: 'local', systemConfigFile: system }));
+  assert.match(message, /bad include path ~\/\.ssh\/tilde\.d\/\*\.conf/);
 });
