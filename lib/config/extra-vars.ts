@@ -1,20 +1,22 @@
 import { OctoiError, type Diagnostic } from '../diagnostics.js';
 import { shlexSplit, ShlexError } from '../inventory/shlex.js';
 import { mergeVariables, type Variables } from './variables.js';
-import { parseYamlSource, readYamlSource, type YamlResult } from './yaml-source.js';
+import type { VaultKeyring } from '../inventory/vault.js';
+import { parseInventoryYaml, readInventoryYaml } from '../inventory/yaml-values.js';
+import type { YamlResult } from './yaml-source.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * The `-e`/`--extra-vars` options, read as Ansible reads them: `@FILE` (YAML or JSON), inline
- * `{...}` YAML/JSON, or `key=value` words (values stay text). Later options win. Throws
+ * `{...}` YAML/JSON (YAML 1.1 as for inventories, `!vault` values included), or `key=value` words (values stay text). Later options win. Throws
  * `OctoiError('invalid-input')` with every problem found.
  */
-export async function readExtraVars(options: readonly string[]): Promise<Variables> {
+export async function readExtraVars(options: readonly string[], keyring?: VaultKeyring): Promise<Variables> {
   const layers: Variables[] = [];
   const problems: Diagnostic[] = [];
   for (const option of options) {
-    const result = await extraVarsOption(option);
+    const result = await extraVarsOption(option, keyring);
     if ('problems' in result) problems.push(...result.problems);
     else layers.push(result.variables);
   }
@@ -24,13 +26,13 @@ export async function readExtraVars(options: readonly string[]): Promise<Variabl
 
 type OptionResult = { variables: Variables } | { problems: Diagnostic[] };
 
-async function extraVarsOption(option: string): Promise<OptionResult> {
+async function extraVarsOption(option: string, keyring: VaultKeyring | undefined): Promise<OptionResult> {
   const problem = (message: string, hint: string): OptionResult => ({ problems: [{ severity: 'error', message: `-e ${JSON.stringify(option)}: ${message}`, hint }] });
   if (option.startsWith('@')) {
-    return mappingOf(await readYamlSource(option.slice(1), { version: '1.1' }), (message) => problem(message, 'the file must hold a mapping of variable names to values'));
+    return mappingOf(await readInventoryYaml(option.slice(1), keyring), (message) => problem(message, 'the file must hold a mapping of variable names to values'));
   }
   if (option.startsWith('{') || option.startsWith('[')) {
-    const parsed = parseYamlSource('--extra-vars', option, { version: '1.1' });
+    const parsed = parseInventoryYaml('--extra-vars', option, keyring);
     if (!parsed.source) return problem(parsed.diagnostics.map((d) => d.message).join('; '), "quote the option for the shell: -e '{\"port\": 8080}'");
     return mappingOf(parsed, (message) => problem(message, 'write a mapping: {"name": value}'));
   }

@@ -5,6 +5,7 @@
  * parsed again, so `{{` inside a variable's value stays text.
  */
 
+import { revealed, VaultError } from '../inventory/vault.js';
 import { closestMatch } from './suggest.js';
 
 /** Rendered text larger than this is refused: no field of a service is meant to be this big. */
@@ -309,25 +310,35 @@ function evaluate(expression: Expression, variables: ReadonlyMap<string, unknown
 
 function lookup(expression: Extract<Expression, { kind: 'variable' }>, variables: ReadonlyMap<string, unknown>): Evaluated {
   if (!variables.has(expression.name)) return { missing: { expression: expression.name, name: expression.name, available: [...variables.keys()], topLevel: true } };
-  let value = variables.get(expression.name);
   let written = expression.name;
+  let value = revealedForTemplate(written, variables.get(expression.name));
   for (const key of expression.keys) {
     const next = `${written}${describeKey(key)}`;
     if (Array.isArray(value)) {
       if (typeof key !== 'number') throw new InvalidValue(`\`${written}\` is a list, it has no key \`${key}\``, `index it by position: ${written}[0]`);
       const index = key < 0 ? value.length + key : key;
       if (index < 0 || index >= value.length) return { missing: { expression: next, name: String(key), available: [], topLevel: false } };
-      value = value[index];
+      value = revealedForTemplate(next, value[index]);
     } else if (isMapping(value)) {
       const name = String(key);
       if (!Object.hasOwn(value, name)) return { missing: { expression: next, name, available: Object.keys(value), topLevel: false } };
-      value = value[name];
+      value = revealedForTemplate(next, value[name]);
     } else {
       throw new InvalidValue(`\`${written}\` is ${kindOf(value)}, not a mapping or a list`, `use ${written} itself`);
     }
     written = next;
   }
   return { value };
+}
+
+/** A `!vault` value is decrypted only here, when a template reads it. */
+function revealedForTemplate(written: string, value: unknown): unknown {
+  try {
+    return revealed(written, value);
+  } catch (error) {
+    if (!(error instanceof VaultError)) throw error;
+    throw new InvalidValue(error.message, error.hint);
+  }
 }
 
 function applyFilter(filter: Exclude<FilterName, 'default' | 'd'>, value: unknown, args: readonly unknown[], written: string): unknown {

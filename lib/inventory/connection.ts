@@ -7,6 +7,7 @@ import type { BecomeOptions } from '../ssh/become.js';
 import type { ConnectionRefusal, InventoryConnection, SshOption } from '../ssh/types.js';
 import type { Inventory } from './inventory.js';
 import { shlexSplit, ShlexError } from './shlex.js';
+import { revealed, VaultError } from './vault.js';
 
 /**
  * What a host's inventory variables say about reaching it, read as Ansible's ssh connection plugin
@@ -81,7 +82,14 @@ export function inventoryConnection(inventory: Inventory, host: string, options:
   const vars = renderConnectionVariables(mergeVariables(options.defaults, hostVars), mergeVariables(hostVars, inventory.magicVars(host)), problem);
   const setting = (names: readonly string[]): { name: string; value: unknown } | null => {
     const name = names.filter((candidate) => vars.get(candidate) !== undefined && vars.get(candidate) !== null).at(-1);
-    return name === undefined ? null : { name, value: vars.get(name) };
+    if (name === undefined) return null;
+    try {
+      return { name, value: revealed(name, vars.get(name)) };
+    } catch (error) {
+      if (!(error instanceof VaultError)) throw error;
+      problem(name, error.message, error.hint);
+      return null;
+    }
   };
   const text = (names: readonly string[]): string | undefined => {
     const found = setting(names);

@@ -9,8 +9,9 @@ import { Inventory } from './inventory.js';
 import { InventoryData } from './inventory-data.js';
 import { isInventoryScript, readInventoryScript, SCRIPT_TIMEOUT_MS } from './script-inventory.js';
 import { loadVarsDirectory } from './vars-files.js';
+import { VaultKeyring } from './vault.js';
 import { isYamlInventory, readYamlInventory } from './yaml-inventory.js';
-import { isMapping } from './yaml-values.js';
+import { ansibleYamlOptions, decryptedText, isMapping } from './yaml-values.js';
 
 export interface LoadOptions {
   /**
@@ -20,6 +21,8 @@ export interface LoadOptions {
   playbookDir?: string | undefined;
   /** How long an inventory script may run (default SCRIPT_TIMEOUT_MS). */
   scriptTimeoutMs?: number;
+  /** Passwords for `!vault` values and vaulted files; without them only the vaulted values used fail. */
+  vault?: VaultKeyring;
 }
 
 /**
@@ -29,6 +32,7 @@ export interface LoadOptions {
  * Throws OctoiError('invalid-input') with every problem found.
  */
 export async function loadInventory(sources: string[], options: LoadOptions = {}): Promise<Inventory> {
+  const keyring = options.vault ?? new VaultKeyring();
   if (sources.length === 0) {
     throw OctoiError.single('invalid-input', { message: 'no inventory given', hint: 'name one with -i FILE (YAML or INI), a directory, or a host list "gw1,gw2,"' });
   }
@@ -44,14 +48,14 @@ export async function loadInventory(sources: string[], options: LoadOptions = {}
       diagnostics.push({ severity: 'error', message: `inventory source not found: ${source}`, hint: 'give an existing file or directory, or a host list with a comma: "gw1,"', position: { file: source, line: 1, column: 1 } });
     } else {
       varsBases.push(info.isDirectory() ? path : dirname(path));
-      await readSource(path, info.isDirectory(), data, diagnostics, options.scriptTimeoutMs ?? SCRIPT_TIMEOUT_MS);
+      await readSource(path, info.isDirectory(), data, diagnostics, options.scriptTimeoutMs ?? SCRIPT_TIMEOUT_MS, keyring);
     }
   }
   fail(diagnostics);
   data.reconcile();
   const varsDirectories = [];
-  for (const base of varsBases) varsDirectories.push(await loadVarsDirectory(base, data.groups.keys(), data.hosts.keys(), diagnostics));
-  const playbookVars = options.playbookDir === undefined ? null : await loadVarsDirectory(resolve(options.playbookDir), data.groups.keys(), data.hosts.keys(), diagnostics);
+  for (const base of varsBases) varsDirectories.push(await loadVarsDirectory(base, data.groups.keys(), data.hosts.keys(), diagnostics, keyring));
+  const playbookVars = options.playbookDir === undefined ? null : await loadVarsDirectory(resolve(options.playbookDir), data.groups.keys(), data.hosts.keys(), diagnostics, keyring);
   fail(diagnostics);
   return new Inventory(data, varsDirectories, diagnostics, playbookVars);
 }
@@ -68,12 +72,12 @@ function expandHome(path: string): string {
 const ignoredEntry =
   /^\.|^host_vars$|^group_vars$|^vars_plugins$|(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$/;
 
-async function readSource(path: string, isDirectory: boolean, data: InventoryData, diagnostics: Diagnostic[], scriptTimeoutMs: number): Promise<void> {
+async function readSource(path: string, isDirectory: boolean, data: InventoryData, diagnostics: Diagnostic[], scriptTimeoutMs: number, keyring: VaultKeyring): Promise<void> {
   if (isDirectory) {
     for (const entry of (await readdir(path)).sort()) {
       if (ignoredEntry.test(entry)) continue;
       const child = join(path, entry);
-      await readSource(child, (await stat(child)).isDirectory(), data, diagnostics, scriptTimeoutMs);
+      await readSource(child, (await stat(child)).isDirectory(), data, diagnostics, scriptTimeoutMs, keyring);
     }
     return;
   }
@@ -88,7 +92,7 @@ async function readSource(path: string, isDirectory: boolean, data: InventoryDat
     diagnostics.push({ severity: 'error', message: `the inventory is ${size} bytes, more than the ${MAX_YAML_BYTES} octoi reads`, hint: 'split it into several files in a directory', position: { file: path, line: 1, column: 1 } });
     return;
   }
-  readInventoryFile(path, await readFile(path, 'utf8'), data, diagnostics);
+  readInventoryFile(path, await readFile(path, 'utf8'), data, diagnostics, keyring);
   data.currentSource = null;
 }
 
@@ -98,10 +102,16 @@ const yamlExtensions = ['', '.yml', '.yaml', '.json'];
  * Like Ansible, a file with a YAML extension (or none) that holds a YAML mapping is a YAML inventory;
  * any other file is read as INI. A YAML-named file that is neither reports its YAML problems.
  */
-export function readInventoryFile(file: string, text: string, data: InventoryData, diagnostics: Diagnostic[]): void {
+export function readInventoryFile(file: string, encrypted: string, data: InventoryData, diagnostics: Diagnostic[], keyring: VaultKeyring): void {
+  const plain = decryptedText(file, encrypted, keyring);
+  if ('problem' in plain) {
+    diagnostics.push(plain.problem);
+    return;
+  }
+  const { text } = plain;
   const extension = extname(file);
   if (yamlExtensions.includes(extension)) {
-    const { source, diagnostics: yamlProblems } = parseYamlSource(file, text, { version: '1.1' });
+    const { source, diagnostics: yamlProblems } = parseYamlSource(file, text, ansibleYamlOptions(keyring));
     if (source && isYamlInventory(source.value)) {
       readYamlInventory(source, data, diagnostics);
       return;

@@ -1,7 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
-import { ansibleValue, isMapping, readInventoryYaml } from './yaml-values.js';
+import type { VaultKeyring } from './vault.js';
+import { isMapping, readInventoryYaml } from './yaml-values.js';
 
 /**
  * `group_vars/` and `host_vars/` beside an inventory source, read the way Ansible's host_group_vars
@@ -28,6 +29,7 @@ export async function loadVarsDirectory(
   groups: Iterable<string>,
   hosts: Iterable<string>,
   diagnostics: Diagnostic[],
+  keyring: VaultKeyring,
 ): Promise<VarsDirectory> {
   const load = async (kind: VarsKind, names: Iterable<string>): Promise<Map<string, EntityVars>> => {
     const result = new Map<string, EntityVars>();
@@ -35,7 +37,7 @@ export async function loadVarsDirectory(
     for (const name of names) {
       // Ansible skips names that look like absolute paths (chroot hosts).
       if (name.startsWith('/')) continue;
-      const vars = await loadEntityVars(join(baseDir, kind), name, diagnostics);
+      const vars = await loadEntityVars(join(baseDir, kind), name, diagnostics, keyring);
       if (vars) result.set(name, vars);
     }
     return result;
@@ -44,7 +46,7 @@ export async function loadVarsDirectory(
 }
 
 /** The first of NAME, NAME.yml, NAME.yaml, NAME.json that exists; a directory is read whole, in sorted order. */
-async function loadEntityVars(dir: string, name: string, diagnostics: Diagnostic[]): Promise<EntityVars | null> {
+async function loadEntityVars(dir: string, name: string, diagnostics: Diagnostic[], keyring: VaultKeyring): Promise<EntityVars | null> {
   for (const extension of extensions) {
     const path = join(dir, name + extension);
     const info = await stat(path).catch(() => null);
@@ -52,7 +54,7 @@ async function loadEntityVars(dir: string, name: string, diagnostics: Diagnostic
     const files = info.isDirectory() ? await filesOfDirectory(path) : [path];
     let merged: EntityVars | null = null;
     for (const file of files) {
-      const vars = await readVarsFile(file, diagnostics);
+      const vars = await readVarsFile(file, diagnostics, keyring);
       if (!vars) continue;
       merged ??= { vars: {}, fileOf: {} };
       Object.assign(merged.vars, vars);
@@ -77,8 +79,8 @@ async function filesOfDirectory(dir: string): Promise<string[]> {
 }
 
 /** `null` for an empty file, which Ansible ignores. */
-async function readVarsFile(file: string, diagnostics: Diagnostic[]): Promise<Record<string, unknown> | null> {
-  const { source, diagnostics: problems } = await readInventoryYaml(file);
+async function readVarsFile(file: string, diagnostics: Diagnostic[], keyring: VaultKeyring): Promise<Record<string, unknown> | null> {
+  const { source, diagnostics: problems } = await readInventoryYaml(file, keyring);
   if (!source) {
     diagnostics.push(...problems);
     return null;
@@ -93,7 +95,7 @@ async function readVarsFile(file: string, diagnostics: Diagnostic[]): Promise<Re
     });
     return null;
   }
-  return ansibleValue(source.value) as Record<string, unknown>;
+  return source.value;
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { OctoiError } from '../diagnostics.js';
 import type { Inventory } from './inventory.js';
+import { VaultedValue } from './vault.js';
 
 /**
  * The inventory as `ansible-inventory` shows it: `--list` JSON (groups with `hosts`/`children`, empty
@@ -54,6 +55,10 @@ export function inventoryGraph(inventory: Inventory, start = 'all'): string {
 
 /** JSON as Ansible prints it: keys sorted at every level, four-space indentation. */
 export function ansibleJson(value: unknown, depth = 0): string {
+  // Ansible shows a !vault value still encrypted, and Python's json writes what JSON has no word for.
+  if (value instanceof VaultedValue) return ansibleJson({ __ansible_vault: value.envelope }, depth);
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+  if (Object.is(value, -0)) return '-0.0';
   const pad = ' '.repeat(4 * (depth + 1));
   const close = ' '.repeat(4 * depth);
   if (Array.isArray(value)) {

@@ -3,7 +3,7 @@ import { closestMatch } from '../config/suggest.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { expandHostEntry, HostRangeError } from './host-range.js';
 import { InventoryRuleError, type InventoryData } from './inventory-data.js';
-import { ansibleValue, isMapping } from './yaml-values.js';
+import { isMapping } from './yaml-values.js';
 
 /**
  * The YAML inventory format, read as Ansible's `yaml` inventory plugin reads it: top-level keys are
@@ -18,7 +18,7 @@ export function isYamlInventory(value: unknown): value is Record<string, unknown
 
 export function readYamlInventory(source: YamlSource, data: InventoryData, diagnostics: Diagnostic[]): void {
   const reader = new YamlInventoryReader(source, data, diagnostics);
-  for (const [group, groupData] of Object.entries(ansibleValue(source.value) as Record<string, unknown>)) {
+  for (const [group, groupData] of orderedEntries(source, source.value as Record<string, unknown>, [])) {
     reader.group(group, groupData, [group]);
   }
 }
@@ -31,12 +31,13 @@ class YamlInventoryReader {
   ) {}
 
   group(name: string, groupData: unknown, path: YamlPath): void {
+    if (!this.isTextKey('group', path)) return;
     if (groupData !== null && !isMapping(groupData)) {
       this.report('warning', `skipping ${name}: a group must be a mapping (with hosts:, children:, vars:) or empty`, path, 'Ansible ignores it too; write it as "NAME:" followed by its hosts:, children: or vars:');
       return;
     }
     if (!this.apply(() => this.data.addGroup(name), path) || groupData === null) return;
-    for (const [key, raw] of Object.entries(groupData)) {
+    for (const [key, raw] of orderedEntries(this.source, groupData, path)) {
       const at = [...path, key];
       const value = typeof raw === 'string' && (sections as readonly string[]).includes(key) ? { [raw]: null } : raw;
       if (value === null) continue;
@@ -48,12 +49,12 @@ class YamlInventoryReader {
       if (key === 'vars') {
         for (const [variable, item] of Object.entries(value)) this.apply(() => this.data.setGroupVariable(name, variable, item), [...at, variable]);
       } else if (key === 'children') {
-        for (const [child, childData] of Object.entries(value)) {
+        for (const [child, childData] of orderedEntries(this.source, value, at)) {
           this.group(child, childData, [...at, child]);
           this.apply(() => this.data.addChild(name, child), [...at, child]);
         }
       } else if (key === 'hosts') {
-        for (const [entry, hostVars] of Object.entries(value)) this.hosts(name, entry, hostVars, [...at, entry]);
+        for (const [entry, hostVars] of orderedEntries(this.source, value, at)) this.hosts(name, entry, hostVars, [...at, entry]);
       } else {
         const guess = closestMatch(key, sections);
         this.report('warning', `skipping unexpected key "${key}" in group ${name}: only vars, children and hosts are read`, at, guess ? `did you mean "${guess}"?` : 'Ansible skips it too');
@@ -62,6 +63,7 @@ class YamlInventoryReader {
   }
 
   private hosts(group: string, entry: string, hostVars: unknown, path: YamlPath): void {
+    if (!this.isTextKey('host', path)) return;
     const vars = hostVars || {};
     if (!isMapping(vars)) {
       this.report('error', `the variables of host ${entry} must be a mapping, not ${describe(vars)}`, path, 'write "name: value" pairs under the host, or nothing');
@@ -74,6 +76,18 @@ class YamlInventoryReader {
         for (const [key, value] of Object.entries(vars)) this.data.setHostVariable(host, key, value);
       }
     }, path);
+  }
+
+  /**
+   * Ansible refuses a group or host name that YAML reads as something other than text (`1234:`,
+   * `yes:`, `1.5:`, `~:`), rather than turning it into a string.
+   */
+  private isTextKey(kind: 'group' | 'host', path: YamlPath): boolean {
+    const key = this.source.keyAt(path);
+    if (!key || typeof key.value === 'string') return true;
+    const reading = key.value === null ? 'null' : typeof key.value === 'boolean' ? `the boolean ${key.value}` : `the number ${key.value}`;
+    this.report('error', `${kind} name ${key.text} must be a string, but YAML 1.1 reads it as ${reading}`, path, `enclose it in quotation marks: "${key.text}":`);
+    return false;
   }
 
   /** Runs one change to the inventory, turning a broken rule into a diagnostic at `path`. */
@@ -92,6 +106,13 @@ class YamlInventoryReader {
   private report(severity: Diagnostic['severity'], message: string, path: YamlPath, hint: string): void {
     this.diagnostics.push({ severity, message, hint, position: this.source.positionOf(path, 'key') });
   }
+}
+
+/** A mapping's entries in the order of the file, which decides the order of groups and hosts. */
+function orderedEntries(source: YamlSource, mapping: Record<string, unknown>, path: YamlPath): [string, unknown][] {
+  const written = source.keysAt(path).filter((key) => Object.hasOwn(mapping, key));
+  const keys = written.length === Object.keys(mapping).length ? [...new Set(written)] : Object.keys(mapping);
+  return keys.map((key) => [key, mapping[key]]);
 }
 
 function describe(value: unknown): string {

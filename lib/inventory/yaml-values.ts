@@ -1,26 +1,43 @@
-import { readYamlSource, type YamlResult } from '../config/yaml-source.js';
-
-/** Inventories and their variable files are YAML 1.1, as Ansible reads them (`yes` is true, `0644` is 420). */
-export function readInventoryYaml(file: string): Promise<YamlResult> {
-  return readYamlSource(file, { version: '1.1' });
-}
+import type { ScalarTag } from 'yaml';
+import { parseYamlSource, readYamlText, type YamlOptions, type YamlResult } from '../config/yaml-source.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { ansibleTags } from './ansible-yaml.js';
+import { isVaulted, VaultedValue, VaultError, VaultKeyring } from './vault.js';
 
 /**
- * Values as Ansible shows them: a YAML timestamp becomes its ISO text (`2024-01-02` for a date alone),
- * since Ansible prints dates that way and octoi's variables are plain JSON data.
+ * Inventories and their variable files as Ansible's loader reads them: YAML 1.1 with PyYAML's
+ * resolvers (`yes` is true, `0644` is 420, `y` and `1e3` are text), `!vault` values kept encrypted
+ * until used, and whole files encrypted with ansible-vault decrypted first.
  */
-export function ansibleValue(value: unknown): unknown {
-  if (value instanceof Date) {
-    const iso = value.toISOString();
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
-  }
-  if (Array.isArray(value)) return value.map(ansibleValue);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, ansibleValue(item)]));
-  }
-  return value;
+export function ansibleYamlOptions(keyring: VaultKeyring = new VaultKeyring()): YamlOptions {
+  const vaultTags = ['!vault', '!vault-encrypted'].map((tag): ScalarTag => ({ tag, resolve: (text) => new VaultedValue(text, keyring) }));
+  return { version: '1.1', customTags: ansibleTags(vaultTags) };
 }
 
+export function parseInventoryYaml(file: string, text: string, keyring: VaultKeyring = new VaultKeyring()): YamlResult {
+  const plain = decryptedText(file, text, keyring);
+  return 'text' in plain ? parseYamlSource(file, plain.text, ansibleYamlOptions(keyring)) : { source: null, diagnostics: [plain.problem] };
+}
+
+/** The text of a file, decrypted first if ansible-vault encrypted it whole (Ansible's loader does so for every file). */
+export function decryptedText(file: string, text: string, keyring: VaultKeyring): { text: string } | { problem: Diagnostic } {
+  if (!isVaulted(text)) return { text };
+  try {
+    return { text: keyring.decrypt(text, `the file ${file}`).toString('utf8') };
+  } catch (error) {
+    if (!(error instanceof VaultError)) throw error;
+    return { problem: { severity: 'error', message: error.message, hint: error.hint, position: { file, line: 1, column: 1 } } };
+  }
+}
+
+export async function readInventoryYaml(file: string, keyring: VaultKeyring = new VaultKeyring()): Promise<YamlResult> {
+  const read = await readYamlText(file);
+  return 'text' in read ? parseInventoryYaml(file, read.text, keyring) : read.failure;
+}
+
+/** A YAML mapping as plain data (not a list, and not a `!vault` value). */
 export function isMapping(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
+  if (value === null || typeof value !== 'object') return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
