@@ -13,10 +13,25 @@ export class HostRangeError extends Error {}
 
 const asciiLetters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
+/**
+ * One entry may name at most this many hosts: the count is worked out before any name is made, so
+ * `gw[0:99999999]` is an error rather than gigabytes of names.
+ */
+export const MAX_HOSTS_PER_ENTRY = 100_000;
+
 export function expandHostEntry(entry: string): HostEntry {
   const address = parseAddress(entry);
   const pattern = address ? address.host : entry;
-  return { hostnames: pattern.includes('[') ? expandHostnameRange(pattern) : [pattern], port: address?.port ?? null };
+  return { hostnames: pattern.includes('[') ? expandBounded(pattern) : [pattern], port: address?.port ?? null };
+}
+
+function expandBounded(pattern: string): string[] {
+  const size = hostRangeSize(pattern);
+  if (size > MAX_HOSTS_PER_ENTRY) {
+    throw new HostRangeError(`the host range ${pattern} names ${size > Number.MAX_SAFE_INTEGER ? 'more than 2^53' : size} hosts, more than the ${MAX_HOSTS_PER_ENTRY} octoi expands in one entry`);
+  }
+  // A later empty range empties the whole entry; the earlier ones are not listed for nothing.
+  return size === 0 ? [] : expandHostnameRange(pattern);
 }
 
 /** Python's `int()` on a range bound: digits with optional sign, underscores between digits, spaces around. */
@@ -26,7 +41,15 @@ function pythonInt(text: string): number {
   return Number(trimmed.replaceAll('_', ''));
 }
 
-export function expandHostnameRange(line: string): string[] {
+/** The first `[...]` of a name: the text around it and the values it stands for, without listing them. */
+interface Range {
+  head: string;
+  tail: string;
+  size: number;
+  valueAt(index: number): string;
+}
+
+function parseRange(line: string): Range {
   const open = line.indexOf('[');
   const close = line.indexOf(']');
   const parts = line.replace('[', '|').replace(']', '|').split('|');
@@ -46,21 +69,35 @@ export function expandHostnameRange(line: string): string[] {
     if (begin.length !== end.length) throw new HostRangeError('host range must specify equal-length begin and end formats');
     fill = (value) => String(value).padStart(begin.length, '0');
   }
-  const sequence: (string | number)[] = [];
   // Like Python's str.index, a bound is looked up as a substring of the alphabet.
   const letterBegin = asciiLetters.indexOf(begin);
   const letterEnd = asciiLetters.indexOf(end);
   if (letterBegin >= 0 && letterEnd >= 0) {
     if (letterBegin > letterEnd) throw new HostRangeError('host range must have begin <= end');
-    for (let i = letterBegin; step > 0 && i <= letterEnd; i += step) sequence.push(asciiLetters[i] as string);
-  } else {
-    const first = pythonInt(begin);
-    const last = pythonInt(end);
-    // Python's range(first, last + 1, step)
-    for (let i = first; step > 0 ? i <= last : i > last + 1; i += step) sequence.push(i);
+    const size = step > 0 ? Math.floor((letterEnd - letterBegin) / step) + 1 : 0;
+    return { head, tail, size, valueAt: (index) => asciiLetters[letterBegin + index * step] as string };
   }
-  return sequence.flatMap((item) => {
-    const name = `${head}${fill(item)}${tail}`;
-    return name.includes('[') ? expandHostnameRange(name) : [name];
-  });
+  const first = pythonInt(begin);
+  const stop = pythonInt(end) + 1;
+  // The length of Python's range(first, stop, step).
+  const size = Math.max(0, step > 0 ? Math.ceil((stop - first) / step) : Math.ceil((first - stop) / -step));
+  return { head, tail, size, valueAt: (index) => fill(first + index * step) };
+}
+
+/** How many names a pattern with ranges expands to: each range multiplies, and a later range never depends on an earlier value. */
+export function hostRangeSize(pattern: string): number {
+  let size = 1;
+  for (let rest = pattern; rest.includes('[') && size > 0; ) {
+    const range = parseRange(rest);
+    size *= range.size;
+    rest = range.tail;
+  }
+  return size;
+}
+
+export function expandHostnameRange(line: string): string[] {
+  const range = parseRange(line);
+  return Array.from({ length: range.size }, (_, index) => `${range.head}${range.valueAt(index)}${range.tail}`).flatMap((name) =>
+    name.includes('[') ? expandHostnameRange(name) : [name],
+  );
 }

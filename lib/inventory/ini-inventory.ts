@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic, SourcePosition } from '../diagnostics.js';
 import { expandHostEntry, HostRangeError } from './host-range.js';
 import { InventoryRuleError, type InventoryData } from './inventory-data.js';
 import { parsePythonLiteral } from './python-literal.js';
@@ -69,7 +69,7 @@ export function readIniInventory(file: string, text: string, data: InventoryData
         }
       }
     } catch (error) {
-      diagnostics.push(lineDiagnostic(error, file, lineNumber));
+      diagnostics.push(lineDiagnostic(error, { file, line: lineNumber, column: rawLine.length - rawLine.trimStart().length + 1 }));
     }
   });
   for (const [name, entry] of pending) {
@@ -138,8 +138,8 @@ export function iniValue(text: string): unknown {
   return literal.ok ? literal.value : text;
 }
 
-function lineDiagnostic(error: unknown, file: string, line: number): Diagnostic {
-  const position = { file, line, column: 1 };
+/** `position` is where the line's text starts. */
+function lineDiagnostic(error: unknown, position: SourcePosition): Diagnostic {
   if (error instanceof LineError || error instanceof InventoryRuleError) {
     return { severity: 'error', message: error.message, hint: error.hint ?? 'fix this line of the inventory', position };
   }

@@ -34,6 +34,9 @@ export class InventoryRuleError extends Error {
   }
 }
 
+/** More hosts than this in one inventory is an error; it bounds memory whatever the sources hold. */
+export const MAX_INVENTORY_HOSTS = 100_000;
+
 export class InventoryData {
   readonly groups = new Map<string, GroupData>();
   readonly hosts = new Map<string, HostData>();
@@ -58,6 +61,9 @@ export class InventoryData {
     if (!name) throw new InventoryRuleError('a host name cannot be empty');
     const target = group === undefined ? undefined : this.group(group);
     if (!this.hosts.has(name)) {
+      if (this.hosts.size >= MAX_INVENTORY_HOSTS) {
+        throw new InventoryRuleError(`the inventory names more than ${MAX_INVENTORY_HOSTS} hosts, more than octoi reads`, 'split the fleet into several inventories and run them one at a time');
+      }
       this.hosts.set(name, { name, vars: port ? { ansible_port: port } : {}, source: this.currentSource });
     }
     if (target && !target.hosts.includes(name)) target.hosts.push(name);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expandHostEntry, HostRangeError } from '../../lib/inventory/host-range.js';
+import { expandHostEntry, hostRangeSize, HostRangeError, MAX_HOSTS_PER_ENTRY } from '../../lib/inventory/host-range.js';
 
 test('ranges expand with leading zeros, letters, strides and several ranges per name', () => {
   const cases: [string, string[], number | null][] = [
@@ -23,4 +23,22 @@ test('malformed ranges are errors, as in Ansible', () => {
   for (const entry of ['gw[01:9]', 'gw[1]', 'gw[1:]', 'gw[c:a]', 'gw[1:3:0]', 'gw[x1:3]']) {
     assert.throws(() => expandHostEntry(entry), HostRangeError, entry);
   }
+});
+
+test('a range is counted before it is expanded: past the limit is an error, right at the limit is not', () => {
+  assert.equal(hostRangeSize('gw[0:99999999]'), 100_000_000);
+  assert.equal(hostRangeSize('r[1:10:3]n[a:z:5]x[5:3]'), 0);
+  assert.equal(hostRangeSize('r[1:1000]n[1:1000]'), 1_000_000);
+  assert.equal(hostRangeSize('gw[10:1:-3]'), expandHostEntry('gw[10:1:-3]').hostnames.length);
+  assert.equal(expandHostEntry(`gw[1:${MAX_HOSTS_PER_ENTRY}]`).hostnames.length, MAX_HOSTS_PER_ENTRY);
+  for (const entry of [`gw[0:${MAX_HOSTS_PER_ENTRY}]`, 'gw[0:99999999]', 'r[1:1000]n[1:1000]', 'a[0:9999999999999999999999]', 'x[0:9][0:9][0:9][0:9][0:9][0:9]']) {
+    assert.throws(() => expandHostEntry(entry), (error: Error) => error instanceof HostRangeError && /more than the 100000 octoi expands/.test(error.message), entry);
+  }
+});
+
+test('an empty later range empties the entry without listing the huge earlier one', () => {
+  assert.deepEqual(expandHostEntry('db-[0:907583995508:3]x[875169242300:15]x[7::201]').hostnames, []);
+  // Python never reaches a range after an empty one, so a malformed one there is no error; one it reaches is.
+  assert.deepEqual(expandHostEntry('db-[0:9]x[5:3]y[1:]').hostnames, []);
+  assert.throws(() => expandHostEntry('db-[0:9]y[1:]'), HostRangeError);
 });
