@@ -6,7 +6,7 @@ export { loadPlaybook, parsePlaybook } from './config/playbook.js';
 export type { ListenAddress, Play, Playbook, ServiceSpec, ServiceUser } from './config/types.js';
 export { formatDiagnostic, OctoiError, type Diagnostic, type SourcePosition } from './diagnostics.js';
 export { ExitCode } from './exit-codes.js';
-export { loadInventory, selectHosts, type Inventory } from './inventory/index.js';
+export { loadInventory, loadVaultKeyring, selectHosts, type Inventory, type VaultPasswordOptions } from './inventory/index.js';
 export { inventoryConnection } from './inventory/connection.js';
 export { desiredService } from './units/render.js';
 export type { DesiredService, ManagedFile } from './units/types.js';

@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util';
 import { formatDiagnostic } from '../diagnostics.js';
 import { ExitCode } from '../exit-codes.js';
 import { ansibleJson, inventoryGraph, inventoryListJson, loadInventory, selectHosts } from '../inventory/index.js';
+import { loadVaultKeyring } from '../inventory/vault.js';
 import { reportError, usageError } from './exit.js';
-import { readAnsibleConfig } from './targets.js';
+import { fleetOptions, readAnsibleConfig, vaultOptionsUsage, vaultPasswordOptions } from './targets.js';
 
 const usage = `usage: octoi inventory -i INVENTORY [-i INVENTORY...] ACTION
 
@@ -23,6 +24,7 @@ options:
   -l, --limit PATTERN        with --list-hosts: keep only hosts this pattern (or @FILE) also selects
       --playbook-dir DIR     also read DIR/group_vars and DIR/host_vars, as a playbook in DIR does
       --vars-origin          with --host: say where each variable comes from
+${vaultOptionsUsage}
   -h, --help                 this text
 
 exit codes: 0 ok, 4 invalid inventory or options, 5 the pattern matched no host`;
@@ -41,7 +43,7 @@ export async function runInventoryCommand(argv: string[], stdout: NodeJS.Writabl
     if (values['vars-origin'] && values.host === undefined) throw usageError('--vars-origin works with --host only', 'octoi inventory -i INV --host HOST --vars-origin');
     const config = readAnsibleConfig(stderr);
     const sources = values.inventory?.length ? values.inventory : ((config.settings.get('inventory')?.value as string[] | undefined) ?? []);
-    const inventory = await loadInventory(sources, { playbookDir: values['playbook-dir'] });
+    const inventory = await loadInventory(sources, { playbookDir: values['playbook-dir'], vault: await loadVaultKeyring(vaultPasswordOptions(values, config)) });
     for (const warning of inventory.warnings) stderr.write(`${formatDiagnostic(warning)}\n`);
     stdout.write(`${render(inventory, values, positionals[0])}\n`);
     return ExitCode.ok;
@@ -78,6 +80,8 @@ function parseOptions(argv: string[]) {
         limit: { type: 'string', short: 'l', multiple: true },
         'playbook-dir': { type: 'string' },
         'vars-origin': { type: 'boolean' },
+        'vault-password-file': fleetOptions['vault-password-file'],
+        'vault-id': fleetOptions['vault-id'],
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -83,7 +83,7 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
     const [playbookFile, ...extra] = positionals;
     if (!playbookFile || extra.length > 0) throw usageError(`octoi ${mode} takes exactly one playbook`, usage);
     const config = readAnsibleConfig();
-    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs, lockWaitSeconds } = fleetSettings(values, config);
+    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs, lockWaitSeconds, vault } = fleetSettings(values, config);
     const check = mode === 'plan' || values.check === true;
     const diff = mode === 'plan' || values.diff === true;
     const rollback = values['no-rollback'] === true ? null : { windowSeconds: rollbackWindow(String(values['rollback-window'] ?? '300')) };
@@ -98,6 +98,7 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
         limit,
         extraVars: values['extra-vars'] ?? [],
         shard: values.shard,
+        vault,
       });
       const connections = configuredConnections(config, values['accept-new']);
     const targets = await resolveTargets(inventory, hosts, values['ssh-config'], connections.acceptNew, connections.options);

@@ -6,6 +6,7 @@ import { parseProbe } from '../facts/parse-probe.js';
 import { probeScript } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
+import { loadVaultKeyring } from '../inventory/vault.js';
 import { writeFileAtomically } from '../report/json.js';
 import { forEachLimited } from '../run/concurrency.js';
 import { prepareRun, type PreparedRun } from '../run/prepare.js';
@@ -56,11 +57,11 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
     const [playbookFile, ...extra] = positionals;
     if (extra.length > 0) throw usageError('octoi status takes at most one playbook', statusUsage);
     const config = readAnsibleConfig();
-    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs } = fleetSettings(values, config);
+    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs, vault } = fleetSettings(values, config);
 
     // Everything is read and checked before any host is contacted.
-    const prepared = playbookFile ? await prepareRun({ playbookFile, inventories, limit, extraVars: values['extra-vars'] ?? [] }) : null;
-    const inventory = prepared?.inventory ?? (await loadInventory(inventories));
+    const prepared = playbookFile ? await prepareRun({ playbookFile, inventories, limit, extraVars: values['extra-vars'] ?? [], vault }) : null;
+    const inventory = prepared?.inventory ?? (await loadInventory(inventories, { vault: await loadVaultKeyring(vault) }));
     const queries = prepared ? playbookQueries(prepared) : discoveryQueries(selectHosts(inventory, 'all', limit));
     const hosts = [...queries.keys()];
     const connections = configuredConnections(config, values['accept-new']);

@@ -3,6 +3,7 @@ import { connectionDefaults, loadAnsibleConfig, type AnsibleConfig } from '../co
 import { formatDiagnostic, OctoiError, type Diagnostic } from '../diagnostics.js';
 import { becomeOptions, inventoryConnection, type ConnectionOptions } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/index.js';
+import type { VaultPasswordOptions } from '../inventory/vault.js';
 import { resolveSshTarget, SshConfigCache } from '../ssh/ssh-config.js';
 import type { HostTarget } from '../run/session-pool.js';
 import type { ConnectionRefusal, InventoryConnection } from '../ssh/types.js';
@@ -15,6 +16,8 @@ export const fleetOptions = {
   forks: { type: 'string', short: 'f' },
   json: { type: 'string' },
   'extra-vars': { type: 'string', short: 'e', multiple: true },
+  'vault-password-file': { type: 'string', multiple: true },
+  'vault-id': { type: 'string', multiple: true },
   'ssh-config': { type: 'string', short: 'F' },
   'accept-new': { type: 'boolean', default: false },
   'connect-timeout': { type: 'string', default: '15' },
@@ -23,10 +26,15 @@ export const fleetOptions = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
+export const vaultOptionsUsage = `      --vault-password-file FILE  password for !vault values and vaulted files: the file's text,
+                           or what FILE prints when it is executable (repeatable)
+      --vault-id [LABEL@]FILE  the same, for vaults made with that vault id (repeatable)`;
+
 export const fleetOptionsUsage = `  -i, --inventory FILE     inventory file, directory or script (repeatable; sources merge; default:
                            ansible.cfg's inventory)
   -l, --limit PATTERN      only hosts that also match PATTERN (repeatable; @FILE reads patterns)
   -e, --extra-vars VARS    variables for {{ }}: NAME=VALUE, '{"NAME": VALUE}' or @FILE (repeatable; later wins)
+${vaultOptionsUsage}
   -f, --forks N            hosts worked on at once (default: ansible.cfg's forks, else 50)
   -F, --ssh-config FILE    OpenSSH client config (default ~/.ssh/config when it exists)
       --accept-new         trust a host key seen for the first time and record it (a changed key still fails)
@@ -41,6 +49,7 @@ export interface FleetSettings {
   connectTimeoutMs: number;
   commandTimeoutMs: number;
   lockWaitSeconds: number;
+  vault: VaultPasswordOptions;
 }
 
 /** Checks the parsed fleet options, ansible.cfg filling in what they leave out; throws invalid-input naming the option. */
@@ -51,6 +60,8 @@ export function fleetSettings(values: {
   'connect-timeout': string;
   'command-timeout': string;
   'lock-timeout': string;
+  'vault-password-file'?: string[] | undefined;
+  'vault-id'?: string[] | undefined;
 }, config: AnsibleConfig): FleetSettings {
   const inventories = values.inventory?.length ? values.inventory : (config.settings.get('inventory')?.value as string[] | undefined);
   if (!inventories?.length) throw usageError('no inventory given', 'pass -i INVENTORY (for the lab: -i .lab/inventory.yml), or set inventory in the [defaults] of ansible.cfg');
@@ -62,7 +73,14 @@ export function fleetSettings(values: {
     connectTimeoutMs: positiveInteger(values['connect-timeout'], '--connect-timeout') * 1000,
     commandTimeoutMs: positiveInteger(values['command-timeout'], '--command-timeout') * 1000,
     lockWaitSeconds: positiveInteger(values['lock-timeout'], '--lock-timeout'),
+    vault: vaultPasswordOptions(values, config),
   };
+}
+
+/** The command line's vault passwords, then ansible.cfg's vault_password_file, as Ansible adds it. */
+export function vaultPasswordOptions(values: { 'vault-password-file'?: string[] | undefined; 'vault-id'?: string[] | undefined }, config: AnsibleConfig): VaultPasswordOptions {
+  const configured = config.settings.get('vault_password_file')?.value;
+  return { passwordFiles: [...(values['vault-password-file'] ?? []), ...(typeof configured === 'string' ? [configured] : [])], vaultIds: values['vault-id'] ?? [] };
 }
 
 /**

@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Placeable } from '../config/yaml-source.js';
-import type { SourcePosition } from '../diagnostics.js';
+import { OctoiError, type SourcePosition } from '../diagnostics.js';
 
 /**
  * Ansible Vault (`ansible/parsing/vault/__init__.py`), format 1.1 and 1.2, cipher AES256: written
@@ -34,7 +34,10 @@ export interface VaultSecret {
 
 /** Where vault passwords come from, as given on the command line or in ansible.cfg. */
 export interface VaultPasswordOptions {
-  /** `--vault-password-file FILE` (and ansible.cfg's `vault_password_file`): a file, or a script to run. */
+  /**
+   * `--vault-password-file FILE`: a file, or a script to run. ansible.cfg's `vault_password_file`
+   * belongs here too, after the command line's, as Ansible adds it.
+   */
   passwordFiles?: readonly string[];
   /** `--vault-id [LABEL@]FILE`. */
   vaultIds?: readonly string[];
@@ -149,8 +152,20 @@ export function revealed(variable: string, value: unknown): unknown {
   return value instanceof VaultedValue ? value.reveal(variable) : value;
 }
 
-/** Reads every password source; a script runs once, with the terminal for its prompts, as in Ansible. */
+/**
+ * Reads every password source; a script runs once, with the terminal for its prompts, as in Ansible.
+ * Throws OctoiError('invalid-input') when a source cannot give a password.
+ */
 export async function loadVaultKeyring(options: VaultPasswordOptions = {}): Promise<VaultKeyring> {
+  try {
+    return await readKeyring(options);
+  } catch (error) {
+    if (!(error instanceof VaultError)) throw error;
+    throw OctoiError.single('invalid-input', { message: error.message, hint: error.hint });
+  }
+}
+
+async function readKeyring(options: VaultPasswordOptions): Promise<VaultKeyring> {
   const sources = [
     ...(options.passwordFiles ?? []).map((file) => ({ label: DEFAULT_LABEL, file })),
     ...(options.vaultIds ?? []).map(parseVaultId),

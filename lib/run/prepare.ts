@@ -4,6 +4,7 @@ import { desiredStateByHost, renderPlayHeaders, type DesiredState } from '../con
 import { loadPlaybook } from '../config/playbook.js';
 import type { Playbook } from '../config/types.js';
 import { loadInventory, type Inventory } from '../inventory/index.js';
+import { loadVaultKeyring, type VaultPasswordOptions } from '../inventory/vault.js';
 import { targetPlays, type PlayTarget } from './run-playbook.js';
 import { parseShard, shardPlays } from './shard.js';
 
@@ -25,6 +26,8 @@ export interface PrepareOptions {
   extraVars: readonly string[];
   /** `K/N` */
   shard?: string | undefined;
+  /** Where vault passwords come from; none means `!vault` values fail when used. */
+  vault?: VaultPasswordOptions;
 }
 
 /**
@@ -33,10 +36,11 @@ export interface PrepareOptions {
  * contacted.
  */
 export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> {
+  const vault = await loadVaultKeyring(options.vault);
   const [playbook, inventory, extraVars] = await Promise.all([
     loadPlaybook(options.playbookFile),
-    loadInventory([...options.inventories], { playbookDir: dirname(resolve(options.playbookFile)) }),
-    readExtraVars(options.extraVars),
+    loadInventory([...options.inventories], { playbookDir: dirname(resolve(options.playbookFile)), vault }),
+    readExtraVars(options.extraVars, vault),
   ]);
   const targeted = targetPlays(renderPlayHeaders(playbook, extraVars), inventory, options.limit);
   const plays = options.shard ? shardPlays(targeted, parseShard(options.shard)) : targeted;
