@@ -10,9 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
+import { PassThrough } from 'node:stream';
+import { runInventoryCommand } from '../../lib/cli/inventory.js';
+import { parseTemplate, renderTemplate } from '../../lib/config/template.js';
 import { OctoiError } from '../../lib/diagnostics.js';
+import { ExitCode } from '../../lib/exit-codes.js';
 import { inventoryConnection } from '../../lib/inventory/connection.js';
-import { ansibleJson, inventoryListJson, loadInventory, loadVaultKeyring, VaultedValue } from '../../lib/inventory/index.js';
+import { ansibleJson, inventoryListJson, loadInventory, loadVaultKeyring, VaultedValue, type VaultPasswordOptions } from '../../lib/inventory/index.js';
 import { packageRoot } from '../../lib/paths.js';
 import { Ansible } from './ansible-oracle.js';
 
@@ -59,6 +63,22 @@ describe('Ansible Vault', () => {
     assert.equal(ansibleJson(inventoryListJson(inventory)), stdout.replace(/\n$/, ''));
   });
 
+  test('octoi inventory --vault-password-file/--vault-id prints --host as ansible-inventory does; without them it names the file', async () => {
+    const octoi = async (...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+      const [stdout, stderr] = [new PassThrough(), new PassThrough()];
+      const text = { stdout: '', stderr: '' };
+      stdout.on('data', (chunk: Buffer) => (text.stdout += chunk.toString()));
+      stderr.on('data', (chunk: Buffer) => (text.stderr += chunk.toString()));
+      return { code: await runInventoryCommand(argv, stdout, stderr), ...text };
+    };
+    const args = ['-i', inventoryFile, '--host', 'gw1', '--vault-password-file', bothPasswords.passwordFiles[0] as string, '--vault-id', bothPasswords.vaultIds[0] as string];
+    const { stdout } = await run('ansible-inventory', args, { env: { ...process.env, ANSIBLE_CONFIG: join(scratch, 'none.cfg') } });
+    assert.deepEqual(await octoi(...args), { code: ExitCode.ok, stdout, stderr: '' });
+    const refused = await octoi('-i', inventoryFile, '--host', 'gw1');
+    assert.equal(refused.code, ExitCode.invalidInput);
+    assert.match(refused.stderr, /group_vars\/gateways\.yml:1:1.*no vault password was given[\s\S]*--vault-password-file FILE/);
+  });
+
   test('without a password only the vaulted variable that is used fails, naming it, its place and the options', async () => {
     const file = join(scratch, 'hosts.yml');
     copyFileSync(inventoryFile, file);
@@ -71,6 +91,22 @@ describe('Ansible Vault', () => {
     assert.equal(diagnostic?.host, 'gw1');
     assert.match(diagnostic?.message ?? '', new RegExp(`the variable ansible_user \\(!vault value at ${file}:5:28\\) is encrypted with Ansible Vault and no vault password was given`));
     assert.match(diagnostic?.hint ?? '', /--vault-password-file FILE or --vault-id \[LABEL@\]FILE/);
+  });
+
+  test('templates decrypt a !vault value when they read it, also inside a mapping; unread ones never', async () => {
+    const file = join(scratch, 'hosts.yml');
+    copyFileSync(inventoryFile, file);
+    const render = async (text: string, vault: VaultPasswordOptions = bothPasswords): Promise<ReturnType<typeof renderTemplate>> => {
+      const vars = (await loadInventory([file], { vault: await loadVaultKeyring(vault) })).hostVars('gw1');
+      const parsed = parseTemplate(text);
+      assert.ok(parsed.template);
+      return renderTemplate(parsed.template, new Map(Object.entries({ ...vars, nested: { user: vars['ansible_user'] } })));
+    };
+    assert.deepEqual(await render('{{ ansible_user }}@{{ nested.user | upper }}'), { text: 'deploy@DEPLOY' });
+    assert.deepEqual(await render('{{ ansible_host }}', {}), { text: '127.0.0.1' });
+    const { problem } = await render('{{ nested.user }}', {});
+    assert.equal(problem?.kind, 'invalid');
+    assert.match(problem?.kind === 'invalid' ? problem.message : '', /^the variable nested\.user \(!vault value at .*hosts\.yml:5:28\) is encrypted with Ansible Vault and no vault password was given$/);
   });
 
   test('a vaulted vars file without a password fails the load, naming the file', async () => {
