@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
-import { MAX_YAML_BYTES, parseYamlSource } from '../config/yaml-source.js';
+import { MAX_YAML_BYTES } from '../config/yaml-source.js';
 import { hasErrors, OctoiError, type Diagnostic } from '../diagnostics.js';
 import { parseAddress } from './address.js';
 import { readIniInventory } from './ini-inventory.js';
@@ -11,7 +11,7 @@ import { isInventoryScript, readInventoryScript, SCRIPT_TIMEOUT_MS } from './scr
 import { loadVarsDirectory } from './vars-files.js';
 import { VaultKeyring } from './vault.js';
 import { isYamlInventory, readYamlInventory } from './yaml-inventory.js';
-import { ansibleYamlOptions, decryptedText, isMapping } from './yaml-values.js';
+import { decryptedText, isMapping, parseInventoryYaml } from './yaml-values.js';
 
 export interface LoadOptions {
   /**
@@ -111,7 +111,7 @@ export function readInventoryFile(file: string, encrypted: string, data: Invento
   const { text } = plain;
   const extension = extname(file);
   if (yamlExtensions.includes(extension)) {
-    const { source, diagnostics: yamlProblems } = parseYamlSource(file, text, ansibleYamlOptions(keyring));
+    const { source, diagnostics: yamlProblems } = parseInventoryYaml(file, text, keyring);
     if (source && isYamlInventory(source.value)) {
       readYamlInventory(source, data, diagnostics);
       return;

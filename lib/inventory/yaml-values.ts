@@ -1,6 +1,6 @@
 import type { ScalarTag } from 'yaml';
 import { parseYamlSource, readYamlText, type YamlOptions, type YamlResult } from '../config/yaml-source.js';
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic, SourcePosition } from '../diagnostics.js';
 import { ansibleTags } from './ansible-yaml.js';
 import { isVaulted, VaultedValue, VaultError, VaultKeyring } from './vault.js';
 
@@ -16,7 +16,28 @@ export function ansibleYamlOptions(keyring: VaultKeyring = new VaultKeyring()): 
 
 export function parseInventoryYaml(file: string, text: string, keyring: VaultKeyring = new VaultKeyring()): YamlResult {
   const plain = decryptedText(file, text, keyring);
-  return 'text' in plain ? parseYamlSource(file, plain.text, ansibleYamlOptions(keyring)) : { source: null, diagnostics: [plain.problem] };
+  if ('problem' in plain) return { source: null, diagnostics: [plain.problem] };
+  const parsed = parseYamlSource(file, plain.text, ansibleYamlOptions(keyring));
+  const json = parsed.source ? jsonValue(plain.text, keyring, { file, line: 1, column: 1 }) : undefined;
+  return json === undefined || !parsed.source ? parsed : { source: { ...parsed.source, value: json.value }, diagnostics: [] };
+}
+
+/**
+ * Ansible's loader tries JSON before YAML, so text that is JSON keeps JSON's numbers (`1e3` is 1000,
+ * which YAML 1.1 reads as text); `{"__ansible_vault": …}` is a vaulted value, as its JSON decoder reads it.
+ */
+function jsonValue(text: string, keyring: VaultKeyring, origin: SourcePosition): { value: unknown } | undefined {
+  const reviver = (_key: string, value: unknown): unknown => {
+    if (!isMapping(value) || Object.keys(value).length !== 1 || typeof value['__ansible_vault'] !== 'string') return value;
+    const vaulted = new VaultedValue(value['__ansible_vault'], keyring);
+    vaulted.placeAt(origin);
+    return vaulted;
+  };
+  try {
+    return { value: JSON.parse(text, reviver) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The text of a file, decrypted first if ansible-vault encrypted it whole (Ansible's loader does so for every file). */

@@ -74,6 +74,13 @@ describe('YAML 1.1 as Ansible reads it', () => {
     assert.deepEqual(inventoryListJson(await loadInventory([file])), expected);
   });
 
+  test('text that is JSON is read as JSON first, as Ansible\'s loader does (1e3 is a number there)', async () => {
+    const file = write('inventory.json', '{"all": {"hosts": {"h": {"a": 1e3, "b": "yes", "c": 2.5E-2, "d": [1, "08", null, true]}}}}');
+    assert.deepEqual(inventoryListJson(await loadInventory([file])), JSON.parse(await ansible.list([file])));
+    const vars = write('inline.yml', '{"all": {"hosts": {"h": {"a": 1e3}}}}');
+    assert.equal((await loadInventory([vars])).hostVars('h')['a'], 1000);
+  });
+
   for (const [kind, text, line] of [
     ['host', 'all:\n  hosts:\n    gw1:\n    1234:\n', 4],
     ['host', 'all:\n  hosts:\n    yes:\n', 3],
