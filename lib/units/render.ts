@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Directive, ServiceSpec } from '../config/types.js';
 import { sha256 } from '../hash.js';
+import { hardeningDirectives, withExtraDirectives } from './hardening.js';
 import type { DesiredService, ManagedFile } from './types.js';
 import { environmentAssignment, environmentFileLine, execCommandLine, renderUnit } from './unit-syntax.js';
 
@@ -148,7 +149,7 @@ export function renderServiceUnit(spec: ServiceSpec): string {
         ...(spec.script.secret && spec.exec === null ? [{ key: 'SupplementaryGroups', value: secretGroupOf(spec.name) }] : []),
         ...(spec.secret ? [] : spec.environment.map(({ name, value }) => ({ key: 'Environment', value: environmentAssignment(name, value) }))),
         ...(hasEnvironmentFile(spec) ? [{ key: 'EnvironmentFile', value: environmentFilePath(spec.name) }] : []),
-        ...spec.serviceDirectives,
+        ...withExtraDirectives(hardeningDirectives(spec.hardening), spec.serviceDirectives),
       ],
     },
   ]);
