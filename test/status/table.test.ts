@@ -46,10 +46,10 @@ describe('formatStatusTable', () => {
     assert.equal(
       formatStatusTable(report),
       [
-        'HOST  SERVICE      ENABLED  ACTIVE  LISTENING  ACCEPTED  CONNECTIONS  REFUSED  PROCESS',
-        'gw01  args         enabled  active  *:13093           1            0        0  -',
-        'gw01  counter      enabled  active  *:13090           0            0        0  active pid 1794',
-        'gw01  idle-daemon  enabled  active  *:13092           0            0        0  inactive',
+        'HOST  SERVICE      ENABLED  ACTIVE  LISTENING  ACCEPTED  CONNECTIONS  REFUSED  EXPOSURE  PROCESS',
+        'gw01  args         enabled  active  *:13093           1            0        0  unknown   -',
+        'gw01  counter      enabled  active  *:13090           0            0        0  unknown   active pid 1794',
+        'gw01  idle-daemon  enabled  active  *:13092           0            0        0  unknown   inactive',
         '1 host: 1 ok, 0 unreachable, 0 failed',
       ].join('\n'),
     );

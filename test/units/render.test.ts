@@ -169,7 +169,7 @@ PrivateTmp=no
   });
 
   it('renders accept: false as an Accept=no socket and one plain NAME.service that gets the listening socket', async () => {
-    const desired = desiredService(await serviceFrom({ name: 'counter', accept: false, environment: { GREETING: 'say "hi" at 100%' } }));
+    const desired = desiredService(await serviceFrom({ name: 'counter', accept: false, environment: { GREETING: 'say "hi" at 100%' }, hardening: 'none' }));
     assert.deepEqual(desired.files.map((file) => [file.path, file.role, file.mode]), [
       ['/etc/systemd/system/counter.socket', 'socket', 0o644],
       ['/etc/systemd/system/counter.service', 'service', 0o644],
@@ -272,7 +272,7 @@ describe('hardening levels', () => {
   });
 
   it("an extra service: directive replaces the level's directive of that name, every value of it, and adds nothing else", async () => {
-    const spec = await serviceFrom({ service: { ProtectSystem: 'full', SystemCallFilter: ['@system-service', '@debug'], MemoryDenyWriteExecute: false, RuntimeMaxSec: 5 } });
+    const spec = await serviceFrom({ service: { ProtectSystem: 'full', SystemCallFilter: ['@system-service', '@debug'], MemoryDenyWriteExecute: false, RuntimeMaxSec: 5 }, privileged: true });
     const directives = serviceDirectives(renderServiceUnit(spec));
     const values = (key: string): string[] => directives.filter((directive) => directive.key === key).map((directive) => directive.value);
     assert.deepEqual(values('ProtectSystem'), ['full']);
