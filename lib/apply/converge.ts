@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { HostFacts } from '../facts/types.js';
+import type { Exposure, HostFacts } from '../facts/types.js';
 import { parseProbe } from '../facts/parse-probe.js';
 import { probeCommands } from '../facts/probe.js';
 import { decodeHex, MARKER, parseMarker, splitLines } from '../facts/probe-format.js';
@@ -24,6 +24,8 @@ export interface ConvergeOptions {
   check: boolean;
   /** Read the current text of changed files and report diffs. */
   diff: boolean;
+  /** Read each service's exposure score on the host as it is before the run (`octoi plan`). */
+  exposure?: boolean;
   /** How long to wait for another run's lock on the host. */
   lockWaitSeconds: number;
   /** Bounds each remote request (past the wait for the lock). */
@@ -39,6 +41,8 @@ export interface ConvergeOutcome {
   actions: ActionRecord[];
   changes: string[];
   diffs?: FileDiff[];
+  /** When asked for: per present service, its score as read before any change, null when unknown. */
+  exposure?: Record<string, Exposure | null>;
   problems: VerifyProblem[];
   error?: HostFailure;
   /** Set when the change failed and octoi put the previous version back, or tried to. */
@@ -68,6 +72,7 @@ export async function convergeHost(session: HostSession, services: DesiredServic
   try {
     shell = await HostShell.open(session, services, {
       contents: options.diff,
+      exposure: options.exposure ?? false,
       lock: options.check ? 'shared' : 'exclusive',
       lockWaitSeconds: options.lockWaitSeconds,
       ...(options.commandTimeoutMs === undefined ? {} : { timeoutMs: options.commandTimeoutMs }),
@@ -98,6 +103,7 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
   const planned = {
     changes: changePhrases(plan, facts, services),
     ...(options.diff ? { diffs: fileDiffs(plan, facts, services) } : {}),
+    ...(options.exposure ? { exposure: exposureOf(services, facts) } : {}),
   };
   if (plan.refusals.length > 0) {
     const message = plan.refusals.map((refusal) => (refusal.service ? `${refusal.service}: ${refusal.message}` : refusal.message)).join('; ');
@@ -310,3 +316,7 @@ function isSystemdStep(action: Action): boolean {
   return systemdSteps.has(action.kind);
 }
 
+
+function exposureOf(services: readonly DesiredService[], facts: HostFacts): Record<string, Exposure | null> {
+  return Object.fromEntries(services.filter((service) => service.state === 'present').map((service) => [service.name, facts.exposure?.[service.name] ?? null]));
+}

@@ -14,6 +14,8 @@ import { STEP_FUNCTIONS } from './script.js';
 export interface HostShellOptions {
   /** Read the current text of every managed file, for diffs. */
   contents: boolean;
+  /** Read each service's exposure score (`octoi plan`). */
+  exposure?: boolean;
   /** `exclusive` to change the host; `shared` to read it (check, plan, status) while no run changes it. */
   lock: 'exclusive' | 'shared';
   /** How long to wait for another run's lock. */
@@ -103,7 +105,7 @@ export class HostShell {
     // The first newline ends whatever a chatty login shell printed without one, so markers start their lines.
     const script = `printf '\\n'
 ${PROBE_FUNCTIONS}${STEP_FUNCTIONS}${SERVE}if ${lock}; then
-${probeCommands(services, { contents: options.contents, layout })}${shellCommand(['octoi_serve', String(IDLE_SECONDS)])}
+${probeCommands(services, { contents: options.contents, exposure: options.exposure ?? false, layout })}${shellCommand(['octoi_serve', String(IDLE_SECONDS)])}
 else
   octoi_marker end
 fi

@@ -11,6 +11,8 @@ import { prepareRun } from '../run/prepare.js';
 import { refuseSshPortListeners } from '../run/ssh-port-guard.js';
 import { runPlaybook, type PlayTarget, type RunSummary } from '../run/run-playbook.js';
 import { changedHosts } from '../run/results.js';
+import type { HostResult } from '../run/types.js';
+import { formatExposure } from '../status/table.js';
 import { SessionPool } from '../run/session-pool.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
 import { configuredConnections, fleetOptions, fleetOptionsUsage, fleetSettings, onInterrupt, readAnsibleConfig, resolveTargets } from './targets.js';
@@ -111,9 +113,9 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
       if (values.junit) views.push(new JunitFileView(values.junit, servicesByHost(plays, desired)));
       const pool = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs });
       sessions = pool;
-      const run = (runCheck: boolean, runDiff: boolean, onEvent: (event: Parameters<View['onEvent']>[0]) => void) =>
-        runPlaybook({ playbookFile: playbook.file, plays, desired, forks, check: runCheck, diff: runDiff, sessions: pool, onEvent, signal: interruption.signal, lockWaitSeconds, commandTimeoutMs, rollback });
-      const summary = await run(check, diff, broadcast(views));
+      const run = (runCheck: boolean, runDiff: boolean, onEvent: (event: Parameters<View['onEvent']>[0]) => void, exposure = false) =>
+        runPlaybook({ playbookFile: playbook.file, plays, desired, forks, check: runCheck, diff: runDiff, exposure, sessions: pool, onEvent, signal: interruption.signal, lockWaitSeconds, commandTimeoutMs, rollback });
+      const summary = await run(check, diff, broadcast(views), mode === 'plan');
       await Promise.all(views.map((view) => view.close()));
       if (mode === 'plan') return reportPlan(summary);
       if (values['assert-idempotent'] && exitCodeOfRun(summary.results, summary.interrupted) === ExitCode.ok) {
@@ -139,6 +141,11 @@ function rollbackWindow(text: string): number | null {
 function reportPlan(summary: RunSummary): number {
   const reachable = summary.results.filter((result) => result.status === 'ok' || result.status === 'changed');
   process.stdout.write(['PLAN', ...formatFleetGroups(groupFleet(reachable.map(({ host, changes }) => ({ host, phrases: changes })))).map((line) => `  ${line}`)].join('\n') + '\n');
+  const scored = reachable.filter((result) => Object.keys(result.exposure ?? {}).length > 0);
+  if (scored.length > 0) {
+    const phrases = ({ host, exposure }: HostResult) => ({ host, phrases: Object.entries(exposure ?? {}).map(([service, score]) => `${service} ${formatExposure(score)}`) });
+    process.stdout.write(['EXPOSURE (systemd-analyze security, as the hosts run the services now)', ...formatFleetGroups(groupFleet(scored.map(phrases))).map((line) => `  ${line}`)].join('\n') + '\n');
+  }
   const failures = exitCodeOfRun(summary.results, summary.interrupted);
   if (failures !== ExitCode.ok) return failures;
   return changedHosts(summary.results).length > 0 ? ExitCode.changesPending : ExitCode.ok;

@@ -24,7 +24,8 @@ import { configuredConnections, fleetOptions, fleetOptionsUsage, fleetSettings, 
 export const statusUsage = `usage: octoi status -i INVENTORY [PLAYBOOK] [options]
 
 Show, per host and service, whether its socket is enabled and active, the addresses systemd
-(pid 1) listens on for it, and the socket's counters: NAccepted, NConnections, NRefused.
+(pid 1) listens on for it, the socket's counters (NAccepted, NConnections, NRefused) and the
+service's exposure score from systemd-analyze security (unknown without it).
 For an Accept=no service, also the state and main PID of the NAME.service it starts.
 With PLAYBOOK: the services each host is targeted with. Without: every NAME.socket in
 ${UNIT_DIRECTORY} that has a NAME@.service template or a NAME.service beside it. Changes
@@ -102,7 +103,7 @@ function playbookQueries({ plays, desired }: PreparedRun): Map<string, StatusQue
     [...servicesByHost].map(([host, byName]) => {
       const services = [...byName.values()];
       const targets = services.map(({ name, socketUnit, listen, accept, mainService }): StatusTarget => ({ name, socketUnit, listen, ...(accept ? {} : { mainService }) }));
-      return [host, { script: probeScript(services), read: (stdout) => ({ targets, facts: parseProbe(stdout) }) }];
+      return [host, { script: probeScript(services, { exposure: true }), read: (stdout) => ({ targets, facts: parseProbe(stdout) }) }];
     }),
   );
 }

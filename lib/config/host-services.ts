@@ -44,7 +44,7 @@ async function renderForHost(play: Play, host: string, variables: Variables): Pr
   const rendered = renderTexts(valueAt(templates.source.value, servicesPath), servicesPath, templates, variables, findings, HOST_SCOPE_HINT);
   if (findings.diagnostics.length > 0 || !Array.isArray(rendered)) return { diagnostics: onHost(findings.diagnostics, host) };
   const schemaProblems = rendered.flatMap((service, index) => renderedValidator('service')(service, templates.source, [...servicesPath, index]));
-  const services = await buildServices(findings, rendered, servicesPath, templates.readScript, cleanOf(schemaProblems));
+  const services = await buildServices(findings, rendered, servicesPath, templates.readScript, cleanOf(schemaProblems), play.hardening);
   const diagnostics = [...schemaProblems, ...findings.diagnostics];
   return diagnostics.length > 0 ? { diagnostics: onHost(diagnostics, host) } : { services };
 }

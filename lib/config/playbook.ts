@@ -3,6 +3,7 @@ import { OctoiError, formatPosition, type Diagnostic } from '../diagnostics.js';
 import { listenersCollide } from './listen.js';
 import { fileScriptReader, type ScriptReader } from './script-source.js';
 import { parsePlayTemplates } from './play-templates.js';
+import { DEFAULT_HARDENING, type HardeningLevel } from '../units/hardening.js';
 import { buildService, Findings, type RawService } from './service.js';
 import type { BatchSize, Play, Playbook, ServiceSpec } from './types.js';
 import { byPosition, fieldName, schemaValidator, type SourceValidator } from './validate.js';
@@ -19,6 +20,7 @@ interface RawPlay {
   max_fail_percentage?: number;
   max_failures?: number;
   rollback?: boolean;
+  hardening?: HardeningLevel;
   services: RawService[];
 }
 
@@ -80,14 +82,16 @@ async function buildPlay(findings: Findings, raw: RawPlay, path: YamlPath, readS
   const servicesPath = [...path, 'services'];
   const templates = parsePlayTemplates(findings, raw, path);
   const templated = templates?.templatedServices ?? new Set<number>();
+  const hardening = raw.hardening ?? DEFAULT_HARDENING;
   // Templated services are built for each host; the others are checked here, before any host.
-  const services = await buildServices(findings, raw.services, servicesPath, readScript, (at) => isClean(at) && !templated.has(Number(at.at(-1))));
+  const services = await buildServices(findings, raw.services, servicesPath, readScript, (at) => isClean(at) && !templated.has(Number(at.at(-1))), hardening);
   const servicesVary = templated.size > 0;
   return {
     name: raw.name ?? hosts,
     hosts,
     services: servicesVary ? [] : services,
     position: findings.source.positionOf(path),
+    hardening,
     ...(templates ? { templates: { source: findings.source, path, parsed: templates.parsed, headerVaries: templates.headerVaries, servicesVary, readScript } } : {}),
     ...(raw.vars === undefined ? {} : { vars: raw.vars }),
     ...(raw.serial === undefined ? {} : { serial: (Array.isArray(raw.serial) ? raw.serial : [raw.serial]).map(batchSize) }),
@@ -98,10 +102,17 @@ async function buildPlay(findings: Findings, raw: RawPlay, path: YamlPath, readS
 }
 
 /** Builds the services of a play's `services` list (skipping those not `isClean`) and checks them against each other. */
-export async function buildServices(findings: Findings, raw: unknown, servicesPath: YamlPath, readScript: ScriptReader, isClean: (path: YamlPath) => boolean): Promise<ServiceSpec[]> {
+export async function buildServices(
+  findings: Findings,
+  raw: unknown,
+  servicesPath: YamlPath,
+  readScript: ScriptReader,
+  isClean: (path: YamlPath) => boolean,
+  playHardening: HardeningLevel,
+): Promise<ServiceSpec[]> {
   const rawServices = Array.isArray(raw) ? (raw as RawService[]) : [];
   const clean = rawServices.map((service, index) => ({ service, path: [...servicesPath, index] })).filter((entry) => isClean(entry.path));
-  const services = await Promise.all(clean.map((entry) => buildService(findings, entry.service, entry.path, readScript)));
+  const services = await Promise.all(clean.map((entry) => buildService(findings, entry.service, entry.path, readScript, playHardening)));
   checkServicesApart(findings, services, clean.map((entry) => entry.path));
   return services;
 }

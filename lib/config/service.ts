@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { programPathProblem, unitValueProblem } from '../units/unit-syntax.js';
 import { privilegedReason, type DirectiveSection } from './directive-policy.js';
+import type { HardeningLevel } from '../units/hardening.js';
 import { parseListen } from './listen.js';
 import { reservedNameProblem } from './reserved-names.js';
 import { scriptSrcProblem, type ScriptReader } from './script-source.js';
@@ -26,6 +27,8 @@ export interface RawService {
   adopt?: boolean;
   allow_drop_ins?: string[];
   privileged?: boolean;
+  hardening?: HardeningLevel;
+  network?: boolean;
 }
 
 type RawListen = number | string;
@@ -58,8 +61,8 @@ export const MANAGED_DIRECTIVES = ['ListenStream', 'Accept', 'ExecStart', 'Stand
 export const SCRIPT_ROOTS = ['/opt/', '/usr/local/', '/srv/'];
 const SCRIPT_PATH_CHARACTERS = /^[A-Za-z0-9._+@:/ -]+$/;
 
-/** Applies defaults and checks what the schema cannot; problems go to `findings`. */
-export async function buildService(findings: Findings, raw: RawService, path: YamlPath, readScript: ScriptReader): Promise<ServiceSpec> {
+/** Applies defaults (`playHardening`: the play's level) and checks what the schema cannot; problems go to `findings`. */
+export async function buildService(findings: Findings, raw: RawService, path: YamlPath, readScript: ScriptReader, playHardening: HardeningLevel): Promise<ServiceSpec> {
   const at = (...rest: YamlPath): YamlPath => [...path, ...rest];
   const state = raw.state ?? 'present';
   const description = raw.description ?? `${raw.name} socket-activated service`;
@@ -92,6 +95,7 @@ export async function buildService(findings: Findings, raw: RawService, path: Ya
     state,
     socketDirectives: directives(findings, raw, 'socket', at('socket')),
     serviceDirectives: directives(findings, raw, 'service', at('service')),
+    hardening: { level: raw.hardening ?? playHardening, network: raw.network ?? false },
     adopt: raw.adopt ?? false,
     allowedDropIns: raw.allow_drop_ins ?? [],
     position: findings.source.positionOf(path),

@@ -1,4 +1,5 @@
 import type { SourcePosition } from '../diagnostics.js';
+import type { Hardening, HardeningLevel } from '../units/hardening.js';
 import type { ScriptReader } from './script-source.js';
 import type { Template } from './template.js';
 import type { YamlPath, YamlSource } from './yaml-source.js';
@@ -56,6 +57,8 @@ export interface ServiceSpec {
   state: ServiceState;
   socketDirectives: Directive[];
   serviceDirectives: Directive[];
+  /** The sandboxing of its template: the service's `hardening:` and `network:`, else the play's. */
+  hardening: Hardening;
   /** Take over files at its paths that octoi did not write. */
   adopt: boolean;
   /** Drop-in names left alone in the units' `.d` folders. */
@@ -74,6 +77,8 @@ export interface Play {
   /** Empty when `templates.servicesVary`: then each host has its own (`renderServicesForHost`). */
   services: ServiceSpec[];
   position: SourcePosition;
+  /** `hardening:` of the play: the level of its services that name none. */
+  hardening: HardeningLevel;
   /** Present when a field of the play holds `{{ }}`. */
   templates?: PlayTemplates;
   /** Play `vars:`, as written. */

@@ -23,11 +23,15 @@ for octoi_socket in ${shellQuote(unitDirectory)}/*.socket; do
   if [ ! -f "$octoi_socket" ]; then
     continue
   elif [ -f "\${octoi_socket%/*}/$octoi_name@.service" ]; then
-    octoi_marker service "$(octoi_hex "$octoi_name")" template
+    octoi_service=$(octoi_hex "$octoi_name")
+    octoi_marker service "$octoi_service" template
     octoi_unit "$(octoi_hex "$octoi_name.socket")" "$octoi_name.socket"
+    octoi_exposure "$octoi_service" "\${octoi_socket%/*}/$octoi_name@.service" "$octoi_name@0.service"
   elif [ -f "\${octoi_socket%/*}/$octoi_name.service" ]; then
-    octoi_marker service "$(octoi_hex "$octoi_name")" plain
+    octoi_service=$(octoi_hex "$octoi_name")
+    octoi_marker service "$octoi_service" plain
     octoi_unit "$(octoi_hex "$octoi_name.socket")" "$octoi_name.socket" "$octoi_name.service"
+    octoi_exposure "$octoi_service" "\${octoi_socket%/*}/$octoi_name.service" "$octoi_name.service"
   fi
 done
 octoi_listeners

@@ -1,5 +1,6 @@
 import { OctoiError } from '../diagnostics.js';
 import type { DirectoryFact, FileFact, HostFacts, Listener, UnitFact } from './types.js';
+import { parseExposure } from './exposure.js';
 import { unsupportedHost } from './host-support.js';
 import { parseNetstat } from './netstat.js';
 import { decodeHex, parseMarker, splitLines } from './probe-format.js';
@@ -15,7 +16,7 @@ interface Section {
 }
 
 /** Sections whose first argument is a path or name, hex-encoded. */
-const NAMED_SECTIONS = new Set(['file', 'content', 'dir', 'temp', 'unit-file', 'dropin', 'program']);
+const NAMED_SECTIONS = new Set(['file', 'content', 'dir', 'temp', 'unit-file', 'dropin', 'program', 'exposure']);
 
 /**
  * Parse the output of `probeScript`. A socket's section also holds its template's loaded
@@ -106,6 +107,11 @@ function readSection(facts: HostFacts, { kind, args, body }: Section): void {
     case 'program':
       (facts.programs ??= {})[name] = args[1] === 'yes' || args[1] === 'not-executable' ? args[1] : 'missing';
       break;
+    case 'exposure': {
+      const exposure = parseExposure(body.join('\n'));
+      if (exposure) (facts.exposure ??= {})[name] = exposure;
+      break;
+    }
     case 'group':
       if (args[1] === 'yes' && args[0]) facts.groups.push(args[0]);
       break;

@@ -203,6 +203,17 @@ octoi_program() {
     octoi_marker program "$1" missing
   fi
 }
+# Arguments: the service's name hex-encoded, its service unit's path, the unit to score. Prints the
+# overall exposure systemd-analyze finds for it when the unit file is there; a host
+# without systemd-analyze prints nothing, and the score is unknown.
+octoi_exposure() {
+  if [ -f "$2" ] && command -v systemd-analyze >/dev/null 2>&1; then
+    octoi_marker exposure "$1"
+    systemd-analyze security --no-pager -- "$3" 2>/dev/null | while IFS= read -r octoi_line; do
+      case $octoi_line in *'Overall exposure level for '*) printf '%s\n' "$octoi_line" ;; esac
+    done
+  fi
+}
 octoi_groups() {
   for octoi_group in "$@"; do
     if getent group "$octoi_group" >/dev/null 2>&1; then octoi_marker group "$octoi_group" yes; else octoi_marker group "$octoi_group" no; fi
@@ -245,6 +256,8 @@ export function probedDirectories(services: readonly DesiredService[]): string[]
 export interface ProbeOptions {
   /** Also read the current text of every managed file, for diffs. */
   contents?: boolean;
+  /** Also read each present service's exposure score (`octoi plan`, `octoi status`). */
+  exposure?: boolean;
   layout?: HostLayout;
 }
 
@@ -265,6 +278,24 @@ export function fileSectionsCommand(paths: readonly string[]): string {
 
 export function hexName(name: string): string {
   return Buffer.from(name, 'utf8').toString('hex');
+}
+
+/**
+ * The unit `systemd-analyze security` scores for a service: its `NAME.service` (Accept=no), or an
+ * instance of its template, which systemd loads from the template; no connection's instance is
+ * named `0` (theirs are `N-LOCAL-REMOTE`).
+ */
+export function exposureUnit(service: Pick<DesiredService, 'accept' | 'serviceTemplate' | 'mainService'>): string {
+  return service.accept ? service.serviceTemplate.replace(/@\.service$/, '@0.service') : service.mainService;
+}
+
+function exposureCommands(services: readonly DesiredService[]): string[] {
+  return services
+    .filter((service) => service.state === 'present')
+    .map((service) => {
+      const unitFile = posix.join(unitDirectoryOf(service), service.accept ? service.serviceTemplate : service.mainService);
+      return sectionCommand('octoi_exposure', service.name, [unitFile, exposureUnit(service)]);
+    });
 }
 
 /** Secret scripts' groups (and those an absent service may have left): whether each exists. */
@@ -293,6 +324,7 @@ export function probeCommands(services: readonly DesiredService[], options: Prob
     ...programs.map((path) => sectionCommand('octoi_program', path)),
     ...groupsCommand(services),
     ...services.map((s) => sectionCommand('octoi_foreign', s.name, [unitDirectoryOf(s), s.name, ...layout.systemUnitDirectories])),
+    ...(options.exposure ? exposureCommands(services) : []),
     'octoi_listeners',
     'octoi_marker end',
   ];

@@ -31,6 +31,14 @@ export interface OwnedRecord {
   groups: string[];
 }
 
+/** The last line of `systemd-analyze security UNIT`: `Overall exposure level for UNIT: 8.2 EXPOSED`. */
+export interface Exposure {
+  /** 0.0 (safe) to 10.0 (unsafe). */
+  score: number;
+  /** SAFE, OK, MEDIUM, EXPOSED or UNSAFE. */
+  label: string;
+}
+
 /** Properties of `systemctl show` for one unit. */
 export interface UnitFact {
   id: string;
@@ -100,6 +108,11 @@ export interface HostFacts {
   unreadable: string[];
   /** Whether each program an `exec` service runs is there to run, by path. */
   programs?: Record<string, ProgramState>;
+  /**
+   * Per service name: the overall exposure `systemd-analyze security` gives its template, when it
+   * was asked for, the template exists and the host has the tool.
+   */
+  exposure?: Record<string, Exposure>;
   /** Running `NAME@….service` instances, by template name `NAME@.service`. */
   runningInstances: Record<string, string[]>;
   /**

@@ -18,6 +18,8 @@ export interface JsonHostEntry {
   uploads: number;
   sftpSessions: number;
   durationMs: number;
+  /** `octoi plan`: each service's exposure score on the host, null when unknown. */
+  exposure?: HostResult['exposure'];
   error?: { reason: string; message: string };
   /** `rolled-back` or `rollback-failed` when the change failed after it began. */
   rollback?: string;
@@ -58,6 +60,7 @@ export function jsonHostEntry(result: HostResult): JsonHostEntry {
     uploads: result.uploads,
     sftpSessions: result.sftpSessions,
     durationMs: result.durationMs,
+    ...(result.exposure ? { exposure: result.exposure } : {}),
     ...(result.error ? { error: { reason: result.error.reason, message: result.error.message } } : {}),
     ...(result.rollback ? { rollback: result.rollback } : {}),
     ...(result.notices ? { notices: result.notices } : {}),

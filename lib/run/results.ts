@@ -1,3 +1,4 @@
+import type { Exposure } from '../facts/types.js';
 import type { HostResult, HostStatus } from './types.js';
 
 /** Worst first: the status a host ends with over several plays. */
@@ -15,6 +16,7 @@ export function mergeHostResults(host: string, results: readonly HostResult[]): 
     actions: results.flatMap((result) => result.actions),
     changes: results.flatMap((result) => result.changes),
     ...(results.some((result) => result.diffs) ? { diffs: results.flatMap((result) => result.diffs ?? []) } : {}),
+    ...(results.some((result) => result.exposure) ? { exposure: Object.assign({}, ...results.map((result) => result.exposure ?? {})) as Record<string, Exposure | null> } : {}),
     problems: results.flatMap((result) => result.problems),
     ...(withError?.error ? { error: withError.error } : {}),
     ...(withError?.rollback ? { rollback: withError.rollback } : {}),

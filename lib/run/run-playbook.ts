@@ -37,6 +37,8 @@ export interface RunOptions {
   check: boolean;
   /** Report before and after of every changed file. */
   diff: boolean;
+  /** Read each service's exposure score on its hosts (`octoi plan`). */
+  exposure?: boolean;
   /** How long a host may be held by another octoi run before it fails. */
   lockWaitSeconds: number;
   /** Bounds each remote request. */
@@ -125,7 +127,7 @@ async function runHost(host: string, services: DesiredService[], play: Play, opt
   }
   const before = { ...session.counters };
   const outcome = await convergeHost(session, services, {
-    check: options.check, diff: options.diff, onStep, lockWaitSeconds: options.lockWaitSeconds,
+    check: options.check, diff: options.diff, exposure: options.exposure ?? false, onStep, lockWaitSeconds: options.lockWaitSeconds,
     rollback: play.rollback === false ? null : options.rollback,
     ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
   });

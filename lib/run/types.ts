@@ -1,3 +1,4 @@
+import type { Exposure } from '../facts/types.js';
 import type { Action, VerifyProblem } from '../plan/types.js';
 
 /** Why a host did not converge. */
@@ -65,6 +66,8 @@ export interface HostResult {
   changes: string[];
   /** Present when diffs were asked for. */
   diffs?: FileDiff[];
+  /** Present when scores were asked for (`octoi plan`): per service, its exposure on the host, null when unknown. */
+  exposure?: Record<string, Exposure | null>;
   problems: VerifyProblem[];
   error?: HostFailure;
   /** Set when the change failed and octoi put the previous version back (`rolled-back`), or could not. */

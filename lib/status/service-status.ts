@@ -35,6 +35,7 @@ export function serviceStatus(target: StatusTarget, facts: HostFacts): ServiceSt
     accepted: socket.nAccepted,
     connections: socket.nConnections,
     refused: socket.nRefused,
+    exposure: facts.exposure?.[target.name] ?? null,
     ...(target.mainService === undefined ? {} : { service: mainServiceStatus(unitFact(facts, target.mainService)) }),
   };
 }

@@ -1,6 +1,7 @@
+import type { Exposure } from '../facts/types.js';
 import type { ServiceStatus, StatusReport } from './types.js';
 
-const HEADER = ['HOST', 'SERVICE', 'ENABLED', 'ACTIVE', 'LISTENING', 'ACCEPTED', 'CONNECTIONS', 'REFUSED'];
+const HEADER = ['HOST', 'SERVICE', 'ENABLED', 'ACTIVE', 'LISTENING', 'ACCEPTED', 'CONNECTIONS', 'REFUSED', 'EXPOSURE'];
 /** Shown when an Accept=no service is in the table: its one service's state and main PID. */
 const PROCESS_HEADER = 'PROCESS';
 /** The counters line up on their last digit. */
@@ -22,6 +23,7 @@ export function formatStatusTable(report: StatusReport): string {
       String(service.accepted),
       String(service.connections),
       String(service.refused),
+      formatExposure(service.exposure),
       service.service ? processCell(service.service) : '-',
     ]),
   );
@@ -40,6 +42,11 @@ export function formatStatusTable(report: StatusReport): string {
 /** `active pid 1234`, `inactive`: what runs for an Accept=no socket. */
 function processCell(service: NonNullable<ServiceStatus['service']>): string {
   return service.mainPid === null ? service.active : `${service.active} pid ${service.mainPid}`;
+}
+
+/** `0.2 SAFE`, as systemd-analyze says it, or `unknown`. */
+export function formatExposure(exposure: Exposure | null | undefined): string {
+  return exposure ? `${exposure.score.toFixed(1)} ${exposure.label}` : 'unknown';
 }
 
 function alignColumns(rows: readonly string[][]): string[] {

@@ -1,3 +1,5 @@
+import type { Exposure } from '../facts/types.js';
+
 /** One socket-activated service as `octoi status` reports it. */
 export interface ServiceStatus {
   /** The socket's UnitFileState (enabled, disabled, ...), or its LoadState (not-found) when systemd has no unit file. */
@@ -12,6 +14,8 @@ export interface ServiceStatus {
   connections: number;
   /** NRefused: connections refused (MaxConnections reached) since it started. */
   refused: number;
+  /** `systemd-analyze security` of its template on the host; null when unknown (no template, no tool). */
+  exposure: Exposure | null;
   /** Accept=no: the one service the socket starts, with its ActiveState and MainPID (null when it has none). */
   service?: { unit: string; active: string; mainPid: number | null };
 }

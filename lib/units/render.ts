@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Directive, ServiceSpec } from '../config/types.js';
 import { sha256 } from '../hash.js';
+import { hardeningDirectives, withExtraDirectives } from './hardening.js';
 import type { DesiredService, ManagedFile } from './types.js';
 import { environmentAssignment, environmentFileLine, execCommandLine, renderUnit } from './unit-syntax.js';
 
@@ -40,16 +41,16 @@ export function desiredService(spec: ServiceSpec): DesiredService {
   const serviceTemplate = serviceTemplateName(spec.name);
   const mainService = plainServiceName(spec.name);
   const present = spec.state === 'present';
-  const unit = (name: string, render: () => string, extras: Directive[]): ManagedFile => {
-    const body = render();
+  const unit = (name: string, render: (spec: ServiceSpec) => string, extras: Directive[]): ManagedFile => {
+    const body = render(spec);
     const privileged = extras.filter((directive) => directive.privileged).map((directive) => `${directive.key}=${directive.value}`);
     return {
       path: posix.join(UNIT_DIRECTORY, name),
       mode: UNIT_FILE_MODE,
       role: name === socketUnit ? 'socket' : 'service',
       content: `${MANAGED_HEADER}${body}`,
-      // Units written before the header existed are the same text without it.
-      earlierVersions: [sha256(body)],
+      // Units written before the header existed are the text of today's level `none` without it.
+      earlierVersions: [sha256(render({ ...spec, hardening: { level: 'none', network: false } }))],
       ...(privileged.length > 0 ? { privileged } : {}),
     };
   };
@@ -71,8 +72,8 @@ export function desiredService(spec: ServiceSpec): DesiredService {
   };
   const wanted = present
     ? [
-        unit(socketUnit, () => renderSocketUnit(spec), spec.socketDirectives),
-        unit(spec.accept ? serviceTemplate : mainService, () => renderServiceUnit(spec), spec.serviceDirectives),
+        unit(socketUnit, renderSocketUnit, spec.socketDirectives),
+        unit(spec.accept ? serviceTemplate : mainService, renderServiceUnit, spec.serviceDirectives),
         ...(spec.exec === null ? [script] : []),
         ...(hasEnvironmentFile(spec) ? [environment] : []),
       ]
@@ -148,7 +149,7 @@ export function renderServiceUnit(spec: ServiceSpec): string {
         ...(spec.script.secret && spec.exec === null ? [{ key: 'SupplementaryGroups', value: secretGroupOf(spec.name) }] : []),
         ...(spec.secret ? [] : spec.environment.map(({ name, value }) => ({ key: 'Environment', value: environmentAssignment(name, value) }))),
         ...(hasEnvironmentFile(spec) ? [{ key: 'EnvironmentFile', value: environmentFilePath(spec.name) }] : []),
-        ...spec.serviceDirectives,
+        ...withExtraDirectives(hardeningDirectives(spec.hardening), spec.serviceDirectives),
       ],
     },
   ]);

@@ -39,10 +39,11 @@ export function unitDirectiveChanges(before: string, after: string): string[] {
   const old = group(before);
   const now = group(after);
   const changes: string[] = [];
+  // An empty value (`CapabilityBoundingSet=`, no capabilities at all) is not the directive's absence.
+  const shown = (values: string[] | undefined): string => (values === undefined ? '(none)' : values.join(',') || '(empty)');
   for (const name of new Set([...old.keys(), ...now.keys()])) {
-    const was = (old.get(name) ?? []).join(',');
-    const is = (now.get(name) ?? []).join(',');
-    if (was !== is) changes.push(`${name.slice(name.indexOf('.') + 1)} ${was || '(none)'}→${is || '(none)'}`);
+    const [was, is] = [shown(old.get(name)), shown(now.get(name))];
+    if (was !== is) changes.push(`${name.slice(name.indexOf('.') + 1)} ${was}→${is}`);
   }
   return changes;
 }

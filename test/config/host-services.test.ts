@@ -95,6 +95,13 @@ describe('desiredStateByHost', () => {
     for (const services of others) assert.equal(services, first);
   });
 
+  it("gives templated services the play's hardening level, rendered for each host", async () => {
+    const playbook = await parsePlaybook('p.yml', '- hosts: all\n  hardening: none\n  services:\n    - { name: s, listen: "{{ port | default(7000) }}", script: { content: x } }\n    - { name: t, listen: 7001, hardening: baseline, script: { content: "{{ inventory_hostname }}" } }\n');
+    const inventory = await loadInventory([join(fixtures, 'inventory', 'hosts.yml')]);
+    const rendered = await renderServicesForHost(playbook.plays[0]!, 'gw01', hostVariables(inventory, 'gw01', playbook.plays[0]!, new Map()));
+    assert.deepEqual(rendered.services?.map((service) => service.hardening.level), ['none', 'baseline']);
+  });
+
   it('names every host in one diagnostic when many miss the same variable', async () => {
     const playbook = await parsePlaybook('p.yml', '- hosts: all\n  services:\n    - { name: s, listen: "{{ nowhere }}", script: { content: x } }\n');
     const inventory = await loadInventory([join(fixtures, 'inventory', 'hosts.yml')]);

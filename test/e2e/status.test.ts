@@ -34,8 +34,10 @@ describe('octoi status on a lab of 3 hosts: Debian 11, 12 and 13', { timeout: 60
     for (const host of suite.lab.hosts) {
       assert.equal(run.report.hosts[host.name]?.status, 'ok');
       // Nothing has connected since the play: its verification reads ss, it does not connect.
-      assert.deepEqual(helloworldOn(run.report, host.name), { enabled: 'enabled', active: 'active', listening: ['*:13063'], accepted: 0, connections: 0, refused: 0 });
-      assert.match(run.stdout, new RegExp(`^${host.name}\\s+octoi-helloworld\\s+enabled\\s+active\\s+\\*:13063\\s+0\\s+0\\s+0$`, 'm'));
+      assert.deepEqual(helloworldOn(run.report, host.name), {
+        enabled: 'enabled', active: 'active', listening: ['*:13063'], accepted: 0, connections: 0, refused: 0, exposure: { score: 0.2, label: 'SAFE' },
+      });
+      assert.match(run.stdout, new RegExp(`^${host.name}\\s+octoi-helloworld\\s+enabled\\s+active\\s+\\*:13063\\s+0\\s+0\\s+0\\s+0\\.2 SAFE$`, 'm'));
     }
     assert.match(run.stdout, /^3 hosts: 3 ok, 0 unreachable, 0 failed$/m);
   });

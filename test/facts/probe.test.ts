@@ -274,3 +274,58 @@ describe('file sections: one sha256sum and one stat for all files, output as whe
     }
   });
 });
+
+describe('the exposure score in the probe', () => {
+  const captured = fixtureCases<OutputFixture<unknown>>('facts/systemd-analyze').find((c) => c.name === 'strict-c-locale')!;
+  // Records its arguments, then prints what systemd-analyze printed on a lab host.
+  const analyzeReplaying = (calls: string): string =>
+    `printf '%s\\n' "$*" >> ${shellQuote(calls)}\ncat <<'OCTOI_CAPTURED'\n${outputText(captured.data)}\nOCTOI_CAPTURED\n`;
+
+  it('scores a present template with systemd-analyze, and asks nothing when not asked or the template is missing', () => {
+    const host = makeShellHost();
+    try {
+      const calls = join(host.root, 'analyze-calls');
+      host.shadowCommand('systemd-analyze', analyzeReplaying(calls));
+      const unitDir = join(host.root, 'etc', 'systemd', 'system');
+      const service = helloService(unitDir, join(host.root, 'opt', 'hello'));
+      mkdirSync(unitDir, { recursive: true });
+
+      let facts = parseProbe(host.run(probeScript([service], { layout: host.layout, exposure: true })).stdout);
+      assert.equal(facts.exposure, undefined, 'no template: nothing to score');
+      assert.equal(existsSync(calls), false);
+
+      writeFileSync(join(unitDir, 'hello@.service'), '[Service]\n');
+      assert.equal(parseProbe(host.run(probeScript([service], { layout: host.layout })).stdout).exposure, undefined, 'not asked');
+      assert.equal(existsSync(calls), false, 'play never pays for the score');
+
+      facts = parseProbe(host.run(probeScript([service], { layout: host.layout, exposure: true })).stdout);
+      assert.deepEqual(facts.exposure, { hello: { score: 0.2, label: 'SAFE' } });
+      assert.deepEqual(readFileSync(calls, 'utf8'), 'security --no-pager -- hello@0.service\n');
+      assert.deepEqual(facts.unreadable, []);
+      assert.equal(parseProbe(host.run(probeScript([{ ...service, state: 'absent' }], { layout: host.layout, exposure: true })).stdout).exposure, undefined, 'an absent service has no score');
+    } finally {
+      host.cleanup();
+    }
+  });
+
+  it('a systemd-analyze that fails or prints something else leaves the score unknown, never the facts unreadable', () => {
+    const host = makeShellHost();
+    try {
+      const unitDir = join(host.root, 'etc', 'systemd', 'system');
+      const service = helloService(unitDir, join(host.root, 'opt', 'hello'));
+      mkdirSync(unitDir, { recursive: true });
+      writeFileSync(join(unitDir, 'hello@.service'), '[Service]\n');
+      for (const body of ['echo "Unit hello@0.service not found, cannot analyze." >&2; exit 1\n', 'echo "::octoi:: end"; echo "Overall exposure level for x: lots"\n']) {
+        host.shadowCommand('systemd-analyze', body);
+        const result = host.run(probeScript([service], { layout: host.layout, exposure: true }));
+        assert.equal(result.status, 0, result.stderr);
+        const facts = parseProbe(result.stdout);
+        assert.equal(facts.exposure?.hello, undefined);
+        assert.deepEqual(facts.unreadable, []);
+        assert.equal(facts.files[join(unitDir, 'hello@.service')]?.exists, true, 'the probe read on past it: a forged end marker is not passed through');
+      }
+    } finally {
+      host.cleanup();
+    }
+  });
+});

@@ -19,22 +19,24 @@ describe('formatStatusTable', () => {
         gw03: { status: 'unreachable', services: {}, error: 'cannot reach root@10.83.128.4:22: connect EHOSTUNREACH 10.83.128.4:22' },
         gw04: { status: 'ok', services: {} },
         gw05: { status: 'failed', services: {}, error: 'reading the status failed with exit code 127: sh: 1: systemctl: not found' },
+        gw06: { status: 'ok', services: captured('playbook-helloworld-strict') },
       },
     };
     assert.equal(
       formatStatusTable(report),
       [
-        'HOST  SERVICE           ENABLED    ACTIVE    LISTENING                    ACCEPTED  CONNECTIONS  REFUSED',
-        'gw01  octoi-helloworld  enabled    active    *:13063                             3            0        0',
-        'gw01  octoi-local       enabled    active    127.0.0.1:14010,[::1]:14010         0            0        0',
-        'gw01  octoi-moved       enabled    active    -                                   0            0        0',
-        'gw01  octoi-slow        enabled    active    *:14050                             1            1        1',
-        'gw01  octoi-stopped     disabled   inactive  -                                   0            0        0',
-        'gw02  octoi-echo        not-found  inactive  -                                   0            0        0',
+        'HOST  SERVICE           ENABLED    ACTIVE    LISTENING                    ACCEPTED  CONNECTIONS  REFUSED  EXPOSURE',
+        'gw01  octoi-helloworld  enabled    active    *:13063                             3            0        0  unknown',
+        'gw01  octoi-local       enabled    active    127.0.0.1:14010,[::1]:14010         0            0        0  unknown',
+        'gw01  octoi-moved       enabled    active    -                                   0            0        0  unknown',
+        'gw01  octoi-slow        enabled    active    *:14050                             1            1        1  unknown',
+        'gw01  octoi-stopped     disabled   inactive  -                                   0            0        0  unknown',
+        'gw02  octoi-echo        not-found  inactive  -                                   0            0        0  unknown',
+        'gw06  octoi-helloworld  enabled    active    *:13063                             1            0        0  0.2 SAFE',
         'gw03: unreachable: cannot reach root@10.83.128.4:22: connect EHOSTUNREACH 10.83.128.4:22',
         'gw04: no socket-activated services',
         'gw05: failed: reading the status failed with exit code 127: sh: 1: systemctl: not found',
-        '5 hosts: 3 ok, 1 unreachable, 1 failed',
+        '6 hosts: 4 ok, 1 unreachable, 1 failed',
       ].join('\n'),
     );
   });
@@ -44,10 +46,10 @@ describe('formatStatusTable', () => {
     assert.equal(
       formatStatusTable(report),
       [
-        'HOST  SERVICE      ENABLED  ACTIVE  LISTENING  ACCEPTED  CONNECTIONS  REFUSED  PROCESS',
-        'gw01  args         enabled  active  *:13093           1            0        0  -',
-        'gw01  counter      enabled  active  *:13090           0            0        0  active pid 1794',
-        'gw01  idle-daemon  enabled  active  *:13092           0            0        0  inactive',
+        'HOST  SERVICE      ENABLED  ACTIVE  LISTENING  ACCEPTED  CONNECTIONS  REFUSED  EXPOSURE  PROCESS',
+        'gw01  args         enabled  active  *:13093           1            0        0  unknown   -',
+        'gw01  counter      enabled  active  *:13090           0            0        0  unknown   active pid 1794',
+        'gw01  idle-daemon  enabled  active  *:13092           0            0        0  unknown   inactive',
         '1 host: 1 ok, 0 unreachable, 0 failed',
       ].join('\n'),
     );

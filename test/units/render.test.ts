@@ -6,7 +6,10 @@ import { loadPlaybook, parsePlaybook } from '../../lib/config/playbook.js';
 import type { ServiceSpec } from '../../lib/config/types.js';
 import { packageRoot } from '../../lib/paths.js';
 import { sha256 } from '../../lib/hash.js';
+import { readFileSync } from 'node:fs';
+import { HARDENING_LEVELS, hardeningDirectives } from '../../lib/units/hardening.js';
 import { desiredService, MANAGED_HEADER, renderServiceUnit, renderSocketUnit, secretGroupOf } from '../../lib/units/render.js';
+import { parseUnitFile } from '../../lib/units/unit-file.js';
 import { stringify } from 'yaml';
 
 const SEED_SOCKET = `[Unit]
@@ -30,6 +33,40 @@ StandardError=null
 DynamicUser=true
 `;
 
+/** The seed's template at the default level, `strict`: 0.2 SAFE in `systemd-analyze security` (systemd 252). */
+const SEED_SERVICE_STRICT = `${SEED_SERVICE}NoNewPrivileges=yes
+CapabilityBoundingSet=
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectSystem=strict
+ProtectHome=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictSUIDSGID=yes
+RestrictRealtime=yes
+RestrictNamespaces=yes
+LockPersonality=yes
+SystemCallArchitectures=native
+UMask=0077
+PrivateUsers=yes
+DevicePolicy=closed
+ProtectProc=invisible
+ProcSubset=pid
+MemoryDenyWriteExecute=yes
+RemoveIPC=yes
+KeyringMode=private
+SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @resources
+SystemCallErrorNumber=EPERM
+PrivateNetwork=yes
+IPAddressDeny=any
+RestrictAddressFamilies=AF_UNIX
+`;
+
 async function seedService(): Promise<ServiceSpec> {
   const playbook = await loadPlaybook(join(packageRoot(), 'playbooks', 'helloworld.yml'));
   const service = playbook.plays[0]?.services[0];
@@ -45,11 +82,12 @@ async function serviceFrom(fields: Record<string, unknown>): Promise<ServiceSpec
 }
 
 describe('desiredService', () => {
-  it('renders the seed service exactly, units under the managed-by header', async () => {
+  it('renders the seed service exactly, strict by default, units under the managed-by header', async () => {
     const desired = desiredService(await seedService());
     assert.deepEqual(desired.files, [
       { path: '/etc/systemd/system/octoi-helloworld.socket', mode: 0o644, role: 'socket', content: `${MANAGED_HEADER}${SEED_SOCKET}`, earlierVersions: [sha256(SEED_SOCKET)] },
-      { path: '/etc/systemd/system/octoi-helloworld@.service', mode: 0o644, role: 'service', content: `${MANAGED_HEADER}${SEED_SERVICE}`, earlierVersions: [sha256(SEED_SERVICE)] },
+      // What octoi wrote before the header (and before hardening levels) is still its own.
+      { path: '/etc/systemd/system/octoi-helloworld@.service', mode: 0o644, role: 'service', content: `${MANAGED_HEADER}${SEED_SERVICE_STRICT}`, earlierVersions: [sha256(SEED_SERVICE)] },
       { path: '/opt/octoi-helloworld/octoi-helloworld.sh', mode: 0o755, role: 'script', content: '#!/bin/sh\necho "Hello World"\n', earlierVersions: [] },
     ]);
     assert.equal(desired.socketUnit, 'octoi-helloworld.socket');
@@ -92,6 +130,7 @@ describe('desiredService', () => {
       socket: { MaxConnections: 64, FreeBind: true },
       service: { Environment: ['A=%i', 'B=2'], PrivateTmp: false },
       privileged: true,
+      hardening: 'none',
     });
     assert.deepEqual(desiredService(spec).files.map((file) => file.privileged), [undefined, ['PrivateTmp=no'], undefined], 'the loosened sandbox is flagged');
     assert.equal(
@@ -130,7 +169,7 @@ PrivateTmp=no
   });
 
   it('renders accept: false as an Accept=no socket and one plain NAME.service that gets the listening socket', async () => {
-    const desired = desiredService(await serviceFrom({ name: 'counter', accept: false, environment: { GREETING: 'say "hi" at 100%' } }));
+    const desired = desiredService(await serviceFrom({ name: 'counter', accept: false, environment: { GREETING: 'say "hi" at 100%' }, hardening: 'none' }));
     assert.deepEqual(desired.files.map((file) => [file.path, file.role, file.mode]), [
       ['/etc/systemd/system/counter.socket', 'socket', 0o644],
       ['/etc/systemd/system/counter.service', 'service', 0o644],
@@ -180,6 +219,96 @@ Environment="GREETING=say \\"hi\\" at 100%%"
     assert.throws(() => renderServiceUnit({ ...spec, serviceDirectives: [{ key: 'A', value: 'x\\' }] }), /ends with a backslash/);
     assert.throws(() => renderServiceUnit({ ...spec, serviceDirectives: [{ key: 'X=1\nY', value: 'x' }] }), /not a systemd directive name/);
     assert.throws(() => renderServiceUnit({ ...spec, exec: ['/bin/echo', 'a\nExecStartPre=/bin/sh'] }), /contains a newline/);
+  });
+});
+
+interface BeforeHardening {
+  source: string;
+  cases: { name: string; playbook: string; socket: string; service: string }[];
+}
+
+const beforeHardening = JSON.parse(readFileSync(join(packageRoot(), 'test', 'fixtures', 'units', 'before-hardening.json'), 'utf8')) as BeforeHardening;
+
+/** The `[Service]` directives of a rendered template, as systemd reads them. */
+function serviceDirectives(unit: string): { key: string; value: string }[] {
+  return parseUnitFile(unit)
+    .filter((directive) => directive.section === 'Service')
+    .map(({ key, value }) => ({ key, value }));
+}
+
+describe('hardening levels', () => {
+  for (const { name, playbook, socket, service } of beforeHardening.cases) {
+    it(`none renders ${name} byte for byte as octoi did before levels, set on the service or on the play`, async () => {
+      const onService = (await parsePlaybook('p.yml', playbook.replace(/\n(\s+)listen:/, '\n$1hardening: none\n$1listen:'))).plays[0]?.services[0];
+      const onPlay = (await parsePlaybook('p.yml', playbook.replace(/^- hosts:/, '- hardening: none\n  hosts:'))).plays[0]?.services[0];
+      for (const spec of [onService, onPlay]) {
+        assert.ok(spec);
+        assert.equal(spec.hardening.level, 'none');
+        assert.equal(renderSocketUnit(spec), socket);
+        assert.equal(renderServiceUnit(spec), service);
+      }
+    });
+  }
+
+  it('strict goes further than baseline on every directive baseline sets, and changes no socket', async () => {
+    const baseline = await serviceFrom({ hardening: 'baseline' });
+    const strict = await serviceFrom({});
+    assert.equal(strict.hardening.level, 'strict', 'strict is the default');
+    assert.equal(renderSocketUnit(baseline), renderSocketUnit(strict));
+    const strictKeys = new Set(serviceDirectives(renderServiceUnit(strict)).map((directive) => directive.key));
+    for (const { key } of serviceDirectives(renderServiceUnit(baseline))) assert.ok(strictKeys.has(key), `${key} is set by baseline only`);
+    assert.match(renderServiceUnit(baseline), /^ProtectSystem=full$/m);
+    assert.doesNotMatch(renderServiceUnit(baseline), /PrivateNetwork|RestrictAddressFamilies|SystemCallFilter|MemoryDenyWriteExecute/);
+  });
+
+  it('network: true keeps the host network at strict: no private network, no address deny, internet families', async () => {
+    const unit = renderServiceUnit(await serviceFrom({ network: true }));
+    assert.doesNotMatch(unit, /PrivateNetwork|IPAddressDeny/);
+    assert.match(unit, /^RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX$/m);
+    assert.match(unit, /^SystemCallFilter=@system-service$/m, 'the rest of strict stays');
+    for (const level of ['baseline', 'none']) {
+      assert.equal(renderServiceUnit(await serviceFrom({ hardening: level, network: true })), renderServiceUnit(await serviceFrom({ hardening: level })), `${level} ignores network`);
+    }
+  });
+
+  it("an extra service: directive replaces the level's directive of that name, every value of it, and adds nothing else", async () => {
+    const spec = await serviceFrom({ service: { ProtectSystem: 'full', SystemCallFilter: ['@system-service', '@debug'], MemoryDenyWriteExecute: false, RuntimeMaxSec: 5 }, privileged: true });
+    const directives = serviceDirectives(renderServiceUnit(spec));
+    const values = (key: string): string[] => directives.filter((directive) => directive.key === key).map((directive) => directive.value);
+    assert.deepEqual(values('ProtectSystem'), ['full']);
+    assert.deepEqual(values('SystemCallFilter'), ['@system-service', '@debug']);
+    assert.deepEqual(values('MemoryDenyWriteExecute'), ['no']);
+    assert.deepEqual(values('RuntimeMaxSec'), ['5']);
+    const strict = serviceDirectives(renderServiceUnit(await serviceFrom({})));
+    const overridden = new Set(['ProtectSystem', 'SystemCallFilter', 'MemoryDenyWriteExecute']);
+    assert.deepEqual(
+      directives.filter((directive) => !overridden.has(directive.key) && directive.key !== 'RuntimeMaxSec'),
+      strict.filter((directive) => !overridden.has(directive.key)),
+    );
+  });
+
+  it("a service's own level wins over the play's", async () => {
+    const text = stringify([{ hosts: 'all', hardening: 'baseline', services: [{ name: 'a', listen: 1, script: { content: 'x' } }, { name: 'b', listen: 2, hardening: 'strict', script: { content: 'x' } }] }]);
+    const play = (await parsePlaybook('p.yml', text)).plays[0];
+    assert.equal(play?.hardening, 'baseline');
+    assert.deepEqual(play?.services.map((service) => service.hardening.level), ['baseline', 'strict']);
+  });
+
+  it('the schema offers exactly the levels octoi renders', () => {
+    const schema = JSON.parse(readFileSync(join(packageRoot(), 'schema', 'playbook.schema.json'), 'utf8')) as { $defs: { hardening: { enum: string[]; default: string } } };
+    assert.deepEqual(schema.$defs.hardening.enum, [...HARDENING_LEVELS]);
+    assert.equal(schema.$defs.hardening.default, 'strict');
+  });
+
+  it('refuses an unknown level at its line and column', async () => {
+    const text = '- hosts: all\n  services:\n    - name: a\n      listen: 1\n      hardening: paranoid\n      script: { content: x }\n';
+    await assert.rejects(parsePlaybook('p.yml', text), (error: Error & { diagnostics?: { position: { line: number; column: number }; message: string }[] }) => {
+      const found = error.diagnostics?.find((diagnostic) => diagnostic.position.line === 5);
+      assert.ok(found, JSON.stringify(error.diagnostics));
+      assert.equal(found.position.column, 18);
+      assert.match(found.message, /strict|baseline|none/);
+      return true;
+    });
   });
 });
 
@@ -241,8 +370,9 @@ describe('rendering never gains a line or directive (property)', () => {
           }
           accepted++;
           const [socket, service] = desiredService(spec).files.map((file) => file.content);
+          const levelKeys = hardeningDirectives(spec.hardening).map((directive) => directive.key).filter((name) => name !== key);
           assert.deepEqual(keysOf(socket ?? ''), ['[Unit]', 'Description', '[Socket]', 'ListenStream', 'Accept', 'Backlog', '[Install]', 'WantedBy']);
-          assert.deepEqual(keysOf(service ?? ''), ['[Unit]', 'Description', '[Service]', 'ExecStart', 'StandardInput', 'StandardError', 'User', key, 'Environment', 'Environment']);
+          assert.deepEqual(keysOf(service ?? ''), ['[Unit]', 'Description', '[Service]', 'ExecStart', 'StandardInput', 'StandardError', 'User', ...levelKeys, key, 'Environment', 'Environment']);
           assert.equal(unitLines(socket ?? '')[1], `Description=${description.replaceAll('%', '%%')}`);
         },
       ),

@@ -20,5 +20,6 @@ describe('unit files', () => {
       'MaxConnections (none)→64',
     ]);
     assert.deepEqual(unitDirectiveChanges(socket(['1']), socket(['1'])), []);
+    assert.deepEqual(unitDirectiveChanges(socket(['1']), socket(['1'], 'CapabilityBoundingSet=\n')), ['CapabilityBoundingSet (none)→(empty)']);
   });
 });
