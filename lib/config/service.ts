@@ -5,7 +5,7 @@ import { privilegedReason, type DirectiveSection } from './directive-policy.js';
 import { parseListen } from './listen.js';
 import { reservedNameProblem } from './reserved-names.js';
 import { scriptSrcProblem, type ScriptReader } from './script-source.js';
-import type { Directive, EnvironmentVariable, ListenAddress, ServiceSpec, ServiceUser } from './types.js';
+import type { Directive, EnvironmentVariable, ListenAddress, ServiceCheck, ServiceSpec, ServiceUser } from './types.js';
 import { fieldName } from './validate.js';
 import type { YamlPath, YamlSource } from './yaml-source.js';
 
@@ -26,6 +26,13 @@ export interface RawService {
   adopt?: boolean;
   allow_drop_ins?: string[];
   privileged?: boolean;
+  check?: RawCheck;
+}
+
+interface RawCheck {
+  send?: string;
+  expect: string | { regex: string };
+  timeout?: number;
 }
 
 type RawListen = number | string;
@@ -75,6 +82,7 @@ export async function buildService(findings: Findings, raw: RawService, path: Ya
   }
   const content = await scriptContent(findings, raw.script, at('script'), readScript);
   const secret = raw.script?.secret ?? false;
+  const check = raw.check === undefined ? undefined : serviceCheck(findings, raw.check, state, at('check'));
   return {
     name: raw.name,
     description,
@@ -94,8 +102,30 @@ export async function buildService(findings: Findings, raw: RawService, path: Ya
     serviceDirectives: directives(findings, raw, 'service', at('service')),
     adopt: raw.adopt ?? false,
     allowedDropIns: raw.allow_drop_ins ?? [],
+    ...(check ? { check } : {}),
     position: findings.source.positionOf(path),
   };
+}
+
+export const DEFAULT_CHECK_TIMEOUT_SECONDS = 10;
+
+function serviceCheck(findings: Findings, raw: RawCheck, state: RawService['state'], path: YamlPath): ServiceCheck {
+  if (state === 'absent') findings.add(path, 'a service with state: absent has nothing to check', 'remove `check`', 'key');
+  const expect = typeof raw.expect === 'string' ? { kind: 'text' as const, text: raw.expect } : { kind: 'regex' as const, source: raw.expect.regex };
+  if (expect.kind === 'regex') {
+    const problem = regexProblem(expect.source);
+    if (problem) findings.add([...path, 'expect', 'regex'], `regex ${JSON.stringify(expect.source)} is not valid: ${problem}`, 'write a JavaScript regular expression without slashes or flags, e.g. ^Hello World$');
+  }
+  return { ...(raw.send === undefined ? {} : { send: raw.send }), expect, timeoutSeconds: raw.timeout ?? DEFAULT_CHECK_TIMEOUT_SECONDS };
+}
+
+function regexProblem(source: string): string | null {
+  try {
+    new RegExp(source);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 function listenAddresses(findings: Findings, raw: RawService['listen'], path: YamlPath): ListenAddress[] {
