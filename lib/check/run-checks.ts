@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { failureOf } from '../apply/failure.js';
 import type { Listener } from '../facts/types.js';
 import type { HostFailure, HostStep } from '../run/types.js';
-import { channelOpenError } from '../ssh/errors.js';
+import { ChannelOpenError } from '../ssh/errors.js';
 import type { DesiredService } from '../units/types.js';
 import { describeExpectation, describeReceived, readAnswer, type Answer } from './answer.js';
 import { checkTargets, formatTarget, plannedChecks, type CheckTarget } from './targets.js';
@@ -109,12 +109,11 @@ async function openWithin(session: TcpOpener, target: CheckTarget, timeoutMs: nu
     if (!opened.stream) opening.then((stream) => stream.destroy(), () => undefined);
     return opened;
   } catch (error) {
-    const refused = channelOpenError(error);
-    if (!refused) throw error;
-    if (refused.refusal === 'administratively-prohibited') {
-      return { failure: 'forwarding-forbidden', reason: `the host's sshd refuses to forward the connection (${refused.description}): TCP forwarding is off there (AllowTcpForwarding no?)` };
+    if (!(error instanceof ChannelOpenError)) throw error;
+    if (error.refusal === 'administratively-prohibited') {
+      return { failure: 'forwarding-forbidden', reason: `the host's sshd refuses to forward the connection (${error.description}): TCP forwarding is off there (AllowTcpForwarding no?)` };
     }
-    return { failure: 'connect-failed', reason: `the host could not connect: ${refused.description}` };
+    return { failure: 'connect-failed', reason: `the host could not connect: ${error.description}` };
   } finally {
     clearTimeout(timer);
   }
