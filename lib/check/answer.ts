@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { CheckExpectation } from '../config/types.js';
+import { CHECK_REGEX_FLAGS, type CheckExpectation } from '../config/types.js';
 
 /** The most octoi reads of an answer: a service that streams must not fill the controller's memory. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
@@ -14,7 +14,7 @@ export interface Answer {
 /** Whether the text read so far holds the expected answer. */
 export function answerMatcher(expect: CheckExpectation): (text: string) => boolean {
   if (expect.kind === 'text') return (text) => text.includes(expect.text);
-  const pattern = new RegExp(expect.source);
+  const pattern = new RegExp(expect.source, CHECK_REGEX_FLAGS);
   return (text) => pattern.test(text);
 }
 

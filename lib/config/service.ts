@@ -5,7 +5,7 @@ import { privilegedReason, type DirectiveSection } from './directive-policy.js';
 import { parseListen } from './listen.js';
 import { reservedNameProblem } from './reserved-names.js';
 import { scriptSrcProblem, type ScriptReader } from './script-source.js';
-import type { Directive, EnvironmentVariable, ListenAddress, ServiceCheck, ServiceSpec, ServiceUser } from './types.js';
+import { CHECK_REGEX_FLAGS, type Directive, type EnvironmentVariable, type ListenAddress, type ServiceCheck, type ServiceSpec, type ServiceUser } from './types.js';
 import { fieldName } from './validate.js';
 import type { YamlPath, YamlSource } from './yaml-source.js';
 
@@ -121,7 +121,7 @@ function serviceCheck(findings: Findings, raw: RawCheck, state: RawService['stat
 
 function regexProblem(source: string): string | null {
   try {
-    new RegExp(source);
+    new RegExp(source, CHECK_REGEX_FLAGS);
     return null;
   } catch (error) {
     return (error as Error).message;

@@ -20,6 +20,9 @@ export type ServiceState = 'present' | 'absent';
 /** What a service's answer must hold: text it contains, or a regular expression it matches. */
 export type CheckExpectation = { kind: 'text'; text: string } | { kind: 'regex'; source: string };
 
+/** A check's regex: `^` and `$` match at each line, as answers are mostly lines that end in a newline. */
+export const CHECK_REGEX_FLAGS = 'm';
+
 /** `check:` of a service: talk to it as a client would, once it is verified. */
 export interface ServiceCheck {
   /** Sent once the connection opens; nothing is sent when absent. */

@@ -39,6 +39,12 @@ describe('reading an answer', () => {
     assert.equal(answer.end, 'matched');
   });
 
+  it('^ and $ match at each line, so ^Hello World$ matches a line that ends in a newline', async () => {
+    const { stream, serve } = connection();
+    serve('220 ready\r\n', 'Hello World\n');
+    assert.equal((await readAnswer(stream, { expect: { kind: 'regex', source: '^Hello World$' }, timeoutMs: 10_000 })).end, 'matched');
+  });
+
   it('stops at the first match: a service that keeps talking is not read to its end', async () => {
     const { stream, serve } = connection();
     serve('200 OK\n', 'more\n', 'and more\n');
