@@ -19,7 +19,7 @@ commands:
 exit codes:
   0    success: every host ok or changed
   1    internal error (a bug in octoi)
-  2    one or more hosts failed (an action or its verification); the others ran to the end
+  2    one or more hosts failed (an action, its verification or a check); the others ran to the end
   3    one or more hosts were unreachable (connect, host key, login), none failed
   4    invalid input (playbook, inventory, options); no host was contacted
   5    the host pattern matched no host

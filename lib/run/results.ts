@@ -16,6 +16,7 @@ export function mergeHostResults(host: string, results: readonly HostResult[]): 
     changes: results.flatMap((result) => result.changes),
     ...(results.some((result) => result.diffs) ? { diffs: results.flatMap((result) => result.diffs ?? []) } : {}),
     problems: results.flatMap((result) => result.problems),
+    ...(results.some((result) => result.checks) ? { checks: results.flatMap((result) => result.checks ?? []) } : {}),
     ...(withError?.error ? { error: withError.error } : {}),
     ...(withError?.rollback ? { rollback: withError.rollback } : {}),
     ...(results.some((result) => result.notices) ? { notices: results.flatMap((result) => result.notices ?? []) } : {}),
