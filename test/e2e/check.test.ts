@@ -44,6 +44,9 @@ describe('checks on a lab of 2 hosts and 2 behind a bastion', { timeout: 900_000
       assert.deepEqual(checksOf(run.report!, host), ['octoi-check *:14501 planned', 'octoi-check-local 127.0.0.1:14502 planned', 'octoi-check-local [::1]:14502 planned']);
     }
     assert.match(run.stdout, /^gw01: {3}\? check octoi-check \*:14501: expect \/Hello World\/ \(planned\)$/m);
+    const plan = await runOctoi(['plan', join(suite.work, 'good.yml'), '-i', suite.lab.inventoryPath, '--limit', 'gw03']);
+    assert.equal(plan.exitCode, ExitCode.changesPending, plan.stdout + plan.stderr);
+    assert.match(plan.stdout, /^gw03: {3}\? check octoi-check-local \[::1\]:14502: expect \/Hello World\/ \(planned\)$/m);
   });
 
   it('a good change passes its checks on every address, behind the bastion too', async () => {
