@@ -124,7 +124,8 @@ function regexProblem(source: string): string | null {
     new RegExp(source, CHECK_REGEX_FLAGS);
     return null;
   } catch (error) {
-    return (error as Error).message;
+    // Node names the pattern with its flags again (`/(x/m: …`): the reason alone reads better.
+    return (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
   }
 }
 
