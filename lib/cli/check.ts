@@ -7,7 +7,7 @@ import { runPlaybook, type PlayTarget } from '../run/run-playbook.js';
 import { SessionPool } from '../run/session-pool.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
 import { commonOptions, reportOptions, reportViews } from './play.js';
-import { fleetOptions, fleetSettings, onInterrupt, resolveTargets } from './targets.js';
+import { configuredConnections, fleetOptions, fleetSettings, onInterrupt, readAnsibleConfig, resolveTargets } from './targets.js';
 
 export const checkUsage = `usage: octoi check PLAYBOOK -i INVENTORY [options]
 
@@ -32,7 +32,8 @@ export async function runCheckCommand(argv: string[]): Promise<number> {
     }
     const [playbookFile, ...extra] = positionals;
     if (!playbookFile || extra.length > 0) throw usageError('octoi check takes exactly one playbook', checkUsage);
-    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs, lockWaitSeconds } = fleetSettings(values);
+    const config = readAnsibleConfig();
+    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs, lockWaitSeconds } = fleetSettings(values, config);
 
     let sessions: SessionPool | undefined;
     const interruption = onInterrupt(async () => sessions?.closeAll());
@@ -41,14 +42,15 @@ export async function runCheckCommand(argv: string[]): Promise<number> {
       if (!declaresCheck(prepared.plays, prepared.desired)) {
         throw usageError(`no service of ${playbookFile} declares a check for the targeted hosts`, 'add e.g. `check: { expect: "Hello World" }` to a service');
       }
-      const targets = await resolveTargets(prepared.inventory, prepared.hosts, values['ssh-config'], values['accept-new']);
+      const connections = configuredConnections(config, values['accept-new']);
+      const targets = await resolveTargets(prepared.inventory, prepared.hosts, values['ssh-config'], connections.acceptNew, connections.options);
       const views = await reportViews(values, prepared.plays, prepared.desired);
       sessions = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs });
-      // A check changes nothing: no host waits for a canary.
+      // A check changes nothing: no host waits for a canary, and there is nothing to roll back.
       const plays = prepared.plays.map(({ play: { serial: _serial, maxFailPercentage: _batch, maxFailures: _run, ...play }, hosts }) => ({ play, hosts }));
       const summary = await runPlaybook({
         playbookFile: prepared.playbook.file, plays, desired: prepared.desired, forks, check: false, checksOnly: true, diff: false,
-        sessions, onEvent: broadcast(views), signal: interruption.signal, lockWaitSeconds, commandTimeoutMs,
+        sessions, onEvent: broadcast(views), signal: interruption.signal, lockWaitSeconds, commandTimeoutMs, rollback: null,
       });
       await Promise.all(views.map((view) => view.close()));
       return exitCodeOfRun(summary.results, summary.interrupted);

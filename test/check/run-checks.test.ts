@@ -108,7 +108,7 @@ describe('checks through the host\'s SSH connection', () => {
     const counter = await connectionCounter();
     try {
       const declared: DesiredService = {
-        name: 'hello', state: 'present', socketUnit: 'hello.socket', serviceTemplate: 'hello@.service', files: [], adopt: false, allowedDropIns: [], secretGroup: '',
+        name: 'hello', state: 'present', socketUnit: 'hello.socket', serviceTemplate: 'hello@.service', accept: true, mainService: 'hello.service', leftovers: [], program: null, files: [], adopt: false, allowedDropIns: [], secretGroup: '',
         listen: [{ host: '127.0.0.1', family: 'ipv4', port: counter.port, unitValue: `127.0.0.1:${counter.port}` }], check: hello().check,
       };
       const steps: string[] = [];

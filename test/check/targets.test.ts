@@ -15,6 +15,10 @@ function service(name: string, listen: (string | number)[], options: { check?: S
     state: options.state ?? 'present',
     socketUnit: `${name}.socket`,
     serviceTemplate: `${name}@.service`,
+    accept: true,
+    mainService: `${name}.service`,
+    leftovers: [],
+    program: null,
     files: [],
     listen: listen.map((value) => {
       const parsed = parseListen(value);
