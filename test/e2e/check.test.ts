@@ -72,7 +72,8 @@ describe('checks on a lab of 2 hosts and 2 behind a bastion', { timeout: 900_000
 
   it('a script that prints the wrong thing fails its checks with what came back', async () => {
     const junit = join(suite.work, 'bad.xml');
-    const run = await octoi(['play', await suite.file('bad.yml', playbook('Hello Wrold')), '--junit', junit]);
+    // Kept for the tests below: without --no-rollback the hosts would serve the previous version again.
+    const run = await octoi(['play', await suite.file('bad.yml', playbook('Hello Wrold')), '--junit', junit, '--no-rollback']);
     assert.equal(run.exitCode, ExitCode.hostsFailed, run.stdout + run.stderr);
     for (const host of GATEWAYS) {
       const entry = run.report!.hosts[host]!;
@@ -119,7 +120,7 @@ describe('checks on a lab of 2 hosts and 2 behind a bastion', { timeout: 900_000
 
   it('a check that gets no answer fails at its timeout', async () => {
     const silent = await suite.file('silent.yml', playbook('Hello World', '{ send: "hello?\\n", expect: "never", timeout: 1 }').replaceAll('echo "Hello World"', 'sleep 30'));
-    const run = await octoi(['play', silent, '--limit', 'gw02']);
+    const run = await octoi(['play', silent, '--limit', 'gw02', '--no-rollback']);
     assert.equal(run.exitCode, ExitCode.hostsFailed, run.stdout + run.stderr);
     const checks = run.report!.hosts['gw02']!.checks!;
     assert.deepEqual(checks.map((check) => check.failure), ['timeout', 'timeout', 'timeout', 'timeout']);
