@@ -3,7 +3,7 @@
  * load (playbook, inventory) → target (patterns) → facts + plan (pure) → apply (SSH) → verify → report.
  */
 export { loadPlaybook, parsePlaybook } from './config/playbook.js';
-export type { ListenAddress, Play, Playbook, ServiceSpec, ServiceUser } from './config/types.js';
+export type { CheckExpectation, ListenAddress, Play, Playbook, ServiceCheck, ServiceSpec, ServiceUser } from './config/types.js';
 export { formatDiagnostic, OctoiError, type Diagnostic, type SourcePosition } from './diagnostics.js';
 export { ExitCode } from './exit-codes.js';
 export { loadInventory, loadVaultKeyring, selectHosts, type Inventory, type VaultPasswordOptions } from './inventory/index.js';
@@ -20,6 +20,10 @@ export type { Action, Expectation, HostPlan, VerifyProblem } from './plan/types.
 export { stepsScript, parseSteps } from './apply/script.js';
 export { HostShell } from './apply/host-shell.js';
 export { convergeHost, type ConvergeOptions, type ConvergeOutcome } from './apply/converge.js';
+export { checkTargets, type CheckTarget } from './check/targets.js';
+export { runCheck, withChecks } from './check/run-checks.js';
+export { checkHost } from './check/check-host.js';
+export type { CheckFailure, CheckRecord } from './check/types.js';
 export { connect, type RemoteSession, type ExecResult } from './ssh/session.js';
 export { resolveSshTarget, SshConfigCache } from './ssh/ssh-config.js';
 export { SshError } from './ssh/errors.js';

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { plannedCheckStep, withChecks, type CheckStepOptions } from '../check/run-checks.js';
+import type { CheckRecord } from '../check/types.js';
 import type { Exposure, HostFacts } from '../facts/types.js';
 import { parseProbe } from '../facts/parse-probe.js';
 import { probeCommands } from '../facts/probe.js';
@@ -44,6 +46,7 @@ export interface ConvergeOutcome {
   /** When asked for: per present service, its score as read before any change, null when unknown. */
   exposure?: Record<string, Exposure | null>;
   problems: VerifyProblem[];
+  checks?: CheckRecord[];
   error?: HostFailure;
   /** Set when the change failed and octoi put the previous version back, or tried to. */
   rollback?: 'rolled-back' | 'rollback-failed';
@@ -92,6 +95,7 @@ const PHASE_OF_STEP: Partial<Record<HostStep, HostPhase>> = {
   uploading: 'upload',
   applying: 'apply',
   verifying: 'verify',
+  checking: 'check',
 };
 
 async function convergeInShell(session: HostSession, shell: HostShell, services: DesiredService[], options: ConvergeOptions): Promise<Omit<ConvergeOutcome, 'phase'>> {
@@ -112,7 +116,7 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
   }
   const noticed = { ...planned, ...notices(facts) };
   if (options.check) {
-    return { ...noticed, actions: plan.actions.map((action) => record(action, 'planned')), problems: [] };
+    return { ...noticed, actions: plan.actions.map((action) => record(action, 'planned')), problems: [], ...plannedCheckStep(services) };
   }
   try {
     const takeOver = takeOverScript(facts.armedChanges ?? [], (facts.switchRollbacks ?? []).map((note) => note.line));
@@ -122,7 +126,7 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
   }
   if (plan.actions.length === 0) {
     options.onStep('verifying');
-    return { ...noticed, ...verified([], verifyHost(plan.expectations, facts)) };
+    return { ...noticed, ...(await withChecks(verified([], verifyHost(plan.expectations, facts)), session, services, facts.listeners, checkStepOf(shell, options))) };
   }
   const runToken = randomBytes(6).toString('hex');
   if (options.rollback) {
@@ -177,6 +181,11 @@ async function rollBack(shell: HostShell, services: DesiredService[], plan: Host
   return { rollback: 'rollback-failed', error: { ...failure, message: `${failure.message}; the rollback failed too: ${problems.join('; ')}`, hint: 'the host may serve neither version: look at it, then run again' } };
 }
 
+/** The shell keeps the lock while the services are asked whether they answer. */
+function checkStepOf(shell: HostShell, options: ConvergeOptions): CheckStepOptions {
+  return { onStep: options.onStep, keepWaiting: (work) => shell.whileBusy(work) };
+}
+
 /** A failed upload leaves the host's shell waiting; a timeout or a lost link has ended it. */
 function shellIsGone(error: unknown): boolean {
   return error instanceof SshError && (error.output !== undefined || ['timeout', 'connection-lost', 'interrupted'].includes(error.reason));
@@ -229,7 +238,8 @@ async function applyAndVerify(
     const result = verified(actionRecords(plan, outcomes), verifyHost(plan.expectations, after));
     const pending = [...new Set([...facts.pendingRestarts, ...restartedUnits(plan.actions)])];
     if (!result.error && pending.length > 0) await shell.run(confirmScript(pending));
-    return { outcome: result, shellLost: false };
+    // A failed check is a failed verification: a rollback puts the previous version back.
+    return { outcome: await withChecks(result, session, services, after.listeners, checkStepOf(shell, options)), shellLost: false };
   } catch (error) {
     if (error instanceof SshError && error.output) outcomes.push(...parseSteps(error.output.stdout));
     return finished(failureOf(error), shellIsGone(error));

@@ -8,6 +8,7 @@ const usage = `usage: octoi COMMAND [ARGS]
 commands:
   play PLAYBOOK -i INVENTORY   converge the hosts a playbook targets (octoi play --help)
   plan PLAYBOOK -i INVENTORY   show what play would change, grouped over the fleet (exit 6: drift)
+  check PLAYBOOK -i INVENTORY  run only the services' checks: does each answer? (exit 2: one does not)
   status -i INVENTORY [PB]     per host and service: enabled, active, listening, connection counters
   inventory -i INVENTORY ...   show an inventory: --list, --graph, --host H, --list-hosts PATTERN
   config                       the ansible.cfg settings octoi uses, and where each comes from
@@ -18,7 +19,7 @@ commands:
 exit codes:
   0    success: every host ok or changed
   1    internal error (a bug in octoi)
-  2    one or more hosts failed (an action or its verification); the others ran to the end
+  2    one or more hosts failed (an action, its verification or a check); the others ran to the end
   3    one or more hosts were unreachable (connect, host key, login), none failed
   4    invalid input (playbook, inventory, options); no host was contacted
   5    the host pattern matched no host
@@ -32,6 +33,7 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   play: async () => (await import('./play.js')).runPlayCommand,
   plan: async () => (await import('./play.js')).runPlanCommand,
+  check: async () => (await import('./check.js')).runCheckCommand,
   status: async () => (await import('./status.js')).runStatusCommand,
   inventory: async () => (await import('./inventory.js')).runInventoryCommand,
   config: async () => (await import('./config.js')).runConfigCommand,

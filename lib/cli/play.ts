@@ -17,7 +17,14 @@ import { SessionPool } from '../run/session-pool.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
 import { configuredConnections, fleetOptions, fleetOptionsUsage, fleetSettings, onInterrupt, readAnsibleConfig, resolveTargets } from './targets.js';
 
-const commonOptions = `${fleetOptionsUsage}
+export const reportOptions = {
+  events: { type: 'string' },
+  junit: { type: 'string' },
+  shard: { type: 'string' },
+  plain: { type: 'boolean', default: false },
+} as const;
+
+export const commonOptions = `${fleetOptionsUsage}
       --json FILE          write the result document to FILE
       --events FILE        write one JSON line per event as the run goes
       --junit FILE         write a JUnit report: one testcase per host and service
@@ -62,10 +69,7 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
       allowPositionals: true,
       options: {
         ...fleetOptions,
-        events: { type: 'string' },
-        junit: { type: 'string' },
-        shard: { type: 'string' },
-        plain: { type: 'boolean', default: false },
+        ...reportOptions,
         ...(mode === 'play'
           ? {
               check: { type: 'boolean', default: false },
@@ -106,11 +110,7 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
     const targets = await resolveTargets(inventory, hosts, values['ssh-config'], connections.acceptNew, connections.options);
       refuseSshPortListeners(desired, targets);
 
-      // listr2 is loaded only for a terminal
-      const views: View[] = [values.plain || !process.stdout.isTTY ? new PlainView(process.stdout) : new (await import('../report/progress-view.js')).ProgressView(process.stdout)];
-      if (values.json) views.push(new JsonFileView(values.json));
-      if (values.events) views.push(new EventsFileView(values.events));
-      if (values.junit) views.push(new JunitFileView(values.junit, servicesByHost(plays, desired)));
+      const views = await reportViews(values, plays, desired);
       const pool = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs });
       sessions = pool;
       const run = (runCheck: boolean, runDiff: boolean, onEvent: (event: Parameters<View['onEvent']>[0]) => void, exposure = false) =>
@@ -161,6 +161,16 @@ function assertIdempotent(second: RunSummary): number {
   const lines = drifting.map((result) => `  ${result.host}: ${result.changes.join('; ') || result.actions.map((record) => record.description).join('; ')}`);
   process.stderr.write(['not idempotent: a second pass would still change', ...lines].join('\n') + '\n');
   return ExitCode.changesPending;
+}
+
+/** The terminal or plain lines, and the report files asked for. */
+export async function reportViews(values: { plain: boolean; json?: string | undefined; events?: string | undefined; junit?: string | undefined }, plays: readonly PlayTarget[], desired: DesiredState): Promise<View[]> {
+  // listr2 is loaded only for a terminal
+  const views: View[] = [values.plain || !process.stdout.isTTY ? new PlainView(process.stdout) : new (await import('../report/progress-view.js')).ProgressView(process.stdout)];
+  if (values.json) views.push(new JsonFileView(values.json));
+  if (values.events) views.push(new EventsFileView(values.events));
+  if (values.junit) views.push(new JunitFileView(values.junit, servicesByHost(plays, desired)));
+  return views;
 }
 
 function servicesByHost(plays: readonly PlayTarget[], desired: DesiredState): (host: string) => string[] {

@@ -6,7 +6,7 @@ import type { HardeningLevel } from '../units/hardening.js';
 import { parseListen } from './listen.js';
 import { reservedNameProblem } from './reserved-names.js';
 import { scriptSrcProblem, type ScriptReader } from './script-source.js';
-import type { Directive, EnvironmentVariable, ListenAddress, ServiceSpec, ServiceUser } from './types.js';
+import { CHECK_REGEX_FLAGS, type Directive, type EnvironmentVariable, type ListenAddress, type ServiceCheck, type ServiceSpec, type ServiceUser } from './types.js';
 import { fieldName } from './validate.js';
 import type { YamlPath, YamlSource } from './yaml-source.js';
 
@@ -29,6 +29,13 @@ export interface RawService {
   privileged?: boolean;
   hardening?: HardeningLevel;
   network?: boolean;
+  check?: RawCheck;
+}
+
+interface RawCheck {
+  send?: string;
+  expect: string | { regex: string };
+  timeout?: number;
 }
 
 type RawListen = number | string;
@@ -78,6 +85,7 @@ export async function buildService(findings: Findings, raw: RawService, path: Ya
   }
   const content = await scriptContent(findings, raw.script, at('script'), readScript);
   const secret = raw.script?.secret ?? false;
+  const check = raw.check === undefined ? undefined : serviceCheck(findings, raw.check, state, at('check'));
   return {
     name: raw.name,
     description,
@@ -98,8 +106,31 @@ export async function buildService(findings: Findings, raw: RawService, path: Ya
     hardening: { level: raw.hardening ?? playHardening, network: raw.network ?? false },
     adopt: raw.adopt ?? false,
     allowedDropIns: raw.allow_drop_ins ?? [],
+    ...(check ? { check } : {}),
     position: findings.source.positionOf(path),
   };
+}
+
+export const DEFAULT_CHECK_TIMEOUT_SECONDS = 10;
+
+function serviceCheck(findings: Findings, raw: RawCheck, state: RawService['state'], path: YamlPath): ServiceCheck {
+  if (state === 'absent') findings.add(path, 'a service with state: absent has nothing to check', 'remove `check`', 'key');
+  const expect = typeof raw.expect === 'string' ? { kind: 'text' as const, text: raw.expect } : { kind: 'regex' as const, source: raw.expect.regex };
+  if (expect.kind === 'regex') {
+    const problem = regexProblem(expect.source);
+    if (problem) findings.add([...path, 'expect', 'regex'], `regex ${JSON.stringify(expect.source)} is not valid: ${problem}`, 'write a JavaScript regular expression without slashes or flags, e.g. ^Hello World$');
+  }
+  return { ...(raw.send === undefined ? {} : { send: raw.send }), expect, timeoutSeconds: raw.timeout ?? DEFAULT_CHECK_TIMEOUT_SECONDS };
+}
+
+function regexProblem(source: string): string | null {
+  try {
+    new RegExp(source, CHECK_REGEX_FLAGS);
+    return null;
+  } catch (error) {
+    // Node names the pattern with its flags again (`/(x/m: …`): the reason alone reads better.
+    return (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+  }
 }
 
 function listenAddresses(findings: Findings, raw: RawService['listen'], path: YamlPath): ListenAddress[] {

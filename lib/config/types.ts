@@ -18,6 +18,21 @@ export type ServiceUser = { kind: 'dynamic' } | { kind: 'fixed'; user: string; g
 
 export type ServiceState = 'present' | 'absent';
 
+/** What a service's answer must hold: text it contains, or a regular expression it matches. */
+export type CheckExpectation = { kind: 'text'; text: string } | { kind: 'regex'; source: string };
+
+/** A check's regex: `^` and `$` match at each line, as answers are mostly lines that end in a newline. */
+export const CHECK_REGEX_FLAGS = 'm';
+
+/** `check:` of a service: talk to it as a client would, once it is verified. */
+export interface ServiceCheck {
+  /** Sent once the connection opens; nothing is sent when absent. */
+  send?: string;
+  expect: CheckExpectation;
+  /** For the whole check of one address, connecting included. */
+  timeoutSeconds: number;
+}
+
 /** An extra `[Socket]`/`[Service]` directive, kept in the order written. */
 export interface Directive {
   key: string;
@@ -63,6 +78,8 @@ export interface ServiceSpec {
   adopt: boolean;
   /** Drop-in names left alone in the units' `.d` folders. */
   allowedDropIns: string[];
+  /** Present when the service declares `check:`. */
+  check?: ServiceCheck;
   /** Where the service's mapping starts in the playbook. */
   position: SourcePosition;
 }

@@ -1,4 +1,5 @@
 import { writeFile, rename } from 'node:fs/promises';
+import type { CheckRecord } from '../check/types.js';
 import { totalsOf, type Totals } from '../run/results.js';
 import type { HostResult, RunEvent } from '../run/types.js';
 import type { View } from './view.js';
@@ -9,11 +10,13 @@ export interface JsonHostEntry {
   phase: HostResult['phase'];
   /** Actions carried out (or, in check mode, planned). */
   changed: number;
-  /** Actions that failed, plus one for a failed verification. */
+  /** Actions that failed, plus one for a failed verification and one for each failed check. */
   failed: number;
   unreachable: boolean;
   actions: Array<{ kind: string; description: string; outcome: string; error?: string }>;
   problems: string[];
+  /** Present when a service declares a check: one per address checked (or, in check mode, declared). */
+  checks?: CheckRecord[];
   execs: number;
   uploads: number;
   sftpSessions: number;
@@ -43,11 +46,12 @@ export interface JsonReport {
  */
 export function jsonHostEntry(result: HostResult): JsonHostEntry {
   const failedActions = result.actions.filter((action) => action.outcome === 'failed').length;
+  const failedChecks = (result.checks ?? []).filter((check) => check.outcome === 'failed').length;
   return {
     status: result.status,
     phase: result.phase,
     changed: result.actions.filter((action) => action.outcome === 'done' || action.outcome === 'planned').length,
-    failed: failedActions + (result.problems.length > 0 ? 1 : 0),
+    failed: failedActions + (result.problems.length > 0 ? 1 : 0) + failedChecks,
     unreachable: result.status === 'unreachable',
     actions: result.actions.map((record) => ({
       kind: record.action.kind,
@@ -56,6 +60,7 @@ export function jsonHostEntry(result: HostResult): JsonHostEntry {
       ...(record.error ? { error: record.error } : {}),
     })),
     problems: result.problems.map((problem) => `${problem.service}: ${problem.message}`),
+    ...(result.checks ? { checks: result.checks } : {}),
     execs: result.execs,
     uploads: result.uploads,
     sftpSessions: result.sftpSessions,

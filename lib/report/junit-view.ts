@@ -1,4 +1,5 @@
 import type { HostResult, RunEvent } from '../run/types.js';
+import { checkLine } from './host-lines.js';
 import { writeFileAtomically } from './json.js';
 import type { View } from './view.js';
 
@@ -51,15 +52,19 @@ export function junitDocument(results: readonly HostResult[], servicesOf: (host:
 function testcase(result: HostResult, service: string, check: boolean): { xml: string; failure: boolean; skipped: boolean } {
   const mine = result.actions.filter((record) => 'service' in record.action && record.action.service === service);
   const problems = result.problems.filter((problem) => problem.service === service);
+  const checks = (result.checks ?? []).filter((record) => record.service === service);
+  const failedChecks = checks.filter((record) => record.outcome === 'failed');
   const open = `<testcase classname="${xml(result.host)}" name="${xml(service)}" time="${(result.durationMs / 1000).toFixed(3)}">`;
-  const out = mine.length > 0 ? `<system-out>${xml(mine.map((record) => `${record.description} (${record.outcome})`).join('\n'))}</system-out>` : '';
+  const lines = [...mine.map((record) => `${record.description} (${record.outcome})`), ...checks.map(checkLine)];
+  const out = lines.length > 0 ? `<system-out>${xml(lines.join('\n'))}</system-out>` : '';
   const failureOf = (type: string, message: string) => ({ xml: `${open}<failure type="${type}" message="${xml(message)}"/>${out}</testcase>`, failure: true, skipped: false });
   if (result.status === 'skipped') return { xml: `${open}<skipped message="${xml(result.error?.message ?? 'not run')}"/></testcase>`, failure: false, skipped: true };
   if (result.status === 'unreachable') return failureOf('unreachable', result.error?.message ?? 'unreachable');
   const failedAction = mine.find((record) => record.outcome === 'failed');
   if (failedAction) return failureOf('action-failed', `${failedAction.description}: ${failedAction.error ?? 'failed'}`);
   if (problems.length > 0) return failureOf('verify-failed', problems.map((problem) => problem.message).join('; '));
-  if (result.status === 'failed' && mine.length === 0 && problems.length === 0) return failureOf(result.error?.reason ?? 'failed', result.error?.message ?? 'failed');
+  if (failedChecks.length > 0) return failureOf('check-failed', failedChecks.map((record) => record.message ?? 'failed').join('; '));
+  if (result.status === 'failed' && mine.length === 0 && problems.length === 0 && checks.length === 0) return failureOf(result.error?.reason ?? 'failed', result.error?.message ?? 'failed');
   if (check && mine.length > 0) return failureOf('drift', `${mine.length} pending ${mine.length === 1 ? 'change' : 'changes'}`);
   return { xml: `${open}${out}</testcase>`, failure: false, skipped: false };
 }

@@ -26,7 +26,10 @@ export function hostSummary(result: HostResult): string {
   const done = result.actions.filter((action) => action.outcome === 'done').length;
   const planned = result.actions.filter((action) => action.outcome === 'planned').length;
   const work = planned > 0 ? `${plural(planned, 'change')} pending` : done > 0 ? plural(done, 'change') : 'in sync';
-  return `${work}, ${plural(result.execs, 'command')}, ${plural(result.uploads, 'upload')}, ${seconds(result.durationMs)}`;
+  const checks = result.checks ?? [];
+  const passed = checks.filter((check) => check.outcome === 'passed').length;
+  const checked = checks.length === 0 ? '' : passed > 0 ? `${plural(passed, 'check')} passed, ` : `${plural(checks.length, 'check')} planned, `;
+  return `${work}, ${checked}${plural(result.execs, 'command')}, ${plural(result.uploads, 'upload')}, ${seconds(result.durationMs)}`;
 }
 
 function plural(count: number, noun: string): string {

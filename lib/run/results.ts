@@ -18,6 +18,7 @@ export function mergeHostResults(host: string, results: readonly HostResult[]): 
     ...(results.some((result) => result.diffs) ? { diffs: results.flatMap((result) => result.diffs ?? []) } : {}),
     ...(results.some((result) => result.exposure) ? { exposure: Object.assign({}, ...results.map((result) => result.exposure ?? {})) as Record<string, Exposure | null> } : {}),
     problems: results.flatMap((result) => result.problems),
+    ...(results.some((result) => result.checks) ? { checks: results.flatMap((result) => result.checks ?? []) } : {}),
     ...(withError?.error ? { error: withError.error } : {}),
     ...(withError?.rollback ? { rollback: withError.rollback } : {}),
     ...(results.some((result) => result.notices) ? { notices: results.flatMap((result) => result.notices ?? []) } : {}),

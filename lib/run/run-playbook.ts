@@ -1,4 +1,5 @@
 import { convergeHost } from '../apply/converge.js';
+import { checkHost } from '../check/check-host.js';
 import { servicesOf, type DesiredState } from '../config/host-services.js';
 import type { Play, Playbook } from '../config/types.js';
 import type { Inventory } from '../inventory/index.js';
@@ -35,6 +36,8 @@ export interface RunOptions {
   forks: number;
   /** Change nothing; report what would change. */
   check: boolean;
+  /** Only run the services' checks (`octoi check`): read-only, no lock. */
+  checksOnly?: boolean;
   /** Report before and after of every changed file. */
   diff: boolean;
   /** Read each service's exposure score on its hosts (`octoi plan`). */
@@ -126,7 +129,7 @@ async function runHost(host: string, services: DesiredService[], play: Play, opt
     return { host, status, phase: 'connect', actions: [], changes: [], problems: [], error: failure, execs: 0, uploads: 0, sftpSessions: 0, durationMs: Date.now() - started };
   }
   const before = { ...session.counters };
-  const outcome = await convergeHost(session, services, {
+  const outcome = options.checksOnly ? await checkHost(session, services, onStep) : await convergeHost(session, services, {
     check: options.check, diff: options.diff, exposure: options.exposure ?? false, onStep, lockWaitSeconds: options.lockWaitSeconds,
     rollback: play.rollback === false ? null : options.rollback,
     ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),

@@ -1,3 +1,4 @@
+import type { CheckRecord } from '../check/types.js';
 import type { Exposure } from '../facts/types.js';
 import type { Action, VerifyProblem } from '../plan/types.js';
 
@@ -12,6 +13,8 @@ export type FailureReason =
   | 'command-failed'
   | 'unit-failed'
   | 'verify-failed'
+  /** A service did not answer its `check:` as expected. */
+  | 'check-failed'
   /** The host's state could not be read or trusted (a tool missing, systemctl failing): nothing was planned. */
   | 'facts-unreadable'
   /** octoi cannot manage the host: systemd is not PID 1, or older than the minimum. Nothing was planned. */
@@ -27,7 +30,7 @@ export type FailureReason =
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
 
 /** How far a host got: a failure in `connect` (connecting, host key, login) means it was not reached. */
-export type HostPhase = 'connect' | 'facts' | 'upload' | 'apply' | 'verify';
+export type HostPhase = 'connect' | 'facts' | 'upload' | 'apply' | 'verify' | 'check';
 
 /** `unknown`: it began and no answer came back (the connection closed or timed out while it ran). */
 export type ActionOutcome = 'done' | 'failed' | 'not-run' | 'planned' | 'unknown';
@@ -69,6 +72,8 @@ export interface HostResult {
   /** Present when scores were asked for (`octoi plan`): per service, its exposure on the host, null when unknown. */
   exposure?: Record<string, Exposure | null>;
   problems: VerifyProblem[];
+  /** The services' checks, when any declares one: run after verification, or planned in check mode. */
+  checks?: CheckRecord[];
   error?: HostFailure;
   /** Set when the change failed and octoi put the previous version back (`rolled-back`), or could not. */
   rollback?: 'rolled-back' | 'rollback-failed';
@@ -83,7 +88,7 @@ export interface HostResult {
   durationMs: number;
 }
 
-export type HostStep = 'waiting' | 'connecting' | 'reading facts' | 'uploading' | 'applying' | 'verifying';
+export type HostStep = 'waiting' | 'connecting' | 'reading facts' | 'uploading' | 'applying' | 'verifying' | 'checking';
 
 /** The one typed stream every report view reads. */
 export type RunEvent =

@@ -97,3 +97,32 @@ export function toSshError(error: unknown, host: string, where: string): SshErro
   }
   return new SshError('connection-lost', host, `SSH to ${where} failed: ${message}`);
 }
+
+/** Why an SSH server refused to open a channel (RFC 4254, 5.1). */
+export type ChannelRefusal = 'administratively-prohibited' | 'connect-failed' | 'unknown-channel-type' | 'resource-shortage';
+
+const CHANNEL_REFUSALS: Record<number, ChannelRefusal> = {
+  1: 'administratively-prohibited',
+  2: 'connect-failed',
+  3: 'unknown-channel-type',
+  4: 'resource-shortage',
+};
+
+/** The server answered a channel open with a failure: the connection itself is fine. */
+export class ChannelOpenError extends Error {
+  constructor(
+    readonly refusal: ChannelRefusal,
+    /** The server's own words, e.g. OpenSSH's `Connection refused`. */
+    readonly description: string,
+  ) {
+    super(description);
+    this.name = 'ChannelOpenError';
+  }
+}
+
+/** ssh2 reports a refused channel as an Error with the numeric reason code: that, typed, or null for any other error. */
+export function channelOpenError(error: unknown): ChannelOpenError | null {
+  if (!(error instanceof Error)) return null;
+  const refusal = CHANNEL_REFUSALS[(error as Error & { reason?: unknown }).reason as number];
+  return refusal ? new ChannelOpenError(refusal, error.message.replace(/^\(SSH\) Channel open failure: /, '')) : null;
+}

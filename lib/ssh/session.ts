@@ -2,7 +2,7 @@ import { NodeSSH, type Config } from 'node-ssh';
 import type { Client, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { planAuthentication, type AuthOptions } from './auth.js';
-import { SshError, toSshError } from './errors.js';
+import { channelOpenError, SshError, toSshError } from './errors.js';
 import { Conversation, type ConversationOptions } from './conversation.js';
 import { runCommand, type ExecOptions, type ExecResult } from './exec.js';
 import { hostKeyAlgorithmsForTarget, verifyHostKey } from './host-key-policy.js';
@@ -40,6 +40,13 @@ export interface RemoteSession {
    * closes it, all in one SFTP session.
    */
   writeFiles(files: RemoteFile[]): Promise<void>;
+  /**
+   * A TCP connection the host itself opens to `address`:`port` (a `direct-tcpip` channel, as
+   * `ssh -W`), so nothing needs to be installed or opened on the host. Rejects with a
+   * `ChannelOpenError` when the host's sshd refuses the channel (forwarding forbidden, nothing
+   * listening), with an `SshError` when the connection itself fails.
+   */
+  openTcp(address: string, port: number): Promise<Duplex>;
   close(): Promise<void>;
   readonly counters: Readonly<SessionCounters>;
 }
@@ -62,23 +69,33 @@ function interrupted(host: string): SshError {
   return new SshError('interrupted', host, `the connection to ${host} was interrupted`);
 }
 
-/** A `direct-tcpip` channel through the jump host, to be the target connection's socket. */
-function forwardThrough(jump: Client, target: SshTarget, timeoutMs: number, where: string): Promise<Duplex> {
+/**
+ * A `direct-tcpip` channel: the server connects to `host`:`port` from its side, as for `ssh -W`.
+ * Rejects with ssh2's error, whose `reason` is the SSH channel-open failure code.
+ */
+function openDirectTcp(client: Client, host: string, port: number): Promise<Duplex> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(toSshError(Object.assign(new Error('forwarding did not open'), {
-      level: 'client-timeout',
-    }), target.name, where)), timeoutMs);
     try {
-      jump.forwardOut('127.0.0.1', 0, target.hostname, target.port, (error, stream) => {
-        clearTimeout(timer);
-        if (error) reject(toSshError(error, target.name, where));
-        else resolve(stream);
-      });
+      client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => (error ? reject(error) : resolve(stream)));
     } catch (error) {
-      clearTimeout(timer);
-      reject(toSshError(error, target.name, where));
+      reject(error);
     }
   });
+}
+
+/** A `direct-tcpip` channel through the jump host, to be the target connection's socket. */
+async function forwardThrough(jump: Client, target: SshTarget, timeoutMs: number, where: string): Promise<Duplex> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('forwarding did not open'), { level: 'client-timeout' })), timeoutMs);
+  });
+  try {
+    return await Promise.race([openDirectTcp(jump, target.hostname, target.port), timeout]);
+  } catch (error) {
+    throw toSshError(error, target.name, where);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -276,6 +293,15 @@ class Session implements RemoteSession {
       return await Conversation.open(this.client, command, this.target.name, options);
     } catch (error) {
       throw this.failure(error);
+    }
+  }
+
+  async openTcp(address: string, port: number): Promise<Duplex> {
+    this.ensureOpen();
+    try {
+      return await openDirectTcp(this.client, address, port);
+    } catch (error) {
+      throw channelOpenError(error) ?? this.failure(error);
     }
   }
 

@@ -95,6 +95,7 @@ export function desiredService(spec: ServiceSpec): DesiredService {
     listen: spec.listen,
     adopt: spec.adopt,
     allowedDropIns: spec.allowedDropIns,
+    ...(spec.check ? { check: spec.check } : {}),
     secretGroup: secretGroupOf(spec.name),
     position: spec.position,
   };

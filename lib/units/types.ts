@@ -1,4 +1,4 @@
-import type { ListenAddress } from '../config/types.js';
+import type { ListenAddress, ServiceCheck } from '../config/types.js';
 import type { SourcePosition } from '../diagnostics.js';
 
 /** A file octoi owns on a host: rendered unit, installed script, or secret environment. */
@@ -45,6 +45,8 @@ export interface DesiredService {
   adopt: boolean;
   /** Names of drop-ins (`NAME.conf`) in the units' `.d` folders that are left alone; any other is drift. */
   allowedDropIns: string[];
+  /** How to prove it answers once verified; absent when the playbook declares no `check:`. */
+  check?: ServiceCheck;
   /** The group octoi makes for the service when its script is secret, and removes with it. */
   secretGroup: string;
   /** Where it was declared, for diagnostics. */

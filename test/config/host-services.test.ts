@@ -33,6 +33,7 @@ function summary(spec: ServiceSpec) {
     script: { path: spec.script.path, content: spec.script.content },
     socket: spec.socketDirectives.map(({ key, value }) => `${key}=${value}`),
     service: spec.serviceDirectives.map(({ key, value }) => `${key}=${value}`),
+    ...(spec.check ? { check: spec.check } : {}),
   };
 }
 

@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { servicesOf, type DesiredState } from '../config/host-services.js';
+import { ExitCode } from '../exit-codes.js';
+import { broadcast } from '../report/view.js';
+import { prepareRun } from '../run/prepare.js';
+import { runPlaybook, type PlayTarget } from '../run/run-playbook.js';
+import { SessionPool } from '../run/session-pool.js';
+import { exitCodeOfRun, reportError, usageError } from './exit.js';
+import { commonOptions, reportOptions, reportViews } from './play.js';
+import { configuredConnections, fleetOptions, fleetSettings, onInterrupt, readAnsibleConfig, resolveTargets } from './targets.js';
+
+export const checkUsage = `usage: octoi check PLAYBOOK -i INVENTORY [options]
+
+Run only the services' checks: on each targeted host, read which addresses systemd listens on
+(one remote command), then connect to each address through the host's SSH connection, send the
+check's text and wait for its answer. Changes nothing and takes no lock: for monitoring and CI.
+Every targeted host is checked at once (up to --forks); serial and failure budgets do not apply.
+
+exit codes: 0 every check answered, 2 a check failed (or a host's state could not be read),
+3 a host was unreachable, 4 invalid input or no service declares a check, 5 no host matched,
+130 interrupted
+
+options:
+${commonOptions}`;
+
+export async function runCheckCommand(argv: string[]): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...fleetOptions, ...reportOptions } });
+    if (values.help) {
+      process.stdout.write(`${checkUsage}\n`);
+      return ExitCode.ok;
+    }
+    const [playbookFile, ...extra] = positionals;
+    if (!playbookFile || extra.length > 0) throw usageError('octoi check takes exactly one playbook', checkUsage);
+    const config = readAnsibleConfig();
+    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs, lockWaitSeconds } = fleetSettings(values, config);
+
+    let sessions: SessionPool | undefined;
+    const interruption = onInterrupt(async () => sessions?.closeAll());
+    try {
+      const prepared = await prepareRun({ playbookFile, inventories, limit, extraVars: values['extra-vars'] ?? [], shard: values.shard });
+      if (!declaresCheck(prepared.plays, prepared.desired)) {
+        throw usageError(`no service of ${playbookFile} declares a check for the targeted hosts`, 'add e.g. `check: { expect: "Hello World" }` to a service');
+      }
+      const connections = configuredConnections(config, values['accept-new']);
+      const targets = await resolveTargets(prepared.inventory, prepared.hosts, values['ssh-config'], connections.acceptNew, connections.options);
+      const views = await reportViews(values, prepared.plays, prepared.desired);
+      sessions = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs });
+      // A check changes nothing: no host waits for a canary, and there is nothing to roll back.
+      const plays = prepared.plays.map(({ play: { serial: _serial, maxFailPercentage: _batch, maxFailures: _run, ...play }, hosts }) => ({ play, hosts }));
+      const summary = await runPlaybook({
+        playbookFile: prepared.playbook.file, plays, desired: prepared.desired, forks, check: false, checksOnly: true, diff: false,
+        sessions, onEvent: broadcast(views), signal: interruption.signal, lockWaitSeconds, commandTimeoutMs, rollback: null,
+      });
+      await Promise.all(views.map((view) => view.close()));
+      return exitCodeOfRun(summary.results, summary.interrupted);
+    } finally {
+      interruption.dispose();
+      await sessions?.closeAll();
+    }
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function declaresCheck(plays: readonly PlayTarget[], desired: DesiredState): boolean {
+  return plays.some((target, index) => target.hosts.some((host) => servicesOf(desired, index, host).some((service) => service.check !== undefined)));
+}
