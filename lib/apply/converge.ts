@@ -157,15 +157,20 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
       await shell.run(confirmChangeScript(runToken));
       return result;
     }
-    return { ...result, ...(await rollBack(shell, services, plan, facts, runToken, result.error)) };
+    return { ...result, ...(await rollBack(session, shell, services, plan, facts, runToken, result.error, checkStepOf(shell, options))) };
   } catch (error) {
     const lost = failureOf(error);
     return { ...result, error: { ...(result.error ?? lost), message: `${result.error ? `${result.error.message}; ` : ''}the change was not confirmed: ${lost.message}` } };
   }
 }
 
-/** Puts back the previous version after `failure` and checks that every file is as it was. */
-async function rollBack(shell: HostShell, services: DesiredService[], plan: HostPlan, facts: HostFacts, runToken: string, failure: HostFailure): Promise<Pick<ConvergeOutcome, 'error' | 'rollback'>> {
+/**
+ * Puts back the previous version after `failure`, checks that every file is as it was, and asks
+ * the services that still listen again: a rollback whose services do not answer did not work.
+ */
+async function rollBack(
+  session: HostSession, shell: HostShell, services: DesiredService[], plan: HostPlan, facts: HostFacts, runToken: string, failure: HostFailure, checkStep: CheckStepOptions,
+): Promise<Pick<ConvergeOutcome, 'error' | 'rollback'>> {
   const output = await shell.run(`${rollbackNowScript(runToken)}${probeCommands(services)}`);
   const outcome = markerOf(output);
   const after = parseProbe(output.slice(output.indexOf(`${MARKER} probe 1`)));
@@ -175,6 +180,10 @@ async function rollBack(shell: HostShell, services: DesiredService[], plan: Host
     ...(outcome?.kind === ROLLBACK_MARKERS.rolledBack ? [] : [decodeHex(outcome?.args[0] ?? '').trim() || 'the rollback script gave no answer']),
     ...(differing.length > 0 ? [`not as before: ${differing.join(', ')}`] : []),
   ];
+  if (problems.length === 0) {
+    const rechecked = await withChecks({}, session, services, after.listeners, checkStep);
+    if (rechecked.error) problems.push(`after the rollback the checks fail: ${rechecked.error.message}`);
+  }
   if (problems.length === 0) {
     return { rollback: 'rolled-back', error: { ...failure, message: `${failure.message}; rolled back to the previous version` } };
   }

@@ -49,6 +49,22 @@ describe('rollback, on a lab of 2 hosts', { timeout: 600_000 }, () => {
     await sh('gw01', 'systemctl stop occupy-14202');
   });
 
+  it('a change whose script answers wrongly fails its check and is rolled back: the old answer is served again', async () => {
+    const name = 'rb-check';
+    const check = ['check: { expect: "good answer" }'];
+    const good = await play(suite.lab.inventoryPath, await playbook(name, 14208, 'echo good answer', check), '--limit', 'gw01');
+    assert.equal(good.run.exitCode, ExitCode.ok, good.run.stdout);
+    assert.ok((good.report.hosts.gw01?.checks ?? []).length > 0, 'the check ran');
+    const before = await stateOf(name);
+    const { run, report } = await play(suite.lab.inventoryPath, await playbook(name, 14208, 'echo bad answer', check), '--limit', 'gw01');
+    assert.equal(run.exitCode, ExitCode.hostsFailed, run.stdout);
+    assert.equal(report.hosts.gw01?.error?.reason, 'check-failed');
+    assert.equal(report.hosts.gw01?.rollback, 'rolled-back', report.hosts.gw01?.error?.message);
+    assert.match(report.hosts.gw01?.error?.message ?? '', /answered 'bad answer\\n'.*rolled back to the previous version/);
+    assert.equal(await readFromPort(address('gw01'), 14208), 'good answer\n');
+    assert.equal(await stateOf(name), before, 'files byte for byte and the unit as before');
+  });
+
   it('a first deploy that fails leaves nothing behind', async () => {
     const name = 'rb-first';
     await occupy(14203);
