@@ -12,6 +12,7 @@ const exitCodeOfKind: Record<ErrorKind, ExitCodeValue> = {
 
 /** Prints an error the way every command does and says which exit code it means. */
 export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): ExitCodeValue {
+  if (isArgumentError(error)) return reportError(usageError(error.message.split('. ')[0] ?? error.message, 'octoi COMMAND --help lists the options'), stderr);
   if (error instanceof OctoiError) {
     stderr.write(`${error.diagnostics.map(formatDiagnostic).join('\n')}\n`);
     const errors = error.diagnostics.filter((d) => d.severity === 'error').length;
@@ -20,6 +21,12 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream = proc
   }
   stderr.write(`octoi: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
   return ExitCode.internal;
+}
+
+/** What node's parseArgs throws for an unknown option or a missing value: the user's mistake. */
+function isArgumentError(error: unknown): error is Error & { code: string } {
+  const code: unknown = error instanceof TypeError ? (error as unknown as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
 /** The exit code of a finished run: interruption first, then failures, then unreachable hosts. */
