@@ -166,7 +166,7 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
 
 /**
  * Puts back the previous version after `failure`, checks that every file is as it was, and asks
- * the services that still listen again: a rollback whose services do not answer did not work.
+ * the services that served before again: a rollback whose services do not answer did not work.
  */
 async function rollBack(
   session: HostSession, shell: HostShell, services: DesiredService[], plan: HostPlan, facts: HostFacts, runToken: string, failure: HostFailure, checkStep: CheckStepOptions,
@@ -181,7 +181,9 @@ async function rollBack(
     ...(differing.length > 0 ? [`not as before: ${differing.join(', ')}`] : []),
   ];
   if (problems.length === 0) {
-    const rechecked = await withChecks({}, session, services, after.listeners, checkStep);
+    // Only what served before the change must answer again; a first deploy was rolled back to nothing.
+    const servedBefore = services.filter((service) => facts.units[service.socketUnit]?.activeState === 'active');
+    const rechecked = await withChecks({}, session, servedBefore, after.listeners, checkStep);
     if (rechecked.error) problems.push(`after the rollback the checks fail: ${rechecked.error.message}`);
   }
   if (problems.length === 0) {
