@@ -115,6 +115,8 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
     return { ...planned, actions: [], problems: [], error: { reason: 'refused', message, hint: `nothing was changed on this host; ${hints}` } };
   }
   const noticed = { ...planned, ...notices(facts) };
+  /** Failed before any change: nothing to report but why. */
+  const unchanged = (error: HostFailure): Omit<ConvergeOutcome, 'phase'> => ({ ...noticed, actions: [], problems: [], error });
   if (options.check) {
     return { ...noticed, actions: plan.actions.map((action) => record(action, 'planned')), problems: [], ...plannedCheckStep(services) };
   }
@@ -122,7 +124,7 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
     const takeOver = takeOverScript(facts.armedChanges ?? [], (facts.switchRollbacks ?? []).map((note) => note.line));
     if (takeOver) await shell.run(takeOver);
   } catch (error) {
-    return { ...noticed, actions: [], problems: [], error: failureOf(error) };
+    return unchanged(failureOf(error));
   }
   if (plan.actions.length === 0) {
     options.onStep('verifying');
@@ -133,14 +135,14 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
     try {
       const armed = markerOf(await shell.run(armScript(plan.actions, facts, { runToken, windowSeconds: options.rollback.windowSeconds })));
       if (armed?.kind !== ROLLBACK_MARKERS.armed) {
-        return { ...noticed, actions: [], problems: [], error: {
+        return unchanged({
           reason: 'command-failed',
           message: `cannot keep the previous versions for a rollback: ${decodeHex(armed?.args[0] ?? '').trim() || 'no answer'}`,
           hint: 'nothing was changed on this host; octoi needs systemd-run and room under /var/lib/octoi, or run with --no-rollback',
-        } };
+        });
       }
     } catch (error) {
-      return { ...noticed, actions: [], problems: [], error: failureOf(error) };
+      return unchanged(failureOf(error));
     }
   }
   const applied = await applyAndVerify(session, shell, services, plan, facts, runToken, options);

@@ -3,7 +3,7 @@ import type { HostFacts } from '../facts/types.js';
 import { PROBE_FUNCTIONS } from '../facts/probe.js';
 import { HOST_LAYOUT, journalDirectory, lockFile, ownedRecord, pendingRecord, TEMP_MARK, type HostLayout } from '../host-layout.js';
 import type { Action } from '../plan/types.js';
-import { shellCommand } from '../shell.js';
+import { shellCommand, shellQuote } from '../shell.js';
 import { isRunning } from '../plan/unit-state.js';
 import { plainServiceName, socketUnitName } from '../units/render.js';
 import { STEP_FUNCTIONS } from './script.js';
@@ -61,14 +61,14 @@ function savedFiles(actions: readonly Action[], facts: HostFacts): SavedFile[] {
 export function armScript(actions: readonly Action[], facts: HostFacts, options: RollbackOptions): string {
   const layout = options.layout ?? HOST_LAYOUT;
   const journal = journalDirectory(layout, options.runToken);
-  const keep = (from: string, to: string): string => `{ [ ! -f ${q(from)} ] || cat -- ${q(from)} > ${q(to)}; }`;
+  const keep = (from: string, to: string): string => `{ [ ! -f ${shellQuote(from)} ] || cat -- ${shellQuote(from)} > ${shellQuote(to)}; }`;
   const commands = [
     shellCommand(['mkdir', '-p', '-m', '0700', '--', posix.dirname(journal)]),
     shellCommand(['mkdir', '-m', '0700', '--', journal]),
-    ...savedFiles(actions, facts).filter((file) => file.before).map((file) => `cat -- ${q(file.path)} > ${q(posix.join(journal, String(file.index)))}`),
+    ...savedFiles(actions, facts).filter((file) => file.before).map((file) => `cat -- ${shellQuote(file.path)} > ${shellQuote(posix.join(journal, String(file.index)))}`),
     keep(ownedRecord(layout), posix.join(journal, 'owned')),
     keep(pendingRecord(layout), posix.join(journal, 'pending')),
-    `printf '%s' ${q(rollbackScript(actions, facts, options))} > ${q(posix.join(journal, 'rollback'))}`,
+    `printf '%s' ${shellQuote(rollbackScript(actions, facts, options))} > ${shellQuote(posix.join(journal, 'rollback'))}`,
     shellCommand(['octoi_record', pendingRecord(layout), 'add', armedLine(options.runToken)]),
     ...(options.windowSeconds === null ? [] : [shellCommand([
       'systemd-run', '--quiet', `--unit=${switchUnit(options.runToken)}`, `--on-active=${options.windowSeconds}s`,
@@ -95,7 +95,7 @@ export function takeOverScript(armedTokens: readonly string[], rolledBackLines: 
 
 /** Runs the rollback now, in the shell that holds the lock, and says how it went. */
 export function rollbackNowScript(runToken: string, layout: HostLayout = HOST_LAYOUT): string {
-  const stopSwitch = `systemctl stop -- ${q(`${switchUnit(runToken)}.timer`)} 2>/dev/null`;
+  const stopSwitch = `systemctl stop -- ${shellQuote(`${switchUnit(runToken)}.timer`)} 2>/dev/null`;
   const rollback = shellCommand(['/bin/sh', posix.join(journalDirectory(layout, runToken), 'rollback'), 'now']);
   return `${stopSwitch}\n${markedOutcome(rollback, ROLLBACK_MARKERS.rolledBack, ROLLBACK_MARKERS.rollbackFailed)}`;
 }
@@ -103,7 +103,7 @@ export function rollbackNowScript(runToken: string, layout: HostLayout = HOST_LA
 function disarm(runToken: string, layout: HostLayout): string {
   const unit = switchUnit(runToken);
   return [
-    `systemctl stop -- ${q(`${unit}.timer`)} ${q(`${unit}.service`)} 2>/dev/null`,
+    `systemctl stop -- ${shellQuote(`${unit}.timer`)} ${shellQuote(`${unit}.service`)} 2>/dev/null`,
     shellCommand(['rm', '-rf', '--', journalDirectory(layout, runToken)]),
     shellCommand(['octoi_record', pendingRecord(layout), 'drop', armedLine(runToken)]),
   ].join('; ');
@@ -143,12 +143,12 @@ export function rollbackScript(actions: readonly Action[], facts: HostFacts, opt
     return [];
   });
   const record = (file: string, copy: string): string =>
-    `if [ -f ${q(copy)} ]; then ${shellCommand(['octoi_try', 'octoi_restore', copy, '0600', 'root:root', file])}; else rm -f -- ${q(file)}; fi`;
+    `if [ -f ${shellQuote(copy)} ]; then ${shellCommand(['octoi_try', 'octoi_restore', copy, '0600', 'root:root', file])}; else rm -f -- ${shellQuote(file)}; fi`;
   return `#!/bin/sh
 # octoi: puts back what run ${options.runToken} changed on this host.
-${PROBE_FUNCTIONS}${STEP_FUNCTIONS}octoi_journal=${q(journal)}
+${PROBE_FUNCTIONS}${STEP_FUNCTIONS}octoi_journal=${shellQuote(journal)}
 if [ "$1" = timer ]; then
-  mkdir -p -m 0700 -- ${q(layout.lockDirectory)} && exec 9>>${q(lockFile(layout))} && flock -x 9 || exit 1
+  mkdir -p -m 0700 -- ${shellQuote(layout.lockDirectory)} && exec 9>>${shellQuote(lockFile(layout))} && flock -x 9 || exit 1
   [ -d "$octoi_journal" ] || exit 0
 fi
 octoi_rollback_failed=
@@ -162,16 +162,16 @@ ${lines([
     ...enabledByRun.map((unit) => shellCommand(['systemctl', 'disable', '--no-reload', '--now', '--', unit])),
     ...daemons.map((unit) => step(['systemctl', 'stop', '--', unit])),
     ...files,
-    ...createdFolders.map((path) => `[ ! -d ${q(path)} ] || rmdir -- ${q(path)} 2>/dev/null || true`),
-    ...removedFolders.map((path) => `[ -d ${q(path)} ] || ${step(['mkdir', '-m', '0755', '--', path])}`),
+    ...createdFolders.map((path) => `[ ! -d ${shellQuote(path)} ] || rmdir -- ${shellQuote(path)} 2>/dev/null || true`),
+    ...removedFolders.map((path) => `[ -d ${shellQuote(path)} ] || ${step(['mkdir', '-m', '0755', '--', path])}`),
     ...groups,
     record(owned, posix.join(journal, 'owned')),
     record(pending, posix.join(journal, 'pending')),
     ...enabledBefore.map((unit) => step(['systemctl', 'enable', '--no-reload', '--', unit])),
     step(['systemctl', 'daemon-reload']),
     ...activeBefore.map((unit) => step(['systemctl', 'restart', '--', unit])),
-    ...sockets.filter((unit) => !activeBefore.includes(unit)).map((unit) => `systemctl stop -- ${q(unit)} 2>/dev/null; systemctl reset-failed -- ${q(unit)} 2>/dev/null`),
-  ])}if [ "$1" = timer ]; then octoi_record ${q(pending)} add "rolled-back ${options.runToken} $(date +%s)"; fi
+    ...sockets.filter((unit) => !activeBefore.includes(unit)).map((unit) => `systemctl stop -- ${shellQuote(unit)} 2>/dev/null; systemctl reset-failed -- ${shellQuote(unit)} 2>/dev/null`),
+  ])}if [ "$1" = timer ]; then octoi_record ${shellQuote(pending)} add "rolled-back ${options.runToken} $(date +%s)"; fi
 rm -rf -- "$octoi_journal"
 [ -z "$octoi_rollback_failed" ]
 `;
@@ -179,10 +179,6 @@ rm -rf -- "$octoi_journal"
 
 function lines(commands: readonly string[]): string {
   return commands.map((command) => `${command}\n`).join('');
-}
-
-function q(word: string): string {
-  return shellCommand([word]);
 }
 
 /** Runs `command` with its stdout dropped, then prints `ok` or `failed HEX(stderr)` as a marker. */
