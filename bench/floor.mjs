@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { resolveTargets } from '../dist/lib/cli/targets.js';
 import { loadInventory } from '../dist/lib/inventory/index.js';
 import { selectHosts } from '../dist/lib/inventory/pattern.js';
-import { forEachLimited } from '../dist/lib/run/concurrency.js';
+import { forEachLimited } from '../dist/lib/concurrency.js';
 import { SessionPool } from '../dist/lib/run/session-pool.js';
 
 const { values } = parseArgs({

@@ -1,10 +1,11 @@
+import { HostLockError } from '../host/failure.js';
 import { hostname } from 'node:os';
 import { parseProbe } from '../facts/parse-probe.js';
 import { PROBE_FUNCTIONS, probeCommands } from '../facts/probe.js';
 import { decodeHex, MARKER, parseMarker, splitLines } from '../facts/probe-format.js';
 import type { HostFacts } from '../facts/types.js';
 import { HOST_LAYOUT, type HostLayout } from '../host-layout.js';
-import type { HostSession } from '../run/session-pool.js';
+import type { HostSession } from '../ssh/session.js';
 import type { Conversation } from '../ssh/conversation.js';
 import { SshError } from '../ssh/errors.js';
 import { shellCommand } from '../shell.js';
@@ -28,16 +29,6 @@ export interface HostShellOptions {
 /** How long the host's shell waits for octoi's next request, and how often octoi pings it while busy elsewhere. */
 const IDLE_SECONDS = 30;
 const PING_MS = 5_000;
-
-/** Another run holds the host, or the host cannot be locked at all. */
-export class HostLockError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
-  }
-}
 
 /** Who this run is, as a waiting run shows it. */
 const RUN_HOLDER = `pid ${process.pid} on ${hostname()}, started ${new Date().toISOString()}`;

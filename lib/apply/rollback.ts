@@ -5,7 +5,7 @@ import { HOST_LAYOUT, journalDirectory, lockFile, ownedRecord, pendingRecord, TE
 import type { Action } from '../plan/types.js';
 import { shellCommand, shellQuote } from '../shell.js';
 import { isRunning } from '../plan/unit-state.js';
-import { plainServiceName, socketUnitName } from '../units/render.js';
+import { plainServiceName, socketUnitName } from '../units/names.js';
 import { STEP_FUNCTIONS } from './script.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { CHECK_REGEX_FLAGS, type CheckExpectation } from '../config/types.js';
+import { CHECK_REGEX_FLAGS, type CheckExpectation } from '../units/types.js';
 
 /** The most octoi reads of an answer: a service that streams must not fill the controller's memory. */
 export const MAX_ANSWER_BYTES = 64 * 1024;

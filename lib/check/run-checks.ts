@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
-import { failureOf } from '../apply/failure.js';
+import { failureOf } from '../host/failure.js';
 import type { Listener } from '../facts/types.js';
-import type { HostFailure, HostStep } from '../run/types.js';
+import type { HostFailure, HostStep } from '../host/results.js';
 import { ChannelOpenError } from '../ssh/errors.js';
 import type { DesiredService } from '../units/types.js';
 import { describeExpectation, describeReceived, readAnswer, type Answer } from './answer.js';

@@ -1,4 +1,4 @@
-import type { ServiceCheck } from '../config/types.js';
+import type { ServiceCheck } from '../units/types.js';
 import type { Listener } from '../facts/types.js';
 import { formatListenAddress, isSystemd } from '../plan/listeners.js';
 import type { DesiredService } from '../units/types.js';

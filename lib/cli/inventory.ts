@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { formatDiagnostic } from '../diagnostics.js';
 import { ExitCode } from '../exit-codes.js';
 import { ansibleJson, inventoryGraph, inventoryListJson, loadInventory, selectHosts } from '../inventory/index.js';
-import { loadVaultKeyring } from '../inventory/vault.js';
+import { loadVaultKeyring } from '../source/vault.js';
 import { reportError, usageError } from './exit.js';
 import { fleetOptions, readAnsibleConfig, vaultOptionsUsage, vaultPasswordOptions } from './targets.js';
 

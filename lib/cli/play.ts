@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { servicesOf, type DesiredState } from '../config/host-services.js';
+import { servicesOf, type DesiredState } from '../desired/host-services.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatFleetGroups, groupFleet } from '../plan/change-summary.js';
 import { EventsFileView } from '../report/events-view.js';

@@ -3,7 +3,7 @@ import { connectionDefaults, loadAnsibleConfig, type AnsibleConfig } from '../co
 import { formatDiagnostic, OctoiError, type Diagnostic } from '../diagnostics.js';
 import { becomeOptions, inventoryConnection, type ConnectionOptions } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/index.js';
-import type { VaultPasswordOptions } from '../inventory/vault.js';
+import type { VaultPasswordOptions } from '../source/vault.js';
 import { resolveSshTarget, SshConfigCache } from '../ssh/ssh-config.js';
 import type { HostTarget } from '../run/session-pool.js';
 import type { ConnectionRefusal, InventoryConnection } from '../ssh/types.js';

@@ -1,9 +1,9 @@
 import { OctoiError, type Diagnostic } from '../diagnostics.js';
-import { shlexSplit, ShlexError } from '../inventory/shlex.js';
-import { mergeVariables, type Variables } from './variables.js';
-import type { VaultKeyring } from '../inventory/vault.js';
-import { parseInventoryYaml, readInventoryYaml } from '../inventory/yaml-values.js';
-import type { YamlResult } from './yaml-source.js';
+import { shlexSplit, ShlexError } from '../source/shlex.js';
+import { mergeVariables, type Variables } from '../template/variables.js';
+import type { VaultKeyring } from '../source/vault.js';
+import { parseInventoryYaml, readInventoryYaml } from '../source/yaml-values.js';
+import type { YamlResult } from '../source/yaml-source.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { ListenAddress } from './types.js';
+import type { ListenAddress } from '../units/types.js';
 
 export type ListenResult = { address: ListenAddress; problem?: never; hint?: never } | { address?: never; problem: string; hint: string };
 

@@ -1,6 +1,6 @@
 import type { Findings } from './service.js';
-import { isTemplate, parseTemplate, type Template } from './template.js';
-import type { YamlPath } from './yaml-source.js';
+import { isTemplate, parseTemplate, type Template } from '../template/template.js';
+import type { YamlPath } from '../source/yaml-source.js';
 
 /** The fields of a play that are read as templates, as written. */
 export interface PlayFields {

@@ -7,7 +7,7 @@ import { DEFAULT_HARDENING, type HardeningLevel } from '../units/hardening.js';
 import { buildService, Findings, type RawService } from './service.js';
 import type { BatchSize, Play, Playbook, ServiceSpec } from './types.js';
 import { byPosition, fieldName, schemaValidator, type SourceValidator } from './validate.js';
-import { parseYamlSource, readYamlSource, type YamlPath, type YamlResult } from './yaml-source.js';
+import { parseYamlSource, readYamlSource, type YamlPath, type YamlResult } from '../source/yaml-source.js';
 
 export type { ScriptReader } from './script-source.js';
 

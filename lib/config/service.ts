@@ -6,9 +6,10 @@ import type { HardeningLevel } from '../units/hardening.js';
 import { parseListen } from './listen.js';
 import { reservedNameProblem } from './reserved-names.js';
 import { scriptSrcProblem, type ScriptReader } from './script-source.js';
-import { CHECK_REGEX_FLAGS, type Directive, type EnvironmentVariable, type ListenAddress, type ServiceCheck, type ServiceSpec, type ServiceUser } from './types.js';
+import { type EnvironmentVariable, type ServiceSpec, type ServiceUser } from './types.js';
+import { CHECK_REGEX_FLAGS, type Directive, type ListenAddress, type ServiceCheck } from '../units/types.js';
 import { fieldName } from './validate.js';
-import type { YamlPath, YamlSource } from './yaml-source.js';
+import type { YamlPath, YamlSource } from '../source/yaml-source.js';
 
 /** A service as the schema lets it through: types are right, meaning is not checked yet. */
 export interface RawService {

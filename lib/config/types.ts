@@ -1,45 +1,13 @@
 import type { SourcePosition } from '../diagnostics.js';
 import type { Hardening, HardeningLevel } from '../units/hardening.js';
+import type { Directive, ListenAddress, ServiceCheck } from '../units/types.js';
 import type { ScriptReader } from './script-source.js';
-import type { Template } from './template.js';
-import type { YamlPath, YamlSource } from './yaml-source.js';
-
-/** One `ListenStream=` value, parsed. */
-export interface ListenAddress {
-  /** `null` for a bare port: systemd listens on all addresses, dual-stack (`*:PORT` in ss). */
-  host: string | null;
-  family: 'any' | 'ipv4' | 'ipv6';
-  port: number;
-  /** The value written after `ListenStream=`: `13063`, `127.0.0.1:80`, `[::1]:80`. */
-  unitValue: string;
-}
+import type { Template } from '../template/template.js';
+import type { YamlPath, YamlSource } from '../source/yaml-source.js';
 
 export type ServiceUser = { kind: 'dynamic' } | { kind: 'fixed'; user: string; group: string | null };
 
 export type ServiceState = 'present' | 'absent';
-
-/** What a service's answer must hold: text it contains, or a regular expression it matches. */
-export type CheckExpectation = { kind: 'text'; text: string } | { kind: 'regex'; source: string };
-
-/** A check's regex: `^` and `$` match at each line, as answers are mostly lines that end in a newline. */
-export const CHECK_REGEX_FLAGS = 'm';
-
-/** `check:` of a service: talk to it as a client would, once it is verified. */
-export interface ServiceCheck {
-  /** Sent once the connection opens; nothing is sent when absent. */
-  send?: string;
-  expect: CheckExpectation;
-  /** For the whole check of one address, connecting included. */
-  timeoutSeconds: number;
-}
-
-/** An extra `[Socket]`/`[Service]` directive, kept in the order written. */
-export interface Directive {
-  key: string;
-  value: string;
-  /** Set when it needs `privileged: true` (see directive-policy.ts): why. */
-  privileged?: string;
-}
 
 export interface EnvironmentVariable {
   name: string;

@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import type { Ajv2020, ErrorObject, SchemaObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { OctoiError, type Diagnostic } from '../diagnostics.js';
 import { COMPILED_SCHEMAS_PATH, formKey, selectedSchema, type SchemaForm, type SchemaSelection } from './schema-forms.js';
-import { closestMatch } from './suggest.js';
-import type { YamlPath, YamlSource } from './yaml-source.js';
+import { closestMatch } from '../source/suggest.js';
+import type { YamlPath, YamlSource } from '../source/yaml-source.js';
 import { controlCharacterIn } from '../units/unit-syntax.js';
 
 /** Checks a parsed YAML document against a JSON Schema, reporting each problem where it was written. */

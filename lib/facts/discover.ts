@@ -1,4 +1,4 @@
-import { UNIT_DIRECTORY } from '../units/render.js';
+import { UNIT_DIRECTORY } from '../units/names.js';
 import { HOST_LAYOUT } from '../host-layout.js';
 import { shellCommand, shellQuote } from '../shell.js';
 import { parseProbe } from './parse-probe.js';

@@ -1,13 +1,13 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { describeRenderProblem, isTemplate, parseTemplate, renderTemplate } from '../config/template.js';
-import { mergeVariables, type Variables } from '../config/variables.js';
+import { describeRenderProblem, isTemplate, parseTemplate, renderTemplate } from '../template/template.js';
+import { mergeVariables, type Variables } from '../template/variables.js';
 import { OctoiError, type Diagnostic } from '../diagnostics.js';
 import type { BecomeOptions } from '../ssh/become.js';
 import type { ConnectionRefusal, InventoryConnection, SshOption } from '../ssh/types.js';
 import type { Inventory } from './inventory.js';
-import { shlexSplit, ShlexError } from './shlex.js';
-import { revealed, VaultError } from './vault.js';
+import { shlexSplit, ShlexError } from '../source/shlex.js';
+import { revealed, VaultError } from '../source/vault.js';
 
 /**
  * What a host's inventory variables say about reaching it, read as Ansible's ssh connection plugin

@@ -2,7 +2,7 @@ import type { Diagnostic, SourcePosition } from '../diagnostics.js';
 import { expandHostEntry, HostRangeError } from './host-range.js';
 import { InventoryRuleError, type InventoryData } from './inventory-data.js';
 import { parsePythonLiteral } from './python-literal.js';
-import { shlexSplit, ShlexError } from './shlex.js';
+import { shlexSplit, ShlexError } from '../source/shlex.js';
 
 /**
  * The INI inventory format, read as Ansible's `ini` plugin reads it: lines before any section are

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
-import { MAX_YAML_BYTES } from '../config/yaml-source.js';
+import { MAX_YAML_BYTES } from '../source/yaml-source.js';
 import { hasErrors, OctoiError, type Diagnostic } from '../diagnostics.js';
 import { parseAddress } from './address.js';
 import { readIniInventory } from './ini-inventory.js';
@@ -9,9 +9,9 @@ import { Inventory } from './inventory.js';
 import { InventoryData } from './inventory-data.js';
 import { isInventoryScript, readInventoryScript, SCRIPT_TIMEOUT_MS } from './script-inventory.js';
 import { loadVarsDirectory } from './vars-files.js';
-import { VaultKeyring } from './vault.js';
+import { VaultKeyring } from '../source/vault.js';
 import { isYamlInventory, readYamlInventory } from './yaml-inventory.js';
-import { decryptedText, isMapping, parseInventoryYaml } from './yaml-values.js';
+import { decryptedText, isMapping, parseInventoryYaml } from '../source/yaml-values.js';
 
 export interface LoadOptions {
   /**

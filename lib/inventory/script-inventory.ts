@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, open } from 'node:fs/promises';
-import { MAX_YAML_BYTES } from '../config/yaml-source.js';
+import { MAX_YAML_BYTES } from '../source/yaml-source.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { InventoryData, InventoryRuleError } from './inventory-data.js';
 

@@ -1,8 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
-import type { VaultKeyring } from './vault.js';
-import { isMapping, readInventoryYaml } from './yaml-values.js';
+import type { VaultKeyring } from '../source/vault.js';
+import { isMapping, readInventoryYaml } from '../source/yaml-values.js';
 
 /**
  * `group_vars/` and `host_vars/` beside an inventory source, read the way Ansible's host_group_vars

@@ -1,6 +1,6 @@
 import { OctoiError } from '../diagnostics.js';
 import type { Inventory } from './inventory.js';
-import { VaultedValue } from './vault.js';
+import { VaultedValue } from '../source/vault.js';
 
 /**
  * The inventory as `ansible-inventory` shows it: `--list` JSON (groups with `hosts`/`children`, empty

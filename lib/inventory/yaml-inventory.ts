@@ -1,9 +1,9 @@
-import type { YamlPath, YamlSource } from '../config/yaml-source.js';
-import { closestMatch } from '../config/suggest.js';
+import type { YamlPath, YamlSource } from '../source/yaml-source.js';
+import { closestMatch } from '../source/suggest.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { expandHostEntry, HostRangeError } from './host-range.js';
 import { InventoryRuleError, type InventoryData } from './inventory-data.js';
-import { isMapping } from './yaml-values.js';
+import { isMapping } from '../source/yaml-values.js';
 
 /**
  * The YAML inventory format, read as Ansible's `yaml` inventory plugin reads it: top-level keys are

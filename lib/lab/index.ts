@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { OctoiError, type Diagnostic } from '../diagnostics.js';
-import { forEachLimited } from '../run/concurrency.js';
+import { forEachLimited } from '../concurrency.js';
 import { cgroup2Mount, cgroupPopulated, removeCgroupTree, systemdOwnsCgroups } from './cgroup.js';
 import {
   consoleTail,

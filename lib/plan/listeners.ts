@@ -1,4 +1,4 @@
-import type { ListenAddress } from '../config/types.js';
+import type { ListenAddress } from '../units/types.js';
 import type { ListeningProcess, Listener } from '../facts/types.js';
 
 /** Only systemd itself (pid 1) holding the socket proves socket activation, not some other server. */

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { FileFact, HostFacts } from '../facts/types.js';
 import { sha256 } from '../hash.js';
 import { ancestorsAndSelf } from '../host-layout.js';
-import { isUnitFile } from '../units/render.js';
+import { isUnitFile } from '../units/names.js';
 import type { DesiredService, ManagedFile } from '../units/types.js';
 import { formatListenAddress, heldBySystemd } from './listeners.js';
 import { directoryRefusals, dropInsToRemove, foreignUnitRefusals, isOwned, programRefusals } from './ownership.js';

@@ -1,4 +1,4 @@
-import type { ListenAddress } from '../config/types.js';
+import type { ListenAddress } from '../units/types.js';
 
 /**
  * One step of a host plan. The set is small on purpose: each reads well in a plan

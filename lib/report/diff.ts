@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import type { FileDiff } from '../run/types.js';
+import type { FileDiff } from '../host/results.js';
 
 /** A unified diff of one file on one host; a secret file shows only that it changes. */
 export function formatFileDiff(host: string, diff: FileDiff): string {

@@ -1,6 +1,7 @@
-import { failureOf } from '../apply/failure.js';
+import { failureOf } from '../host/failure.js';
 import { HostRefusedError } from './session-pool.js';
-import type { HostFailure, HostPhase, HostStatus } from './types.js';
+import type { HostStatus } from './types.js';
+import type { HostFailure, HostPhase } from '../host/results.js';
 
 const INTERRUPTED: HostFailure = { reason: 'interrupted', message: 'the run was interrupted while this host was in progress' };
 

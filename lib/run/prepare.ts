@@ -1,10 +1,10 @@
 import { dirname, resolve } from 'node:path';
 import { readExtraVars } from '../config/extra-vars.js';
-import { desiredStateByHost, renderPlayHeaders, type DesiredState } from '../config/host-services.js';
+import { desiredStateByHost, renderPlayHeaders, type DesiredState } from '../desired/host-services.js';
 import { loadPlaybook } from '../config/playbook.js';
 import type { Playbook } from '../config/types.js';
 import { loadInventory, type Inventory } from '../inventory/index.js';
-import { loadVaultKeyring, type VaultPasswordOptions } from '../inventory/vault.js';
+import { loadVaultKeyring, type VaultPasswordOptions } from '../source/vault.js';
 import { targetPlays, type PlayTarget } from './run-playbook.js';
 import { parseShard, shardPlays } from './shard.js';
 

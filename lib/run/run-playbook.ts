@@ -1,17 +1,18 @@
 import { convergeHost } from '../apply/converge.js';
-import { checkHost } from '../check/check-host.js';
-import { servicesOf, type DesiredState } from '../config/host-services.js';
+import { checkHost } from '../apply/check-host.js';
+import { servicesOf, type DesiredState } from '../desired/host-services.js';
 import type { Play, Playbook } from '../config/types.js';
 import type { Inventory } from '../inventory/index.js';
 import { selectHosts } from '../inventory/pattern.js';
 import type { SessionCounters } from '../ssh/session.js';
 import type { DesiredService } from '../units/types.js';
 import { batches, budgetExceeded } from './batches.js';
-import { forEachLimited } from './concurrency.js';
+import { forEachLimited } from '../concurrency.js';
 import { classifyFailure, unlessInterrupted } from './host-failure.js';
 import { mergeHostResults } from './results.js';
 import type { SessionPool } from './session-pool.js';
-import type { FailureReason, HostResult, HostStatus, HostStep, RunEventListener } from './types.js';
+import type { HostResult, HostStatus, RunEventListener } from './types.js';
+import type { FailureReason, HostStep } from '../host/results.js';
 
 export interface PlayTarget {
   play: Play;

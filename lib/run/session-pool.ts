@@ -1,3 +1,4 @@
+import type { HostSession } from '../ssh/session.js';
 import type { BecomeOptions } from '../ssh/become.js';
 import { connect, type ConnectOptions, type RemoteSession } from '../ssh/session.js';
 import type { ConnectionRefusal, SshTarget } from '../ssh/types.js';
@@ -24,11 +25,6 @@ export class HostRefusedError extends Error {
     super(refusal.message);
     this.name = 'HostRefusedError';
   }
-}
-
-/** A host's connection with its become settings, which commands that need root pass on to `exec`. */
-export interface HostSession extends RemoteSession {
-  readonly become?: BecomeOptions;
 }
 
 /** One connection per host for the whole run, opened on first use and closed together. */

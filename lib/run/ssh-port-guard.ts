@@ -1,5 +1,5 @@
 import { OctoiError, type Diagnostic } from '../diagnostics.js';
-import type { DesiredState } from '../config/host-services.js';
+import type { DesiredState } from '../desired/host-services.js';
 import { formatListenAddress } from '../plan/listeners.js';
 import type { HostTarget } from './session-pool.js';
 

@@ -1,6 +1,7 @@
 import { NodeSSH, type Config } from 'node-ssh';
 import type { Client, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
 import type { Duplex } from 'node:stream';
+import type { BecomeOptions } from './become.js';
 import { planAuthentication, type AuthOptions } from './auth.js';
 import { channelOpenError, SshError, toSshError } from './errors.js';
 import { Conversation, type ConversationOptions } from './conversation.js';
@@ -376,4 +377,9 @@ export async function connect(target: SshTarget, options: ConnectOptions = {}): 
     releaseJump(jump);
     throw error;
   }
+}
+
+/** A host's connection with its become settings, which commands that need root pass on to `exec`. */
+export interface HostSession extends RemoteSession {
+  readonly become?: BecomeOptions;
 }

@@ -1,8 +1,8 @@
 import { parseListen } from '../config/listen.js';
-import type { ListenAddress } from '../config/types.js';
+import type { ListenAddress } from '../units/types.js';
 import type { DiscoveredService } from '../facts/discover.js';
 import type { HostFacts, Listener, UnitFact } from '../facts/types.js';
-import { plainServiceName, socketUnitName } from '../units/render.js';
+import { plainServiceName, socketUnitName } from '../units/names.js';
 import { formatListener, isSystemd, listenerMatches } from '../plan/listeners.js';
 import { unitFact } from '../plan/unit-state.js';
 import type { ServiceStatus } from './types.js';

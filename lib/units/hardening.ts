@@ -1,4 +1,4 @@
-import type { Directive } from '../config/types.js';
+import type { Directive } from './types.js';
 
 /**
  * How much of systemd's sandboxing a service's template gets (systemd.exec(5)):

@@ -1,5 +1,37 @@
-import type { ListenAddress, ServiceCheck } from '../config/types.js';
 import type { SourcePosition } from '../diagnostics.js';
+
+/** One `ListenStream=` value, parsed. */
+export interface ListenAddress {
+  /** `null` for a bare port: systemd listens on all addresses, dual-stack (`*:PORT` in ss). */
+  host: string | null;
+  family: 'any' | 'ipv4' | 'ipv6';
+  port: number;
+  /** The value written after `ListenStream=`: `13063`, `127.0.0.1:80`, `[::1]:80`. */
+  unitValue: string;
+}
+
+/** What a service's answer must hold: text it contains, or a regular expression it matches. */
+export type CheckExpectation = { kind: 'text'; text: string } | { kind: 'regex'; source: string };
+
+/** A check's regex: `^` and `$` match at each line, as answers are mostly lines that end in a newline. */
+export const CHECK_REGEX_FLAGS = 'm';
+
+/** `check:` of a service: talk to it as a client would, once it is verified. */
+export interface ServiceCheck {
+  /** Sent once the connection opens; nothing is sent when absent. */
+  send?: string;
+  expect: CheckExpectation;
+  /** For the whole check of one address, connecting included. */
+  timeoutSeconds: number;
+}
+
+/** An extra `[Socket]`/`[Service]` directive, kept in the order written. */
+export interface Directive {
+  key: string;
+  value: string;
+  /** Set when it needs `privileged: true` (see directive-policy.ts): why. */
+  privileged?: string;
+}
 
 /** A file octoi owns on a host: rendered unit, installed script, or secret environment. */
 export interface ManagedFile {

@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ServiceCheck } from '../../lib/config/types.js';
+import type { ServiceCheck } from '../../lib/units/types.js';
 import { checkFailureOf, runCheck, withChecks } from '../../lib/check/run-checks.js';
 import { connect, type RemoteSession } from '../../lib/ssh/session.js';
 import type { DesiredService } from '../../lib/units/types.js';

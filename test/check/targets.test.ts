@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseListen } from '../../lib/config/listen.js';
-import type { ServiceCheck } from '../../lib/config/types.js';
+import type { ServiceCheck } from '../../lib/units/types.js';
 import { checkTargets, formatTarget, plannedChecks } from '../../lib/check/targets.js';
 import type { Listener } from '../../lib/facts/types.js';
 import type { DesiredService } from '../../lib/units/types.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { listenersCollide, parseListen } from '../../lib/config/listen.js';
-import type { ListenAddress } from '../../lib/config/types.js';
+import type { ListenAddress } from '../../lib/units/types.js';
 
 describe('parseListen', () => {
   const accepted: [number | string, ListenAddress][] = [

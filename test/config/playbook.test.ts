@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { OctoiError, formatDiagnostic, formatPosition } from '../../lib/diagnostics.js';
 import { loadPlaybook, parsePlaybook } from '../../lib/config/playbook.js';
-import { MAX_YAML_BYTES } from '../../lib/config/yaml-source.js';
+import { MAX_YAML_BYTES } from '../../lib/source/yaml-source.js';
 import { packageRoot } from '../../lib/paths.js';
 
 const fixtures = join(packageRoot(), 'test', 'fixtures', 'playbooks');

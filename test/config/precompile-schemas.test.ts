@@ -8,7 +8,7 @@ import { OctoiError } from '../../lib/diagnostics.js';
 import { compiledSchemasSource } from '../../lib/config/precompile-schemas.js';
 import { AJV_OPTIONS, COMPILED_SCHEMAS_PATH, compiledSchemaOf, formKey, SCHEMA_FORMS, type SchemaForm } from '../../lib/config/schema-forms.js';
 import { precompiledValidator, type CompiledValidator } from '../../lib/config/validate.js';
-import { parseYamlSource } from '../../lib/config/yaml-source.js';
+import { parseYamlSource } from '../../lib/source/yaml-source.js';
 import { packageRoot } from '../../lib/paths.js';
 
 const root = packageRoot();

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { parsePlaybook } from '../../lib/config/playbook.js';
 import { SCRIPT_ROOTS } from '../../lib/config/service.js';
 import { OctoiError } from '../../lib/diagnostics.js';
-import { desiredService } from '../../lib/units/render.js';
+import { desiredService } from '../../lib/desired/render.js';
 
 /** Injection attempts of every kind, and arbitrary text. */
 const hostile = fc.oneof(

@@ -12,7 +12,7 @@ import { loadPlaybook } from '../../lib/config/playbook.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { packageRoot } from '../../lib/paths.js';
 import { TEMP_MARK } from '../../lib/host-layout.js';
-import { desiredService } from '../../lib/units/render.js';
+import { desiredService } from '../../lib/desired/render.js';
 import type { JsonReport } from '../../lib/report/json.js';
 import { readJsonReport, runOctoi, type CliResult } from './cli.js';
 import type { TestLab } from './lab.js';

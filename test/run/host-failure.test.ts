@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FactsError, UnsupportedHostError } from '../../lib/apply/failure.js';
-import { HostLockError } from '../../lib/apply/host-shell.js';
+import { FactsError, UnsupportedHostError } from '../../lib/host/failure.js';
+import { HostLockError } from '../../lib/host/failure.js';
 import { exitCodeOfRun } from '../../lib/cli/exit.js';
 import { OctoiError } from '../../lib/diagnostics.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { classifyFailure } from '../../lib/run/host-failure.js';
-import type { HostPhase } from '../../lib/run/types.js';
+import type { HostPhase } from '../../lib/host/results.js';
 import { SshError, type SshFailureReason } from '../../lib/ssh/errors.js';
 
 const ssh = (reason: SshFailureReason): SshError => new SshError(reason, 'gw01', `${reason} on gw01`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { servicesOf } from '../../lib/config/host-services.js';
+import { servicesOf } from '../../lib/desired/host-services.js';
 import { prepareRun } from '../../lib/run/prepare.js';
 import { inventoryFixtures } from '../inventory/ansible-oracle.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseListen } from '../../lib/config/listen.js';
-import type { ListenAddress } from '../../lib/config/types.js';
+import type { ListenAddress } from '../../lib/units/types.js';
 import { parseDiscovery } from '../../lib/facts/discover.js';
 import { parseProbe } from '../../lib/facts/parse-probe.js';
 import { unknownUnit } from '../../lib/facts/systemctl-show.js';

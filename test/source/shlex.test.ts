@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { shlexSplit, ShlexError } from '../../lib/inventory/shlex.js';
+import { shlexSplit, ShlexError } from '../../lib/source/shlex.js';
 
 // Expected words checked against Python's shlex.split.
 test('splits like POSIX shlex', () => {

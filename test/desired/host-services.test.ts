@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readExtraVars } from '../../lib/config/extra-vars.js';
-import { desiredStateByHost, renderPlayHeaders, renderServicesForHost, servicesOf } from '../../lib/config/host-services.js';
+import { desiredStateByHost, renderPlayHeaders, renderServicesForHost, servicesOf } from '../../lib/desired/host-services.js';
 import { loadPlaybook, parsePlaybook } from '../../lib/config/playbook.js';
 import type { ServiceSpec } from '../../lib/config/types.js';
-import { hostVariables, mergeVariables } from '../../lib/config/variables.js';
+import { mergeVariables } from '../../lib/template/variables.js';
+import { hostVariables } from '../../lib/desired/variables.js';
 import { formatPosition, OctoiError } from '../../lib/diagnostics.js';
 import { loadInventory } from '../../lib/inventory/index.js';
 import { packageRoot } from '../../lib/paths.js';
 import { targetPlays } from '../../lib/run/run-playbook.js';
-import { desiredService, renderServiceUnit, renderSocketUnit } from '../../lib/units/render.js';
+import { desiredService, renderServiceUnit, renderSocketUnit } from '../../lib/desired/render.js';
 
 const fixtures = join(packageRoot(), 'test', 'fixtures', 'playbooks', 'templated');
 

@@ -3,7 +3,7 @@ import { createDecipheriv, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import type { Placeable } from '../config/yaml-source.js';
+import type { Placeable } from './yaml-source.js';
 import { OctoiError, type SourcePosition } from '../diagnostics.js';
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closestMatch, editDistance } from '../../lib/config/suggest.js';
+import { closestMatch, editDistance } from '../../lib/source/suggest.js';
 
 describe('editDistance', () => {
   const table: [string, string, number][] = [

@@ -12,13 +12,13 @@ import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { PassThrough } from 'node:stream';
 import { runInventoryCommand } from '../../lib/cli/inventory.js';
-import { parseTemplate, renderTemplate } from '../../lib/config/template.js';
+import { parseTemplate, renderTemplate } from '../../lib/template/template.js';
 import { OctoiError } from '../../lib/diagnostics.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { inventoryConnection } from '../../lib/inventory/connection.js';
 import { ansibleJson, inventoryListJson, loadInventory, loadVaultKeyring, VaultedValue, type VaultPasswordOptions } from '../../lib/inventory/index.js';
 import { packageRoot } from '../../lib/paths.js';
-import { Ansible } from './ansible-oracle.js';
+import { Ansible } from '../inventory/ansible-oracle.js';
 
 const run = promisify(execFile);
 const fixtures = join(packageRoot(), 'test', 'fixtures', 'vault');

@@ -1,15 +1,16 @@
 import { OctoiError, type Diagnostic } from '../diagnostics.js';
 import type { Inventory } from '../inventory/index.js';
-import { desiredService } from '../units/render.js';
+import { desiredService } from './render.js';
 import type { DesiredService } from '../units/types.js';
-import { mapTemplateTexts } from './play-templates.js';
-import { buildServices, cleanOf, PLAYBOOK_ROOT } from './playbook.js';
-import { Findings } from './service.js';
-import { describeRenderProblem, renderTemplate } from './template.js';
-import type { Play, Playbook, PlayTemplates, ServiceSpec } from './types.js';
-import { byPosition, valueValidator, type ValueValidator } from './validate.js';
-import { hostVariables, playVariables, type Variables } from './variables.js';
-import type { YamlPath } from './yaml-source.js';
+import { mapTemplateTexts } from '../config/play-templates.js';
+import { buildServices, cleanOf, PLAYBOOK_ROOT } from '../config/playbook.js';
+import { Findings } from '../config/service.js';
+import { describeRenderProblem, renderTemplate } from '../template/template.js';
+import type { Play, Playbook, PlayTemplates, ServiceSpec } from '../config/types.js';
+import { byPosition, valueValidator, type ValueValidator } from '../config/validate.js';
+import { type Variables } from '../template/variables.js';
+import { hostVariables, playVariables } from './variables.js';
+import type { YamlPath } from '../source/yaml-source.js';
 
 /** The schema as rendered values must meet it: the same rules, with no template allowed any more. */
 let renderedValidators: Record<'service' | 'hosts' | 'line', ValueValidator> | undefined;

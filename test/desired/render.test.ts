@@ -8,7 +8,8 @@ import { packageRoot } from '../../lib/paths.js';
 import { sha256 } from '../../lib/hash.js';
 import { readFileSync } from 'node:fs';
 import { HARDENING_LEVELS, hardeningDirectives } from '../../lib/units/hardening.js';
-import { desiredService, MANAGED_HEADER, renderServiceUnit, renderSocketUnit, secretGroupOf } from '../../lib/units/render.js';
+import { desiredService, MANAGED_HEADER, renderServiceUnit, renderSocketUnit } from '../../lib/desired/render.js';
+import { secretGroupOf } from '../../lib/units/names.js';
 import { parseUnitFile } from '../../lib/units/unit-file.js';
 import { stringify } from 'yaml';
 

@@ -5,8 +5,8 @@
  * parsed again, so `{{` inside a variable's value stays text.
  */
 
-import { revealed, VaultError } from '../inventory/vault.js';
-import { closestMatch } from './suggest.js';
+import { revealed, VaultError } from '../source/vault.js';
+import { closestMatch } from '../source/suggest.js';
 
 /** Rendered text larger than this is refused: no field of a service is meant to be this big. */
 export const MAX_RENDERED_CHARACTERS = 1024 * 1024;

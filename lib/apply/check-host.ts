@@ -1,11 +1,11 @@
-import type { ConvergeOutcome } from '../apply/converge.js';
-import { FactsError, failureOf } from '../apply/failure.js';
+import type { ConvergeOutcome } from './converge.js';
+import { FactsError, failureOf } from '../host/failure.js';
 import { parseProbe } from '../facts/parse-probe.js';
 import { probeScript } from '../facts/probe.js';
-import type { HostPhase, HostStep } from '../run/types.js';
-import type { HostSession } from '../run/session-pool.js';
+import type { HostPhase, HostStep } from '../host/results.js';
+import type { HostSession } from '../ssh/session.js';
 import type { DesiredService } from '../units/types.js';
-import { withChecks } from './run-checks.js';
+import { withChecks } from '../check/run-checks.js';
 
 /**
  * `octoi check` on one host: one command reads which addresses systemd listens on, then every

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { forEachLimited } from '../../lib/run/concurrency.js';
+import { forEachLimited } from '../lib/concurrency.js';
 
 describe('forEachLimited', () => {
   it('never runs more than the limit at once and runs every item', async () => {

@@ -1,5 +1,5 @@
 import type { ScalarTag } from 'yaml';
-import { parseYamlSource, readYamlText, type YamlOptions, type YamlResult } from '../config/yaml-source.js';
+import { parseYamlSource, readYamlText, type YamlOptions, type YamlResult } from './yaml-source.js';
 import type { Diagnostic, SourcePosition } from '../diagnostics.js';
 import { ansibleTags } from './ansible-yaml.js';
 import { isVaulted, VaultedValue, VaultError, VaultKeyring } from './vault.js';

@@ -1,7 +1,16 @@
 import { OctoiError } from '../diagnostics.js';
-import type { FailureReason, HostFailure } from '../run/types.js';
+import type { FailureReason, HostFailure } from './results.js';
 import { SshError, type SshFailureReason } from '../ssh/errors.js';
-import { HostLockError } from './host-shell.js';
+
+/** Another run holds the host, or the host cannot be locked at all. */
+export class HostLockError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
 
 /** The host's state could not be read or trusted: nothing was planned or changed. */
 export class FactsError extends Error {}

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parsePlaybook } from '../../lib/config/playbook.js';
-import { hostVariables, mergeVariables, playVariables } from '../../lib/config/variables.js';
+import { mergeVariables } from '../../lib/template/variables.js';
+import { hostVariables, playVariables } from '../../lib/desired/variables.js';
 import { loadInventory } from '../../lib/inventory/index.js';
 import { packageRoot } from '../../lib/paths.js';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { isTemplate, MAX_RENDERED_CHARACTERS, parseTemplate, renderTemplate, type RenderProblem, type Template } from '../../lib/config/template.js';
+import { isTemplate, MAX_RENDERED_CHARACTERS, parseTemplate, renderTemplate, type RenderProblem, type Template } from '../../lib/template/template.js';
 import { packageRoot } from '../../lib/paths.js';
 
 const fixtures = join(packageRoot(), 'test', 'fixtures', 'playbooks', 'templates');
