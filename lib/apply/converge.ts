@@ -38,17 +38,20 @@ export interface ConvergeOptions {
 }
 
 export interface ConvergeOutcome {
-  /** Where it ended: the phase that failed, or `verify`. */
+  /** The phase it reached: where it failed, or `verify` for a host that converged. */
   phase: HostPhase;
   actions: ActionRecord[];
+  /** Short phrases equal on hosts with equal changes, for grouping a fleet (`octoi plan`). */
   changes: string[];
+  /** Present when diffs were asked for. */
   diffs?: FileDiff[];
-  /** When asked for: per present service, its score as read before any change, null when unknown. */
+  /** When asked for (`octoi plan`): per present service, its exposure as read before any change, null when unknown. */
   exposure?: Record<string, Exposure | null>;
   problems: VerifyProblem[];
+  /** The services' checks, when any declares one: run after verification, or planned in check mode. */
   checks?: CheckRecord[];
   error?: HostFailure;
-  /** Set when the change failed and octoi put the previous version back, or tried to. */
+  /** Set when the change failed and octoi put the previous version back (`rolled-back`), or could not. */
   rollback?: 'rolled-back' | 'rollback-failed';
   /** What the host's own state told about earlier runs (a dead-man switch that fired …). */
   notices?: string[];

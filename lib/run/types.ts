@@ -1,30 +1,12 @@
-import type { CheckRecord } from '../check/types.js';
-import type { Exposure } from '../facts/types.js';
-import type { ActionRecord, FileDiff, HostFailure, HostPhase, HostStep } from '../host/results.js';
-import type { VerifyProblem } from '../plan/types.js';
+import type { ConvergeOutcome } from '../apply/converge.js';
+import type { HostStep } from '../host/results.js';
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
 
-export interface HostResult {
+/** A host's outcome with what it cost: every view reads these. */
+export interface HostResult extends ConvergeOutcome {
   host: string;
   status: HostStatus;
-  /** The phase it reached: where it failed, or `verify` for a host that converged. */
-  phase: HostPhase;
-  actions: ActionRecord[];
-  /** Short phrases equal on hosts with equal changes, for grouping a fleet (`octoi plan`). */
-  changes: string[];
-  /** Present when diffs were asked for. */
-  diffs?: FileDiff[];
-  /** Present when scores were asked for (`octoi plan`): per service, its exposure on the host, null when unknown. */
-  exposure?: Record<string, Exposure | null>;
-  problems: VerifyProblem[];
-  /** The services' checks, when any declares one: run after verification, or planned in check mode. */
-  checks?: CheckRecord[];
-  error?: HostFailure;
-  /** Set when the change failed and octoi put the previous version back (`rolled-back`), or could not. */
-  rollback?: 'rolled-back' | 'rollback-failed';
-  /** What the host's own state told about earlier runs, e.g. a dead-man switch that fired. */
-  notices?: string[];
   /** Remote commands run on this host. */
   execs: number;
   /** Files written on this host. */
