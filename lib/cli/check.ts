@@ -44,7 +44,7 @@ export async function runCheckCommand(argv: string[]): Promise<number> {
       }
       const connections = configuredConnections(config, values['accept-new']);
       const targets = await resolveTargets(prepared.inventory, prepared.hosts, values['ssh-config'], connections.acceptNew, connections.options);
-      const views = await reportViews(values, prepared.plays, prepared.desired);
+      const views = await reportViews(values, 'check', prepared);
       sessions = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs });
       // A check changes nothing: no host waits for a canary, and there is nothing to roll back.
       const plays = prepared.plays.map(({ play: { serial: _serial, maxFailPercentage: _batch, maxFailures: _run, ...play }, hosts }) => ({ play, hosts }));

@@ -1,5 +1,6 @@
 import { formatDiagnostic, OctoiError, type ErrorKind } from '../diagnostics.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { changedHosts } from '../run/results.js';
 import type { HostResult } from '../run/types.js';
 
 const exitCodeOfKind: Record<ErrorKind, ExitCodeValue> = {
@@ -35,6 +36,13 @@ export function exitCodeOfRun(results: ReadonlyArray<{ status: HostResult['statu
   if (results.some((result) => result.status === 'failed')) return ExitCode.hostsFailed;
   if (results.some((result) => result.status === 'unreachable')) return ExitCode.hostsUnreachable;
   return ExitCode.ok;
+}
+
+/** `octoi plan`'s: a failure as any run's, else drift is not an error but CI must see it. */
+export function exitCodeOfPlan(results: readonly HostResult[], interrupted: boolean): ExitCodeValue {
+  const failures = exitCodeOfRun(results, interrupted);
+  if (failures !== ExitCode.ok) return failures;
+  return changedHosts(results).length > 0 ? ExitCode.changesPending : ExitCode.ok;
 }
 
 export function usageError(message: string, hint: string): OctoiError {

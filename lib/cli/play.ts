@@ -3,18 +3,18 @@ import { servicesOf, type DesiredState } from '../desired/host-services.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatFleetGroups, groupFleet } from '../plan/change-summary.js';
 import { EventsFileView } from '../report/events-view.js';
-import { JsonFileView } from '../report/json.js';
+import { JsonFileView, type ReportedCommand } from '../report/json.js';
 import { JunitFileView } from '../report/junit-view.js';
 import { PlainView } from '../report/plain-view.js';
 import { broadcast, type View } from '../report/view.js';
-import { prepareRun } from '../run/prepare.js';
+import { prepareRun, type PreparedRun } from '../run/prepare.js';
 import { refuseSshPortListeners } from '../run/ssh-port-guard.js';
 import { runPlaybook, type PlayTarget, type RunSummary } from '../run/run-playbook.js';
 import { changedHosts } from '../run/results.js';
 import type { HostResult } from '../run/types.js';
 import { formatExposure } from '../status/table.js';
 import { SessionPool } from '../run/session-pool.js';
-import { exitCodeOfRun, reportError, usageError } from './exit.js';
+import { exitCodeOfPlan, exitCodeOfRun, reportError, usageError } from './exit.js';
 import { configuredConnections, fleetOptions, fleetOptionsUsage, fleetSettings, onInterrupt, readAnsibleConfig, resolveTargets } from './targets.js';
 
 export const reportOptions = {
@@ -98,7 +98,7 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
     let sessions: SessionPool | undefined;
     const interruption = onInterrupt(async () => sessions?.closeAll());
     try {
-      const { playbook, inventory, plays, desired, hosts } = await prepareRun({
+      const prepared = await prepareRun({
         playbookFile,
         inventories,
         limit,
@@ -106,11 +106,12 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
         shard: values.shard,
         vault,
       });
+      const { playbook, inventory, plays, desired, hosts } = prepared;
       const connections = configuredConnections(config, values['accept-new']);
-    const targets = await resolveTargets(inventory, hosts, values['ssh-config'], connections.acceptNew, connections.options);
+      const targets = await resolveTargets(inventory, hosts, values['ssh-config'], connections.acceptNew, connections.options);
       refuseSshPortListeners(desired, targets);
 
-      const views = await reportViews(values, plays, desired);
+      const views = await reportViews(values, mode, prepared);
       const pool = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs });
       sessions = pool;
       const run = (runCheck: boolean, runDiff: boolean, onEvent: (event: Parameters<View['onEvent']>[0]) => void, exposure = false) =>
@@ -146,9 +147,7 @@ function reportPlan(summary: RunSummary): number {
     const phrases = ({ host, exposure }: HostResult) => ({ host, phrases: Object.entries(exposure ?? {}).map(([service, score]) => `${service} ${formatExposure(score)}`) });
     process.stdout.write(['EXPOSURE (systemd-analyze security, as the hosts run the services now)', ...formatFleetGroups(groupFleet(scored.map(phrases))).map((line) => `  ${line}`)].join('\n') + '\n');
   }
-  const failures = exitCodeOfRun(summary.results, summary.interrupted);
-  if (failures !== ExitCode.ok) return failures;
-  return changedHosts(summary.results).length > 0 ? ExitCode.changesPending : ExitCode.ok;
+  return exitCodeOfPlan(summary.results, summary.interrupted);
 }
 
 /** Molecule's idempotence step, built in: a second pass over the same hosts must plan nothing. */
@@ -164,12 +163,17 @@ function assertIdempotent(second: RunSummary): number {
 }
 
 /** The terminal or plain lines, and the report files asked for. */
-export async function reportViews(values: { plain: boolean; json?: string | undefined; events?: string | undefined; junit?: string | undefined }, plays: readonly PlayTarget[], desired: DesiredState): Promise<View[]> {
+export async function reportViews(
+  values: { plain: boolean; json?: string | undefined; events?: string | undefined; junit?: string | undefined },
+  command: ReportedCommand,
+  { plays, desired, runId, shard }: Pick<PreparedRun, 'plays' | 'desired' | 'runId' | 'shard'>,
+): Promise<View[]> {
   // listr2 is loaded only for a terminal
   const views: View[] = [values.plain || !process.stdout.isTTY ? new PlainView(process.stdout) : new (await import('../report/progress-view.js')).ProgressView(process.stdout)];
-  if (values.json) views.push(new JsonFileView(values.json));
+  const servicesOf = servicesByHost(plays, desired);
+  if (values.json) views.push(new JsonFileView(values.json, { command, runId, ...(shard ? { shard } : {}), servicesOf }));
   if (values.events) views.push(new EventsFileView(values.events));
-  if (values.junit) views.push(new JunitFileView(values.junit, servicesByHost(plays, desired)));
+  if (values.junit) views.push(new JunitFileView(values.junit, servicesOf));
   return views;
 }
 

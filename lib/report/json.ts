@@ -1,6 +1,7 @@
 import { writeFile, rename } from 'node:fs/promises';
 import type { CheckRecord } from '../check/types.js';
 import { totalsOf, type Totals } from '../run/results.js';
+import type { Shard } from '../run/shard.js';
 import type { HostResult, RunEvent } from '../run/types.js';
 import type { View } from './view.js';
 
@@ -13,8 +14,13 @@ export interface JsonHostEntry {
   /** Actions that failed, plus one for a failed verification and one for each failed check. */
   failed: number;
   unreachable: boolean;
-  actions: Array<{ kind: string; description: string; outcome: string; error?: string }>;
+  /** `service`: the service an action is for, when it is for one. */
+  actions: Array<{ kind: string; service?: string; description: string; outcome: string; error?: string }>;
   problems: string[];
+  /** The same problems with their service apart, when there are any. */
+  serviceProblems?: Array<{ service: string; message: string }>;
+  /** In the run's report: the host's services, one JUnit testcase each. */
+  services?: string[];
   /** Present when a service declares a check: one per address checked (or, in check mode, declared). */
   checks?: CheckRecord[];
   execs: number;
@@ -29,8 +35,24 @@ export interface JsonHostEntry {
   notices?: string[];
 }
 
+/** The command whose run a report holds. */
+export type ReportedCommand = 'play' | 'plan' | 'check';
+
+/** What a run's report says of the run beyond its events, so the parts of a sharded run can be joined. */
+export interface ReportedRun {
+  command: ReportedCommand;
+  /** Equal for every part of one sharded run (`PreparedRun.runId`). */
+  runId: string;
+  /** Absent when the run was not sharded. */
+  shard?: Shard;
+  servicesOf: (host: string) => string[];
+}
+
 export interface JsonReport {
   playbook: string;
+  command: ReportedCommand;
+  runId: string;
+  shard?: Shard;
   check: boolean;
   interrupted: boolean;
   /** Why the rollout stopped before its last batch (a failure budget ran out). */
@@ -55,11 +77,13 @@ export function jsonHostEntry(result: HostResult): JsonHostEntry {
     unreachable: result.status === 'unreachable',
     actions: result.actions.map((record) => ({
       kind: record.action.kind,
+      ...('service' in record.action ? { service: record.action.service } : {}),
       description: record.description,
       outcome: record.outcome,
       ...(record.error ? { error: record.error } : {}),
     })),
     problems: result.problems.map((problem) => `${problem.service}: ${problem.message}`),
+    ...(result.problems.length > 0 ? { serviceProblems: result.problems.map(({ service, message }) => ({ service, message })) } : {}),
     ...(result.checks ? { checks: result.checks } : {}),
     execs: result.execs,
     uploads: result.uploads,
@@ -73,10 +97,13 @@ export function jsonHostEntry(result: HostResult): JsonHostEntry {
 }
 
 /** The final document of `--json FILE`; its names are read by other tools, keep them stable. */
-export function jsonReport(playbook: string, check: boolean, event: Extract<RunEvent, { type: 'run-finished' }>): JsonReport {
-  const hosts = Object.fromEntries(event.results.map((result) => [result.host, jsonHostEntry(result)]));
+export function jsonReport(run: ReportedRun, playbook: string, check: boolean, event: Extract<RunEvent, { type: 'run-finished' }>): JsonReport {
+  const hosts = Object.fromEntries(event.results.map((result) => [result.host, { ...jsonHostEntry(result), services: run.servicesOf(result.host) }]));
   return {
     playbook,
+    command: run.command,
+    runId: run.runId,
+    ...(run.shard ? { shard: run.shard } : {}),
     check,
     interrupted: event.interrupted,
     ...(event.stoppedBy ? { stoppedBy: event.stoppedBy } : {}),
@@ -89,12 +116,14 @@ export function jsonReport(playbook: string, check: boolean, event: Extract<RunE
 /** Writes the document once the run finishes, atomically (temp file, then rename). */
 export class JsonFileView implements View {
   readonly #file: string;
+  readonly #run: ReportedRun;
   #playbook = '';
   #check = false;
   #pending: Promise<void> = Promise.resolve();
 
-  constructor(file: string) {
+  constructor(file: string, run: ReportedRun) {
     this.#file = file;
+    this.#run = run;
   }
 
   onEvent(event: RunEvent): void {
@@ -102,7 +131,7 @@ export class JsonFileView implements View {
       this.#playbook = event.playbook;
       this.#check = event.check;
     } else if (event.type === 'run-finished') {
-      this.#pending = writeFileAtomically(this.#file, `${JSON.stringify(jsonReport(this.#playbook, this.#check, event), null, 2)}\n`);
+      this.#pending = writeFileAtomically(this.#file, `${JSON.stringify(jsonReport(this.#run, this.#playbook, this.#check, event), null, 2)}\n`);
     }
   }
 

@@ -1,12 +1,14 @@
+import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { readExtraVars } from '../config/extra-vars.js';
+import { sha256 } from '../hash.js';
 import { desiredStateByHost, renderPlayHeaders, type DesiredState } from '../desired/host-services.js';
 import { loadPlaybook } from '../config/playbook.js';
 import type { Playbook } from '../config/types.js';
 import { loadInventory, type Inventory } from '../inventory/index.js';
 import { loadVaultKeyring, type VaultPasswordOptions } from '../source/vault.js';
 import { targetPlays, type PlayTarget } from './run-playbook.js';
-import { parseShard, shardPlays } from './shard.js';
+import { parseShard, shardPlays, type Shard } from './shard.js';
 
 export interface PreparedRun {
   playbook: Playbook;
@@ -16,6 +18,12 @@ export interface PreparedRun {
   desired: DesiredState;
   /** Every targeted host once, in inventory order. */
   hosts: string[];
+  /**
+   * Equal for every part of one sharded run: the playbook's path and text and the hosts every play
+   * targets before the split, so parts of different runs are never joined.
+   */
+  runId: string;
+  shard?: Shard;
 }
 
 export interface PrepareOptions {
@@ -43,7 +51,10 @@ export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> 
     readExtraVars(options.extraVars, vault),
   ]);
   const targeted = targetPlays(renderPlayHeaders(playbook, extraVars), inventory, options.limit);
-  const plays = options.shard ? shardPlays(targeted, parseShard(options.shard)) : targeted;
+  const shard = options.shard ? parseShard(options.shard) : undefined;
+  const plays = shard ? shardPlays(targeted, shard) : targeted;
   const desired = await desiredStateByHost(plays, inventory, extraVars);
-  return { playbook, inventory, plays, desired, hosts: [...new Set(plays.flatMap((target) => target.hosts))] };
+  const playbookText = await readFile(playbook.file, 'utf8');
+  const runId = sha256(JSON.stringify([playbook.file, sha256(playbookText), targeted.map((target) => target.hosts)]));
+  return { playbook, inventory, plays, desired, hosts: [...new Set(plays.flatMap((target) => target.hosts))], runId, ...(shard ? { shard } : {}) };
 }

@@ -73,7 +73,8 @@ describe('recap', () => {
 
 describe('JSON report', () => {
   it('keeps the documented names and counts', () => {
-    const report = jsonReport('playbooks/x.yml', false, {
+    const run = { command: 'play', runId: 'f00d', shard: { index: 2, count: 3 }, servicesOf: () => ['x'] } as const;
+    const report = jsonReport(run, 'playbooks/x.yml', false, {
       type: 'run-finished',
       results: [changed, inSync, unreachable],
       interrupted: false,
@@ -85,13 +86,15 @@ describe('JSON report', () => {
       changed: 1,
       failed: 0,
       unreachable: false,
-      actions: [{ kind: 'write-file', description: '~ update /opt/x/x.sh', outcome: 'done' }],
+      actions: [{ kind: 'write-file', service: 'x', description: '~ update /opt/x/x.sh', outcome: 'done' }],
       problems: [],
+      services: ['x'],
       execs: 2,
       uploads: 1,
       sftpSessions: 1,
       durationMs: 812,
     });
+    assert.deepEqual([report.command, report.runId, report.shard], ['play', 'f00d', { index: 2, count: 3 }]);
     assert.equal(report.hosts['gateway-long-name']?.unreachable, true);
     assert.deepEqual(report.hosts['gateway-long-name']?.error, { reason: 'unreachable', message: 'connect ECONNREFUSED 10.0.0.3:22' });
     assert.deepEqual(report.totals, { hosts: 3, ok: 1, changed: 1, failed: 0, unreachable: 1, skipped: 0, actions: 1, execs: 3, uploads: 1 });
