@@ -10,6 +10,7 @@ commands:
   plan PLAYBOOK -i INVENTORY   show what play would change, grouped over the fleet (exit 6: drift)
   check PLAYBOOK -i INVENTORY  run only the services' checks: does each answer? (exit 2: one does not)
   status -i INVENTORY [PB]     per host and service: enabled, active, listening, connection counters
+  report merge REPORT.json...  join the --json reports of a --shard K/N matrix into one run's (octoi report --help)
   inventory -i INVENTORY ...   show an inventory: --list, --graph, --host H, --list-hosts PATTERN
   config                       the ansible.cfg settings octoi uses, and where each comes from
   lab up|down|status|inventory local test hosts with real systemd and sshd (needs root)
@@ -35,6 +36,7 @@ const commands: Record<string, () => Promise<Command>> = {
   plan: async () => (await import('./play.js')).runPlanCommand,
   check: async () => (await import('./check.js')).runCheckCommand,
   status: async () => (await import('./status.js')).runStatusCommand,
+  report: async () => (await import('./report.js')).runReportCommand,
   inventory: async () => (await import('./inventory.js')).runInventoryCommand,
   config: async () => (await import('./config.js')).runConfigCommand,
   lab: async () => (await import('./lab.js')).runLabCommand,

@@ -2,6 +2,7 @@ import { writeFile, rename } from 'node:fs/promises';
 import type { CheckRecord } from '../check/types.js';
 import { totalsOf, type Totals } from '../run/results.js';
 import type { Shard } from '../run/shard.js';
+import type { ActionOutcome, FailureReason } from '../host/results.js';
 import type { HostResult, RunEvent } from '../run/types.js';
 import type { View } from './view.js';
 
@@ -15,7 +16,7 @@ export interface JsonHostEntry {
   failed: number;
   unreachable: boolean;
   /** `service`: the service an action is for, when it is for one. */
-  actions: Array<{ kind: string; service?: string; description: string; outcome: string; error?: string }>;
+  actions: Array<{ kind: string; service?: string; description: string; outcome: ActionOutcome; error?: string }>;
   problems: string[];
   /** The same problems with their service apart, when there are any. */
   serviceProblems?: Array<{ service: string; message: string }>;
@@ -29,9 +30,9 @@ export interface JsonHostEntry {
   durationMs: number;
   /** `octoi plan`: each service's exposure score on the host, null when unknown. */
   exposure?: HostResult['exposure'];
-  error?: { reason: string; message: string };
+  error?: { reason: FailureReason; message: string };
   /** `rolled-back` or `rollback-failed` when the change failed after it began. */
-  rollback?: string;
+  rollback?: HostResult['rollback'];
   notices?: string[];
 }
 
