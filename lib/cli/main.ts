@@ -22,7 +22,7 @@ exit codes:
   1    internal error (a bug in octoi)
   2    one or more hosts failed (an action, its verification or a check); the others ran to the end
   3    one or more hosts were unreachable (connect, host key, login), none failed
-  4    invalid input (playbook, inventory, options); no host was contacted
+  4    invalid input (playbook, inventory, options, reports that cannot be merged); no host was contacted
   5    the host pattern matched no host
   6    changes pending (octoi plan found drift)
   7    the lab could not be started or stopped
