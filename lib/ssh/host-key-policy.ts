@@ -1,5 +1,4 @@
 import {
-  appendKnownHost,
   checkHostKey,
   fingerprintSha256,
   hostKeyAlgorithmsFor,
@@ -7,6 +6,7 @@ import {
   hostKeyName,
   knownHostsLine,
   knownKeys,
+  type KnownHostsCache,
   type KnownHostsLineRef,
 } from './known-hosts.js';
 import { SshError } from './errors.js';
@@ -30,8 +30,8 @@ function formatLines(lines: readonly KnownHostsLineRef[]): string {
 }
 
 /** Host key algorithms for this target, the types known_hosts holds for it first. */
-export function hostKeyAlgorithmsForTarget(target: SshTarget): string[] {
-  return hostKeyAlgorithmsFor(allKnownHostsFiles(target), lookupName(target));
+export function hostKeyAlgorithmsForTarget(knownHosts: KnownHostsCache, target: SshTarget): string[] {
+  return hostKeyAlgorithmsFor(knownHosts, allKnownHostsFiles(target), lookupName(target));
 }
 
 /**
@@ -39,7 +39,7 @@ export function hostKeyAlgorithmsForTarget(target: SshTarget): string[] {
  * A changed or revoked key always fails; an unknown key is accepted (and recorded) only with
  * `accept-new`, or accepted unrecorded with `no`.
  */
-export function verifyHostKey(target: SshTarget, blob: Buffer): SshError | null {
+export function verifyHostKey(knownHosts: KnownHostsCache, target: SshTarget, blob: Buffer): SshError | null {
   const name = lookupName(target);
   let key;
   try {
@@ -48,7 +48,7 @@ export function verifyHostKey(target: SshTarget, blob: Buffer): SshError | null 
     return new SshError('host-key-unknown', target.name, `${name} sent a malformed host key: ${(error as Error).message}`);
   }
   const fingerprint = fingerprintSha256(key);
-  const check = checkHostKey(allKnownHostsFiles(target), name, key);
+  const check = checkHostKey(knownHosts, allKnownHostsFiles(target), name, key);
   switch (check.status) {
     case 'match':
       return null;
@@ -62,7 +62,7 @@ export function verifyHostKey(target: SshTarget, blob: Buffer): SshError | null 
         `this may be an attack; if the host was really reinstalled, verify the new fingerprint and remove the old line (ssh-keygen -R '${name}'); octoi never replaces a known key, not even with --accept-new`);
     case 'unknown': {
       const line = knownHostsLine(name, key);
-      const known = knownNames(target).flatMap((known) => knownKeys(allKnownHostsFiles(target), known));
+      const known = knownNames(target).flatMap((known) => knownKeys(knownHosts, allKnownHostsFiles(target), known));
       if (target.strictHostKeyChecking === 'accept-new' && known.length > 0) {
         // A host known by any key is not new: a machine answering with only another key type is
         // exactly what an impostor without the real key would do.
@@ -72,7 +72,7 @@ export function verifyHostKey(target: SshTarget, blob: Buffer): SshError | null 
       }
       if (target.strictHostKeyChecking === 'accept-new') {
         // with no user known_hosts file (UserKnownHostsFile none) there is nowhere to record it
-        if (target.knownHostsFiles[0]) appendKnownHost(target.knownHostsFiles[0], line);
+        if (target.knownHostsFiles[0]) knownHosts.append(target.knownHostsFiles[0], line);
         return null;
       }
       if (target.strictHostKeyChecking === 'no') return null;

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, fstatSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, fstatSync, writeSync, type BigIntStats } from 'node:fs';
 import { dirname } from 'node:path';
 import { matchPatternList } from './patterns.js';
 
@@ -28,7 +28,7 @@ export interface HostKeyCheck {
 
 type Marker = 'revoked' | 'cert-authority' | null;
 
-interface KnownHostsEntry {
+export interface KnownHostsEntry {
   marker: Marker;
   hosts: string;
   keyType: string;
@@ -92,28 +92,85 @@ function parseLine(text: string, ref: Omit<KnownHostsLineRef, 'keyType'>): Known
   return { marker, hosts, keyType, keyData, ref: { ...ref, keyType } };
 }
 
-/**
- * Parsed files, reused while a file's text is unchanged: a fleet run checks every host against the
- * same known_hosts, and parsing it once per host would make the run quadratic in the fleet's size.
- */
-const parsedFiles = new Map<string, { text: string; entries: KnownHostsEntry[] }>();
+interface ParsedFile {
+  /** The file as it was when parsed: when any of these changed, it is read again. */
+  version: string;
+  entries: KnownHostsEntry[];
+  /** Counting a last line without a newline: an appended line gets the next number. */
+  lineCount: number;
+}
 
-function fileEntries(file: string): KnownHostsEntry[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return []; // a missing known_hosts file holds no keys, as for OpenSSH
+function versionOf(stats: BigIntStats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+}
+
+/**
+ * known_hosts files as parsed, for one run: a fleet run checks every host and jump hop against the
+ * same files, and reading them again for each would make the run quadratic in the fleet's size. A
+ * file someone else changed (its size, times or inode) is read again; a key the run records is added
+ * to the parsed copy, so the next host known under the same name finds it.
+ */
+export class KnownHostsCache {
+  readonly #files = new Map<string, ParsedFile>();
+  /** How many times a file was read and parsed. */
+  parses = 0;
+
+  entries(file: string): KnownHostsEntry[] {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      return []; // a missing known_hosts file holds no keys, as for OpenSSH
+    }
+    try {
+      const version = versionOf(fstatSync(fd, { bigint: true }));
+      const cached = this.#files.get(file);
+      if (cached?.version === version) return cached.entries;
+      let text: string;
+      try {
+        text = readFileSync(fd, 'utf8');
+      } catch {
+        return []; // a folder holds no keys either
+      }
+      this.parses += 1;
+      const lines = text.split('\n');
+      const entries: KnownHostsEntry[] = [];
+      lines.forEach((line, index) => {
+        const entry = parseLine(line, { file, line: index + 1 });
+        if (entry) entries.push(entry);
+      });
+      const lineCount = text === '' || text.endsWith('\n') ? lines.length - 1 : lines.length;
+      this.#files.set(file, { version, entries, lineCount });
+      return entries;
+    } finally {
+      closeSync(fd);
+    }
   }
-  const parsed = parsedFiles.get(file);
-  if (parsed?.text === text) return parsed.entries;
-  const entries: KnownHostsEntry[] = [];
-  text.split('\n').forEach((line, index) => {
-    const entry = parseLine(line, { file, line: index + 1 });
-    if (entry) entries.push(entry);
-  });
-  parsedFiles.set(file, { text, entries });
-  return entries;
+
+  /** Appends one line with a single O_APPEND write; creates the file (0600) and its folder (0700). */
+  append(file: string, line: string): void {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const fd = openSync(file, 'a+', 0o600);
+    try {
+      const before = fstatSync(fd, { bigint: true });
+      let separator = '';
+      if (before.size > 0n) {
+        const last = Buffer.alloc(1);
+        readSync(fd, last, 0, 1, Number(before.size) - 1);
+        if (last[0] !== 0x0a) separator = '\n';
+      }
+      writeSync(fd, `${separator}${line}\n`);
+      fsyncSync(fd);
+      const cached = this.#files.get(file);
+      if (!cached || cached.version !== versionOf(before)) return;
+      const entry = parseLine(line, { file, line: cached.lineCount + 1 });
+      if (entry) cached.entries.push(entry);
+      cached.lineCount += 1;
+      cached.version = versionOf(fstatSync(fd, { bigint: true }));
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
 function hashedNameMatches(hashed: string, name: string): boolean {
@@ -130,13 +187,13 @@ function entryMatchesHost(entry: KnownHostsEntry, name: string): boolean {
   return matchPatternList(name.toLowerCase(), entry.hosts.toLowerCase().split(','));
 }
 
-function entriesForHost(files: readonly string[], name: string): KnownHostsEntry[] {
-  return files.flatMap(fileEntries).filter((entry) => entry.marker !== 'cert-authority' && entryMatchesHost(entry, name));
+function entriesForHost(cache: KnownHostsCache, files: readonly string[], name: string): KnownHostsEntry[] {
+  return files.flatMap((file) => cache.entries(file)).filter((entry) => entry.marker !== 'cert-authority' && entryMatchesHost(entry, name));
 }
 
 /** The plain (not revoked, not CA) keys known_hosts holds under this name. */
-export function knownKeys(files: readonly string[], name: string): KnownHostsLineRef[] {
-  return entriesForHost(files, name).filter((entry) => entry.marker === null).map((entry) => entry.ref);
+export function knownKeys(cache: KnownHostsCache, files: readonly string[], name: string): KnownHostsLineRef[] {
+  return entriesForHost(cache, files, name).filter((entry) => entry.marker === null).map((entry) => entry.ref);
 }
 
 /**
@@ -144,8 +201,8 @@ export function knownKeys(files: readonly string[], name: string): KnownHostsLin
  * everything, then an exact match; another key of the same type means the key changed;
  * nothing of this type means the key is unknown.
  */
-export function checkHostKey(files: readonly string[], name: string, key: HostKey): HostKeyCheck {
-  const entries = entriesForHost(files, name);
+export function checkHostKey(cache: KnownHostsCache, files: readonly string[], name: string, key: HostKey): HostKeyCheck {
+  const entries = entriesForHost(cache, files, name);
   const sameKey = entries.filter((entry) => entry.keyData.equals(key.data));
   const revoked = sameKey.filter((entry) => entry.marker === 'revoked');
   const plain = entries.filter((entry) => entry.marker === null);
@@ -168,34 +225,16 @@ export function checkHostKey(files: readonly string[], name: string, key: HostKe
  * does: a host known by its ed25519 key is not asked for RSA first and then reported as changed.
  */
 export function hostKeyAlgorithmsFor(
+  cache: KnownHostsCache,
   files: readonly string[],
   name: string,
   algorithms: readonly string[] = DEFAULT_HOST_KEY_ALGORITHMS,
 ): string[] {
   const knownTypes = new Set(
-    entriesForHost(files, name)
+    entriesForHost(cache, files, name)
       .filter((entry) => entry.marker === null)
       .map((entry) => entry.keyType),
   );
   const known = algorithms.filter((algorithm) => knownTypes.has(keyTypeOfAlgorithm(algorithm)));
   return [...known, ...algorithms.filter((algorithm) => !known.includes(algorithm))];
-}
-
-/** Appends one line with a single O_APPEND write; creates the file (0600) and its folder (0700). */
-export function appendKnownHost(file: string, line: string): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const fd = openSync(file, 'a+', 0o600);
-  try {
-    const size = fstatSync(fd).size;
-    let separator = '';
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      readSync(fd, last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) separator = '\n';
-    }
-    writeSync(fd, `${separator}${line}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -7,6 +7,7 @@ import { channelOpenError, SshError, toSshError } from './errors.js';
 import { Conversation, type ConversationOptions } from './conversation.js';
 import { runCommand, type ExecOptions, type ExecResult } from './exec.js';
 import { hostKeyAlgorithmsForTarget, verifyHostKey } from './host-key-policy.js';
+import { KnownHostsCache } from './known-hosts.js';
 import { writeFilesOverSftp, type RemoteFile } from './sftp-write.js';
 import type { SshTarget } from './types.js';
 
@@ -103,7 +104,7 @@ async function forwardThrough(jump: Client, target: SshTarget, timeoutMs: number
  * One authenticated ssh2 client. It keeps an `error` listener for its whole life (a late
  * ECONNRESET must not crash the process); the last error is kept to explain a failure.
  */
-async function openClient(target: SshTarget, options: ConnectOptions, via?: { client: Client; target: SshTarget }): Promise<Client> {
+async function openClient(target: SshTarget, options: ConnectOptions, knownHosts: KnownHostsCache, via?: { client: Client; target: SshTarget }): Promise<Client> {
   if (options.signal?.aborted) throw interrupted(target.name);
   const where = describeTarget(target, via?.target);
   const timeoutMs = connectTimeoutMs(target, options);
@@ -124,9 +125,9 @@ async function openClient(target: SshTarget, options: ConnectOptions, via?: { cl
     keepaliveInterval: options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
     keepaliveCountMax: 3,
     authHandler: auth.methods,
-    algorithms: { serverHostKey: hostKeyAlgorithmsForTarget(target) as ServerHostKeyAlgorithm[] },
+    algorithms: { serverHostKey: hostKeyAlgorithmsForTarget(knownHosts, target) as ServerHostKeyAlgorithm[] },
     hostVerifier: (key: Buffer) => {
-      hostKeyFailure = verifyHostKey(target, key);
+      hostKeyFailure = verifyHostKey(knownHosts, target, key);
       return hostKeyFailure === null;
     },
   };
@@ -157,6 +158,21 @@ async function openClient(target: SshTarget, options: ConnectOptions, via?: { cl
   return client;
 }
 
+/** Ends a connection and waits until it is closed; a peer that never answers the disconnect must not keep octoi from exiting. */
+function endClient(client: Client): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      client.destroy();
+      resolve();
+    }, CLOSE_GRACE_MS);
+    client.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    client.end();
+  });
+}
+
 interface JumpConnection {
   client: Client;
   target: SshTarget;
@@ -167,62 +183,110 @@ interface PooledJump {
   key: string;
   users: number;
   connection: Promise<JumpConnection>;
+  closed: boolean;
+  ending?: Promise<void>;
 }
-
-/** Jump connections shared by every target behind the same chain of hops. */
-const jumpPool = new Map<string, PooledJump>();
 
 /** Everything but the display name: a connection is shared only under the same host-key policy and identity. */
 function chainKey(hops: readonly SshTarget[]): string {
   return JSON.stringify(hops.map(({ name: _name, ...hop }) => hop));
 }
 
-function releaseJump(jump: PooledJump | null): void {
-  if (!jump) return;
-  jump.users -= 1;
-  if (jump.users > 0) return;
-  if (jumpPool.get(jump.key) === jump) jumpPool.delete(jump.key);
-  jump.connection.then(({ client, upstream }) => {
-    client.end();
-    releaseJump(upstream);
-  }, () => undefined);
-}
+/**
+ * Opens connections that share what one run may share: a jump host connection for every target
+ * behind the same chain of hops, and known_hosts as parsed. Nothing is shared between two
+ * connectors, and closing one ends its jump connections.
+ */
+export class Connector {
+  readonly #jumps = new Map<string, PooledJump>();
+  /** Jump connections being ended, which `close` waits for. */
+  readonly #ending = new Set<Promise<void>>();
 
-async function connectHop(hops: readonly SshTarget[], options: ConnectOptions): Promise<JumpConnection> {
-  const upstream = await acquireJump(hops.slice(0, -1), options);
-  try {
-    const via = upstream ? await upstream.connection : undefined;
-    const target = hops[hops.length - 1];
-    // a jump is shared: one target's abort signal must not close it for the others
-    const client = await openClient(target, { ...options, signal: undefined }, via);
-    return { client, target, upstream };
-  } catch (error) {
-    releaseJump(upstream);
-    throw error;
-  }
-}
+  constructor(readonly knownHosts = new KnownHostsCache()) {}
 
-/** The pool entry is registered before any await, so concurrent targets share one connection. */
-async function acquireJump(hops: readonly SshTarget[], options: ConnectOptions): Promise<PooledJump | null> {
-  if (hops.length === 0) return null;
-  const key = chainKey(hops);
-  let jump = jumpPool.get(key);
-  if (jump) {
-    jump.users += 1;
-  } else {
-    const created: PooledJump = { key, users: 1, connection: connectHop(hops, options) };
-    jumpPool.set(key, created);
-    created.connection.then(({ client }) => client.once('close', () => {
-      if (jumpPool.get(key) === created) jumpPool.delete(key);
-    }), () => undefined);
-    jump = created;
+  /** Opens one connection to the target, through its ProxyJump hops. */
+  async connect(target: SshTarget, options: ConnectOptions = {}): Promise<RemoteSession> {
+    let jump: PooledJump | null;
+    try {
+      jump = await this.#acquire(target.proxyJump, options);
+    } catch (error) {
+      const failure = toSshError(error, target.name, target.name);
+      throw new SshError(failure.reason, target.name, `jump host: ${failure.diagnostic.message}`, failure.diagnostic.hint);
+    }
+    try {
+      const via = jump ? await jump.connection : undefined;
+      const client = await openClient(target, options, this.knownHosts, via);
+      return new Session(target, client, () => this.#release(jump), options);
+    } catch (error) {
+      this.#release(jump);
+      throw error;
+    }
   }
-  try {
-    await jump.connection;
-    return jump;
-  } catch (error) {
-    releaseJump(jump);
-    throw error;
+
+  /** Ends every jump connection, those still in use too, and waits until they are closed. */
+  async close(): Promise<void> {
+    const open = [...this.#jumps.values()];
+    this.#jumps.clear();
+    for (const jump of open) this.#end(jump);
+    while (this.#ending.size > 0) await Promise.all(this.#ending);
+  }
+
+  /** The pool entry is registered before any await, so concurrent targets share one connection. */
+  async #acquire(hops: readonly SshTarget[], options: ConnectOptions): Promise<PooledJump | null> {
+    if (hops.length === 0) return null;
+    const key = chainKey(hops);
+    let jump = this.#jumps.get(key);
+    if (jump) {
+      jump.users += 1;
+    } else {
+      const created: PooledJump = { key, users: 1, connection: this.#connectHop(hops, options), closed: false };
+      this.#jumps.set(key, created);
+      created.connection.then(({ client }) => client.once('close', () => {
+        created.closed = true;
+        if (this.#jumps.get(key) === created) this.#jumps.delete(key);
+      }), () => undefined);
+      jump = created;
+    }
+    try {
+      await jump.connection;
+      return jump;
+    } catch (error) {
+      this.#release(jump);
+      throw error;
+    }
+  }
+
+  async #connectHop(hops: readonly SshTarget[], options: ConnectOptions): Promise<JumpConnection> {
+    const upstream = await this.#acquire(hops.slice(0, -1), options);
+    try {
+      const via = upstream ? await upstream.connection : undefined;
+      const target = hops[hops.length - 1];
+      // a jump is shared: one target's abort signal must not close it for the others
+      const client = await openClient(target, { ...options, signal: undefined }, this.knownHosts, via);
+      return { client, target, upstream };
+    } catch (error) {
+      this.#release(upstream);
+      throw error;
+    }
+  }
+
+  #release(jump: PooledJump | null): void {
+    if (!jump) return;
+    jump.users -= 1;
+    if (jump.users > 0) return;
+    if (this.#jumps.get(jump.key) === jump) this.#jumps.delete(jump.key);
+    this.#end(jump);
+  }
+
+  #end(jump: PooledJump): void {
+    if (jump.ending) return;
+    const ending = jump.connection.then(async ({ client, upstream }) => {
+      if (!jump.closed) await endClient(client);
+      this.#release(upstream);
+    }, () => undefined);
+    jump.ending = ending;
+    this.#ending.add(ending);
+    void ending.finally(() => this.#ending.delete(ending));
   }
 }
 
@@ -235,7 +299,8 @@ class Session implements RemoteSession {
   constructor(
     readonly target: SshTarget,
     private readonly client: Client,
-    private readonly jump: PooledJump | null,
+    /** Lets go of the jump connection this one goes through. */
+    private readonly releaseJump: () => void,
     private readonly options: ConnectOptions,
   ) {
     client.once('close', () => this.release());
@@ -261,7 +326,7 @@ class Session implements RemoteSession {
   private release(): void {
     if (this.closed) return;
     this.closed = true;
-    releaseJump(this.jump);
+    this.releaseJump();
   }
 
   private failure(error: unknown): SshError {
@@ -344,39 +409,14 @@ class Session implements RemoteSession {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    let timer: NodeJS.Timeout | undefined;
-    const ended = new Promise<void>((resolve) => {
-      this.client.once('close', () => resolve());
-      // A peer that never answers the disconnect must not keep octoi from exiting.
-      timer = setTimeout(() => {
-        this.client.destroy();
-        resolve();
-      }, CLOSE_GRACE_MS);
-    });
-    this.client.end();
-    await ended;
-    clearTimeout(timer);
+    await endClient(this.client);
     this.release();
   }
 }
 
-/** Opens one connection to the target, through its ProxyJump hops (shared with other targets). */
-export async function connect(target: SshTarget, options: ConnectOptions = {}): Promise<RemoteSession> {
-  let jump: PooledJump | null;
-  try {
-    jump = await acquireJump(target.proxyJump, options);
-  } catch (error) {
-    const failure = toSshError(error, target.name, target.name);
-    throw new SshError(failure.reason, target.name, `jump host: ${failure.diagnostic.message}`, failure.diagnostic.hint);
-  }
-  try {
-    const via = jump ? await jump.connection : undefined;
-    const client = await openClient(target, options, via);
-    return new Session(target, client, jump, options);
-  } catch (error) {
-    releaseJump(jump);
-    throw error;
-  }
+/** Opens one connection on its own: its jump connections are its alone, and end with it. */
+export function connect(target: SshTarget, options: ConnectOptions = {}): Promise<RemoteSession> {
+  return new Connector().connect(target, options);
 }
 
 /** A host's connection with its become settings, which commands that need root pass on to `exec`. */
