@@ -25,12 +25,15 @@ export interface ParsedConfigFile {
 export class SshConfigCache {
   private readonly files = new Map<string, ParsedConfigFile | Error>();
   private readonly globs = new Map<string, string[]>();
+  /** How many times a file was read and parsed. */
+  parses = 0;
 
   /** The parsed file, or the error reading it. */
   file(path: string): ParsedConfigFile | Error {
     let parsed = this.files.get(path);
     if (parsed === undefined) {
       parsed = readConfigFile(path);
+      this.parses += 1;
       this.files.set(path, parsed);
     }
     return parsed;

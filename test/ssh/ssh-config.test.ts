@@ -118,6 +118,18 @@ test('a run parses each file once: every host and hop reads the same lines, even
   assert.equal((await resolveSshTarget(host('gw03'), options(file))).user, 'second-read');
 });
 
+test('1000 hosts behind one bastion parse each file once, included ones too', async () => {
+  mkdirSync(join(home, 'fleet.d'), { recursive: true });
+  config('fleet.d/bastion.conf', 'Host bastion\n  HostName 10.0.0.1\n  User jump\n');
+  const file = config('fleet.config', `Include ${join(home, 'fleet.d')}/*.conf\nMatch originalhost gw*\n  ProxyJump bastion\nHost *\n  User deploy\n`);
+  const cache = new SshConfigCache();
+  for (let index = 0; index < 1000; index++) {
+    const target = await resolveSshTarget(host(`gw${index}`), { ...options(file), cache });
+    assert.deepEqual([target.user, target.proxyJump.map((hop) => `${hop.user}@${hop.hostname}`)], ['deploy', ['jump@10.0.0.1']]);
+  }
+  assert.equal(cache.parses, 2);
+});
+
 test('~/.ssh/config and included files that others could write are refused, as ssh refuses them', async () => {
   mkdirSync(join(home, '.ssh'), { recursive: true });
   const userConfig = join(home, '.ssh', 'config');
