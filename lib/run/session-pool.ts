@@ -1,6 +1,5 @@
-import type { HostSession } from '../ssh/session.js';
 import type { BecomeOptions } from '../ssh/become.js';
-import { connect, type ConnectOptions, type RemoteSession } from '../ssh/session.js';
+import { Connector, type ConnectOptions, type HostSession, type RemoteSession } from '../ssh/session.js';
 import type { ConnectionRefusal, SshTarget } from '../ssh/types.js';
 
 /** How to reach a host, and whether commands run there as the login user or through sudo. */
@@ -27,11 +26,15 @@ export class HostRefusedError extends Error {
   }
 }
 
-/** One connection per host for the whole run, opened on first use and closed together. */
+/**
+ * One connection per host for the whole run, opened on first use and closed together. Its hosts
+ * share jump host connections and known_hosts as parsed, with each other and with no other pool.
+ */
 export class SessionPool {
   readonly #targets: ReadonlyMap<string, HostTarget>;
   readonly #options: ConnectOptions;
   readonly #sessions = new Map<string, Promise<HostSession>>();
+  readonly #connector = new Connector();
 
   constructor(targets: ReadonlyMap<string, HostTarget>, options: ConnectOptions) {
     this.#targets = targets;
@@ -44,7 +47,7 @@ export class SessionPool {
       const target = this.#targets.get(host);
       if (!target) throw new Error(`no SSH target was resolved for host ${host}`);
       if ('refusal' in target) return Promise.reject(new HostRefusedError(host, target.refusal));
-      session = connect(target.ssh, this.#options).then((opened) => withBecome(opened, target.become));
+      session = this.#connector.connect(target.ssh, this.#options).then((opened) => withBecome(opened, target.become));
       this.#sessions.set(host, session);
     }
     return session;
@@ -54,6 +57,7 @@ export class SessionPool {
     const sessions = [...this.#sessions.values()];
     this.#sessions.clear();
     await Promise.all(sessions.map(async (pending) => (await pending.catch(() => null))?.close()));
+    await this.#connector.close();
   }
 }
 

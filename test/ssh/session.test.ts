@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SshError, type SshFailureReason } from '../../lib/ssh/errors.js';
-import { connect, type ConnectOptions } from '../../lib/ssh/session.js';
+import { connect, Connector, type ConnectOptions } from '../../lib/ssh/session.js';
 import type { SshTarget } from '../../lib/ssh/types.js';
 import { freePort, generateKey, loopbackTarget, startSshd, type Sshd } from '../helpers/sshd.js';
 
@@ -356,14 +356,15 @@ describe('ProxyJump', () => {
     return out.split('\n').filter((line) => line.trim() !== '').length;
   }
 
-  test('targets behind one jump host share one jump connection, closed with its last user', async () => {
+  test('targets of one connector behind one jump host share one jump connection, closed with its last user', async () => {
     const second = await startSshd();
+    const connector = new Connector();
     try {
       const secondKnownHosts = tempFile('second_known_hosts', `${second.hostKeyLine}\n`);
       const hop = loopbackTarget(jump, jumpKnownHosts);
       const sessions = await Promise.all([
-        connect(loopbackTarget(sshd, knownHosts, { proxyJump: [hop] })),
-        connect(loopbackTarget(second, secondKnownHosts, { proxyJump: [hop] })),
+        connector.connect(loopbackTarget(sshd, knownHosts, { proxyJump: [hop] })),
+        connector.connect(loopbackTarget(second, secondKnownHosts, { proxyJump: [hop] })),
       ]);
       for (const session of sessions) {
         const result = await session.exec('echo "$SSH_CONNECTION"');
@@ -375,10 +376,20 @@ describe('ProxyJump', () => {
       await sessions[0].close();
       assert.equal(connectionsTo(jump.port), 1);
       await sessions[1].close();
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await connector.close();
       assert.equal(connectionsTo(jump.port), 0);
     } finally {
       await second.stop();
+    }
+  });
+
+  test('connections opened on their own share no jump connection', async () => {
+    const hop = loopbackTarget(jump, jumpKnownHosts);
+    const sessions = await Promise.all([0, 1].map(() => connect(loopbackTarget(sshd, knownHosts, { proxyJump: [hop] }))));
+    try {
+      assert.equal(connectionsTo(jump.port), 2);
+    } finally {
+      await Promise.all(sessions.map((session) => session.close()));
     }
   });
 
