@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { connect, createServer, type Server } from 'node:net';
 
 /** Connects, reads until the peer closes, and returns what it sent. */
@@ -43,4 +44,10 @@ export async function connectionCounter(): Promise<{ port: number; count: () => 
     count: () => connections,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** How many TCP connections to this port are established on this machine, as `ss` lists them. */
+export function connectionsTo(port: number): number {
+  const out = execFileSync('ss', ['-Htn', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.trim() !== '').length;
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { SessionPool, type HostTarget } from '../../lib/run/session-pool.js';
 import type { SshTarget } from '../../lib/ssh/types.js';
 import { loopbackTarget, startSshd, type Sshd } from '../helpers/sshd.js';
+import { connectionsTo } from '../helpers/tcp.js';
 
 let work: string;
 let jump: Sshd;
@@ -24,11 +24,6 @@ after(async () => {
   await Promise.all([jump.stop(), host.stop()]);
   rmSync(work, { recursive: true, force: true });
 });
-
-function connectionsTo(port: number): number {
-  const out = execFileSync('ss', ['-Htn', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' });
-  return out.split('\n').filter((line) => line.trim() !== '').length;
-}
 
 function behindJump(names: readonly string[], file = knownHosts, overrides: Partial<SshTarget> = {}): Map<string, HostTarget> {
   const hop = loopbackTarget(jump, file, overrides);

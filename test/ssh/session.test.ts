@@ -9,6 +9,7 @@ import { SshError, type SshFailureReason } from '../../lib/ssh/errors.js';
 import { connect, Connector, type ConnectOptions } from '../../lib/ssh/session.js';
 import type { SshTarget } from '../../lib/ssh/types.js';
 import { freePort, generateKey, loopbackTarget, startSshd, type Sshd } from '../helpers/sshd.js';
+import { connectionsTo } from '../helpers/tcp.js';
 
 let work: string;
 let sshd: Sshd;
@@ -350,11 +351,6 @@ describe('ProxyJump', () => {
   });
 
   after(() => jump.stop());
-
-  function connectionsTo(port: number): number {
-    const out = execFileSync('ss', ['-Htn', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' });
-    return out.split('\n').filter((line) => line.trim() !== '').length;
-  }
 
   test('targets of one connector behind one jump host share one jump connection, closed with its last user', async () => {
     const second = await startSshd();
