@@ -12,3 +12,8 @@ export function packageRoot(): string {
   }
   return dir;
 }
+
+/** A file beside the module at `moduleUrl` (its `import.meta.url`): the build copies lib/'s `.sh` files beside their compiled modules. */
+export function besideModule(moduleUrl: string, name: string): string {
+  return fileURLToPath(new URL(name, moduleUrl));
+}

@@ -8,7 +8,7 @@ import { HOST_LAYOUT, type HostLayout } from '../host-layout.js';
 import type { HostSession } from '../ssh/session.js';
 import type { Conversation } from '../ssh/conversation.js';
 import { SshError } from '../ssh/errors.js';
-import { shellCommand } from '../shell.js';
+import { shellCommand, shellFile } from '../shell.js';
 import type { DesiredService } from '../units/types.js';
 import { STEP_FUNCTIONS } from './script.js';
 
@@ -36,46 +36,8 @@ const RUN_HOLDER = `pid ${process.pid} on ${hostname()}, started ${new Date().to
 const END = `${MARKER} end`;
 const DONE = `${MARKER} done`;
 
-/**
- * Serves requests from octoi: `run N` then N bytes of script, which runs in this same shell (the
- * functions stay defined, the lock stays held); `::octoi:: done` ends each answer. End of input
- * ends the shell and with it the lock, and so does waiting longer than its first argument in
- * seconds for a request (`ping` lines keep it waiting while octoi uploads): a controller whose link
- * died without closing the connection must not hold the host. The request line is read by `read`, byte by byte, and the script by `head -c`,
- * so neither reads past what it needs: octoi writes the next request only after this answer.
- */
-const SERVE = `octoi_serve() {
-  while octoi_request=$(timeout "$1" /bin/sh -c 'IFS= read -r octoi_line && printf "%s" "$octoi_line"'); do
-    case $octoi_request in
-      'run '*)
-        octoi_script=$(head -c "\${octoi_request#run }") || return
-        eval "$octoi_script"
-        octoi_marker done
-        ;;
-      ping) ;;
-      *) return ;;
-    esac
-  done
-}
-# Arguments: the lock folder, -x or -s, seconds to wait, who this run is.
-octoi_lock() {
-  if ! command -v flock >/dev/null 2>&1; then
-    octoi_marker lock unavailable
-    return 1
-  fi
-  # \`command\` keeps a failed redirection from ending the shell, as it would for a bare exec.
-  if ! mkdir -p -m 0700 -- "$1" 2>/dev/null || [ -L "$1" ] || [ -L "$1/lock" ] || ! command exec 9>>"$1/lock" 2>/dev/null; then
-    octoi_marker lock denied
-    return 1
-  fi
-  if flock "$2" -w "$3" 9; then
-    if [ "$2" = -x ]; then printf '%s\\n' "$4" > "$1/holder"; fi
-    return 0
-  fi
-  octoi_marker lock busy "$(octoi_hex "$(octoi_cat "$1/holder")")"
-  return 1
-}
-`;
+/** The functions that serve octoi's requests and take its lock (host-shell.sh). */
+const SERVE = shellFile(import.meta.url, 'host-shell.sh');
 
 /**
  * One shell on the host for a whole converge: it takes octoi's lock on the host, reads the facts,

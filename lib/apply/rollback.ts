@@ -1,9 +1,9 @@
 import { posix } from 'node:path';
 import type { HostFacts } from '../facts/types.js';
 import { PROBE_FUNCTIONS } from '../facts/probe.js';
-import { HOST_LAYOUT, journalDirectory, lockFile, ownedRecord, pendingRecord, TEMP_MARK, type HostLayout } from '../host-layout.js';
+import { HOST_LAYOUT, journalDirectory, lockFile, ownedRecord, pendingRecord, type HostLayout } from '../host-layout.js';
 import type { Action } from '../plan/types.js';
-import { shellCommand, shellQuote } from '../shell.js';
+import { shellAssignments, shellCommand, shellFile, shellQuote } from '../shell.js';
 import { isRunning } from '../plan/unit-state.js';
 import { plainServiceName, socketUnitName } from '../units/names.js';
 import { STEP_FUNCTIONS } from './script.js';
@@ -109,6 +109,9 @@ function disarm(runToken: string, layout: HostLayout): string {
   ].join('; ');
 }
 
+/** The rollback script's own functions (rollback.sh), after the probe's and the steps'. */
+const ROLLBACK_FUNCTIONS = shellFile(import.meta.url, 'rollback.sh');
+
 /**
  * The script in the journal: it puts back every file, folder, group and record the actions
  * changed, and the socket units' enablement and state as they were. Run by the switch (`timer`)
@@ -142,39 +145,29 @@ export function rollbackScript(actions: readonly Action[], facts: HostFacts, opt
     if (action.kind === 'remove-group') return [step(['groupadd', '--system', '--', action.group])];
     return [];
   });
-  const record = (file: string, copy: string): string =>
-    `if [ -f ${shellQuote(copy)} ]; then ${shellCommand(['octoi_try', 'octoi_restore', copy, '0600', 'root:root', file])}; else rm -f -- ${shellQuote(file)}; fi`;
   return `#!/bin/sh
-# octoi: puts back what run ${options.runToken} changed on this host.
-${PROBE_FUNCTIONS}${STEP_FUNCTIONS}octoi_journal=${shellQuote(journal)}
-if [ "$1" = timer ]; then
-  mkdir -p -m 0700 -- ${shellQuote(layout.lockDirectory)} && exec 9>>${shellQuote(lockFile(layout))} && flock -x 9 || exit 1
-  [ -d "$octoi_journal" ] || exit 0
-fi
-octoi_rollback_failed=
-octoi_try() { "$@" || { octoi_rollback_failed=1; echo "rollback: $* failed" >&2; }; }
-# Arguments: the saved copy, its mode and owner, the file to put it back as (through a new temp file, renamed).
-octoi_restore() {
-  octoi_temp=$(mktemp -- "\${4%/*}/.\${4##*/}${TEMP_MARK}.XXXXXXXX") || return
-  cat -- "$1" > "$octoi_temp" && chmod -- "$2" "$octoi_temp" && chown -- "$3" "$octoi_temp" && mv -f -T -- "$octoi_temp" "$4" || { rm -f -- "$octoi_temp"; return 1; }
-}
-${lines([
+# octoi: puts back what a run changed on this host.
+${PROBE_FUNCTIONS}${STEP_FUNCTIONS}${shellAssignments({
+    octoi_run_token: options.runToken,
+    octoi_journal: journal,
+    octoi_lock_directory: layout.lockDirectory,
+    octoi_lock_file: lockFile(layout),
+    octoi_pending_record: pending,
+  })}${ROLLBACK_FUNCTIONS}${lines([
     ...enabledByRun.map((unit) => shellCommand(['systemctl', 'disable', '--no-reload', '--now', '--', unit])),
     ...daemons.map((unit) => step(['systemctl', 'stop', '--', unit])),
     ...files,
-    ...createdFolders.map((path) => `[ ! -d ${shellQuote(path)} ] || rmdir -- ${shellQuote(path)} 2>/dev/null || true`),
-    ...removedFolders.map((path) => `[ -d ${shellQuote(path)} ] || ${step(['mkdir', '-m', '0755', '--', path])}`),
+    ...createdFolders.map((path) => shellCommand(['octoi_unmake_folder', path])),
+    ...removedFolders.map((path) => shellCommand(['octoi_remake_folder', path])),
     ...groups,
-    record(owned, posix.join(journal, 'owned')),
-    record(pending, posix.join(journal, 'pending')),
+    shellCommand(['octoi_restore_record', owned, posix.join(journal, 'owned')]),
+    shellCommand(['octoi_restore_record', pending, posix.join(journal, 'pending')]),
     ...enabledBefore.map((unit) => step(['systemctl', 'enable', '--no-reload', '--', unit])),
     step(['systemctl', 'daemon-reload']),
     ...activeBefore.map((unit) => step(['systemctl', 'restart', '--', unit])),
-    ...sockets.filter((unit) => !activeBefore.includes(unit)).map((unit) => `systemctl stop -- ${shellQuote(unit)} 2>/dev/null; systemctl reset-failed -- ${shellQuote(unit)} 2>/dev/null`),
-  ])}if [ "$1" = timer ]; then octoi_record ${shellQuote(pending)} add "rolled-back ${options.runToken} $(date +%s)"; fi
-rm -rf -- "$octoi_journal"
-[ -z "$octoi_rollback_failed" ]
-`;
+    ...sockets.filter((unit) => !activeBefore.includes(unit)).map((unit) => shellCommand(['octoi_stop_socket', unit])),
+    'octoi_rollback_end',
+  ])}`;
 }
 
 function lines(commands: readonly string[]): string {

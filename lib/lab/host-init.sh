@@ -13,6 +13,7 @@ case "$1" in
 launch)
   # Under a systemd PID 1 the lab runs inside a delegated scope: its own cgroup is the host's.
   if [ "$OCTOI_CGROUP" = self ]; then
+    # shellcheck disable=SC2153 # OCTOI_CGROUP2 comes from the lab, as the list above says
     OCTOI_CGROUP="$OCTOI_CGROUP2$(sed -n 's/^0:://p' /proc/self/cgroup)"
     export OCTOI_CGROUP
   fi
@@ -22,6 +23,7 @@ launch)
   # Written once the cgroup holds the launcher: the lab reads an empty cgroup as a dead host.
   echo "$OCTOI_CGROUP" > "$OCTOI_HOST_DIR/cgroup"
   # script(1) gives the host a real terminal for /dev/console, which systemd needs, and logs it.
+  # shellcheck disable=SC2016 # the shell script(1) starts expands them
   exec script -qfec 'exec nsenter --net="$OCTOI_NETNS" unshare --pid --fork --kill-child --mount --uts --ipc --propagation=private -- /bin/sh "$OCTOI_INIT" pid1' "$OCTOI_HOST_DIR/console.log"
   ;;
 pid1)

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { packageRoot } from '../paths.js';
+import { besideModule } from '../paths.js';
 import { cgroupPids, cgroupPopulated, killCgroup } from './cgroup.js';
 import { ensureEd25519Key } from './keys.js';
 import { hostPaths, scopeUnitName } from './names.js';
@@ -56,7 +56,7 @@ export interface LaunchOptions {
 /** Starts the host's launcher in the background; it outlives this process. */
 export function launchHost(options: LaunchOptions): void {
   const paths = hostPaths(options.labDir, options.name);
-  const init = join(packageRoot(), 'lib', 'lab', 'host-init.sh');
+  const init = besideModule(import.meta.url, 'host-init.sh');
   const argv =
     options.cgroupDir === undefined
       ? ['systemd-run', '--scope', '--quiet', '--collect', '-p', 'Delegate=yes',

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OctoiError } from '../diagnostics.js';
-import { packageRoot } from '../paths.js';
+import { besideModule } from '../paths.js';
 import { runCommand } from './run-command.js';
 
 /** The Debian releases a lab host can run, by codename, with their version numbers. */
@@ -58,7 +58,7 @@ export interface Image {
 }
 
 function setupScriptPath(): string {
-  return join(packageRoot(), 'lib', 'lab', 'image-setup.sh');
+  return besideModule(import.meta.url, 'image-setup.sh');
 }
 
 export async function recipeHash(release: Release = defaultRelease): Promise<string> {
