@@ -1,7 +1,7 @@
 /**
  * The published types work for a TypeScript user out of the box: a consumer that depends on octoi
  * (the files `npm pack` would publish, with only octoi's production dependencies beside it) compiles
- * with the library checks on (no skipLibCheck).
+ * with the library checks on (no skipLibCheck), and loads.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -56,7 +56,7 @@ export { target };
 `;
 
 describe('the published type declarations', () => {
-  it('compile in a consumer without skipLibCheck, with only the production dependencies installed', async () => {
+  it('compile in a consumer without skipLibCheck, with only the production dependencies installed, and load', async () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root });
     const [{ files }] = JSON.parse(stdout) as [{ files: { path: string }[] }];
     const installed = join(consumer, 'node_modules', 'octoi');
@@ -86,5 +86,8 @@ describe('the published type declarations', () => {
     );
     assert.equal(result.output, '');
     assert.ok(result.ok);
+    // The library reads the shell code it runs on hosts when it loads: the package must carry it.
+    const loaded = await run(process.execPath, ['--input-type=module', '-e', "const octoi = await import('octoi'); process.stdout.write(octoi.probeScript([]))"], { cwd: consumer });
+    assert.match(loaded.stdout, /^octoi_marker\(\) \{/m);
   });
 });
