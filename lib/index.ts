@@ -34,8 +34,8 @@ export { desiredStateByHost, renderServicesForHost, servicesOf, type DesiredStat
 export { readExtraVars } from './config/extra-vars.js';
 export { runPlaybook, targetPlays, type PlayTarget, type RunOptions, type RunSummary } from './run/run-playbook.js';
 export { SessionPool } from './run/session-pool.js';
-export type { HostResult, HostStatus, RunEvent } from './run/types.js';
-export { jsonReport, type JsonReport, type ReportedRun } from './report/json.js';
+export type { HostResult, HostStatus, ReportedCommand, RunEvent, RunFinished, RunStarted } from './run/types.js';
+export { jsonReport, type JsonReport } from './report/json.js';
 export { joinShardReports, readShardReports, type JoinedRun } from './report/merge.js';
 export { PlainView } from './report/plain-view.js';
 export { formatRecap } from './report/recap.js';

@@ -1,13 +1,10 @@
 import { parseArgs } from 'node:util';
 import { servicesOf, type DesiredState } from '../desired/host-services.js';
 import { ExitCode } from '../exit-codes.js';
-import { broadcast } from '../report/view.js';
-import { prepareRun } from '../run/prepare.js';
 import { runPlaybook, type PlayTarget } from '../run/run-playbook.js';
-import { SessionPool } from '../run/session-pool.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
-import { commonOptions, reportOptions, reportViews } from './play.js';
-import { configuredConnections, fleetOptions, fleetSettings, onInterrupt, readAnsibleConfig, resolveTargets } from './targets.js';
+import { commonOptions, prepareFleet, reportOptions, runFleetCommand, runViews } from './fleet-command.js';
+import { fleetOptions, fleetSettings, readAnsibleConfig } from './targets.js';
 
 export const checkUsage = `usage: octoi check PLAYBOOK -i INVENTORY [options]
 
@@ -30,34 +27,25 @@ export async function runCheckCommand(argv: string[]): Promise<number> {
       process.stdout.write(`${checkUsage}\n`);
       return ExitCode.ok;
     }
-    const [playbookFile, ...extra] = positionals;
-    if (!playbookFile || extra.length > 0) throw usageError('octoi check takes exactly one playbook', checkUsage);
-    const config = readAnsibleConfig();
-    const { inventories, limit, forks, connectTimeoutMs, commandTimeoutMs, lockWaitSeconds } = fleetSettings(values, config);
-
-    let sessions: SessionPool | undefined;
-    const interruption = onInterrupt(async () => sessions?.closeAll());
-    try {
-      const prepared = await prepareRun({ playbookFile, inventories, limit, extraVars: values['extra-vars'] ?? [], shard: values.shard });
+    return await runFleetCommand(await runViews(values), async (command) => {
+      const [playbookFile, ...extra] = positionals;
+      if (!playbookFile || extra.length > 0) throw usageError('octoi check takes exactly one playbook', checkUsage);
+      const config = readAnsibleConfig();
+      const settings = fleetSettings(values, config);
+      const { prepared, targets } = await prepareFleet(command, playbookFile, values, config, settings);
       if (!declaresCheck(prepared.plays, prepared.desired)) {
         throw usageError(`no service of ${playbookFile} declares a check for the targeted hosts`, 'add e.g. `check: { expect: "Hello World" }` to a service');
       }
-      const connections = configuredConnections(config, values['accept-new']);
-      const targets = await resolveTargets(prepared.inventory, prepared.hosts, values['ssh-config'], connections.acceptNew, connections.options);
-      const views = await reportViews(values, 'check', prepared);
-      sessions = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs });
+      const sessions = command.connect(targets, settings);
       // A check changes nothing: no host waits for a canary, and there is nothing to roll back.
       const plays = prepared.plays.map(({ play: { serial: _serial, maxFailPercentage: _batch, maxFailures: _run, ...play }, hosts }) => ({ play, hosts }));
       const summary = await runPlaybook({
-        playbookFile: prepared.playbook.file, plays, desired: prepared.desired, forks, check: false, checksOnly: true, diff: false,
-        sessions, onEvent: broadcast(views), signal: interruption.signal, lockWaitSeconds, commandTimeoutMs, rollback: null,
+        command: 'check', runId: prepared.runId, shard: prepared.shard, playbookFile: prepared.playbook.file, plays, desired: prepared.desired,
+        forks: settings.forks, check: false, checksOnly: true, diff: false, sessions, onEvent: command.show, signal: command.signal,
+        lockWaitSeconds: settings.lockWaitSeconds, commandTimeoutMs: settings.commandTimeoutMs, rollback: null,
       });
-      await Promise.all(views.map((view) => view.close()));
       return exitCodeOfRun(summary.results, summary.interrupted);
-    } finally {
-      interruption.dispose();
-      await sessions?.closeAll();
-    }
+    });
   } catch (error) {
     return reportError(error);
   }

@@ -1,4 +1,5 @@
-import { formatDiagnostic, OctoiError, type ErrorKind } from '../diagnostics.js';
+import { OctoiError, type Diagnostic, type ErrorKind } from '../diagnostics.js';
+import { formatDiagnostics } from '../report/summary-lines.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { changedHosts } from '../run/results.js';
 import type { HostResult } from '../run/types.js';
@@ -13,15 +14,19 @@ const exitCodeOfKind: Record<ErrorKind, ExitCodeValue> = {
 
 /** Prints an error the way every command does and says which exit code it means. */
 export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): ExitCodeValue {
-  if (isArgumentError(error)) return reportError(usageError(error.message.split('. ')[0] ?? error.message, 'octoi COMMAND --help lists the options'), stderr);
-  if (error instanceof OctoiError) {
-    stderr.write(`${error.diagnostics.map(formatDiagnostic).join('\n')}\n`);
-    const errors = error.diagnostics.filter((d) => d.severity === 'error').length;
-    if (errors > 1) stderr.write(`${errors} errors\n`);
-    return exitCodeOfKind[error.kind];
+  const input = inputErrorOf(error);
+  if (input) {
+    stderr.write(`${formatDiagnostics(input.diagnostics)}\n`);
+    return input.exitCode;
   }
   stderr.write(`octoi: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
   return ExitCode.internal;
+}
+
+/** An error that is not a bug in octoi (invalid input, no host matched, an interrupt): what to show and its exit code. */
+export function inputErrorOf(error: unknown): { diagnostics: readonly Diagnostic[]; exitCode: ExitCodeValue } | undefined {
+  if (isArgumentError(error)) return inputErrorOf(usageError(error.message.split('. ')[0] ?? error.message, 'octoi COMMAND --help lists the options'));
+  return error instanceof OctoiError ? { diagnostics: error.diagnostics, exitCode: exitCodeOfKind[error.kind] } : undefined;
 }
 
 /** What node's parseArgs throws for an unknown option or a missing value: the user's mistake. */

@@ -32,16 +32,16 @@ export async function runReportCommand(argv: string[]): Promise<number> {
     const [subcommand, ...files] = positionals;
     if (subcommand !== 'merge') throw usageError(subcommand ? `octoi report has no subcommand "${subcommand}"` : 'octoi report takes a subcommand', reportUsage);
     if (files.length === 0) throw usageError('octoi report merge takes the JSON report of every shard', reportUsage);
-    const { run, started, finished } = joinShardReports(await readShardReports(files));
+    const { started, finished } = joinShardReports(await readShardReports(files));
     const views: View[] = [];
-    if (values.json) views.push(new JsonFileView(values.json, run));
-    if (values.junit) views.push(new JunitFileView(values.junit, run.servicesOf));
+    if (values.json) views.push(new JsonFileView(values.json));
+    if (values.junit) views.push(new JunitFileView(values.junit));
     const show = broadcast(views);
     show(started);
     show(finished);
     await Promise.all(views.map((view) => view.close()));
     process.stdout.write(`${formatRecap(finished.results, finished.durationMs, finished.interrupted)}\n`);
-    return run.command === 'plan' ? exitCodeOfPlan(finished.results, finished.interrupted) : exitCodeOfRun(finished.results, finished.interrupted);
+    return started.command === 'plan' ? exitCodeOfPlan(finished.results, finished.interrupted) : exitCodeOfRun(finished.results, finished.interrupted);
   } catch (error) {
     return reportError(error);
   }

@@ -151,32 +151,3 @@ function positiveInteger(text: string, option: string): number {
   if (!Number.isInteger(value) || value < 1) throw usageError(`${option} must be a whole number of at least 1, not "${text}"`, `for example ${option} 10`);
   return value;
 }
-
-/**
- * The first SIGINT/SIGTERM stops new hosts from starting and lets those in progress finish
- * their step for a few seconds; a second one, or the grace period running out, closes every
- * connection at once. Either way the recap says what was done.
- */
-export function onInterrupt(closeConnections: () => Promise<void>): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const handler = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) {
-      void closeConnections();
-      return;
-    }
-    process.stderr.write(`octoi: ${signal}: no new host starts; hosts in progress get 5 s to finish (again to stop now)\n`);
-    controller.abort(new OctoiError('interrupted', [{ severity: 'error', message: `interrupted by ${signal}` }]));
-    timer = setTimeout(() => void closeConnections(), 5000);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
-}

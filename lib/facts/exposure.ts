@@ -15,3 +15,8 @@ export function parseExposure(text: string): Exposure | null {
   }
   return null;
 }
+
+/** `0.2 SAFE`, as systemd-analyze says it, or `unknown`. */
+export function formatExposure(exposure: Exposure | null | undefined): string {
+  return exposure ? `${exposure.score.toFixed(1)} ${exposure.label}` : 'unknown';
+}

@@ -3,7 +3,7 @@ import type { RunEvent } from '../run/types.js';
 import { jsonHostEntry } from './json.js';
 import type { View } from './view.js';
 
-/** `--events FILE`: one JSON object per line as things happen, for tools that follow a run live. */
+/** `--events FILE`: one JSON object per line as things happen (input errors and warnings too), for tools that follow a run live. */
 export class EventsFileView implements View {
   readonly #stream: WriteStream;
 
@@ -38,6 +38,8 @@ export function eventRecord(event: RunEvent): Record<string, unknown> {
         ...(event.stoppedBy ? { stoppedBy: event.stoppedBy } : {}),
         statuses: Object.fromEntries(event.results.map((result) => [result.host, result.status])),
       };
+    case 'idempotence':
+      return { type: event.type, at, idempotent: event.drifting.length === 0, drifting: event.drifting };
     default:
       return { ...event, at };
   }

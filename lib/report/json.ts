@@ -1,9 +1,11 @@
 import { writeFile, rename } from 'node:fs/promises';
 import type { CheckRecord } from '../check/types.js';
 import { totalsOf, type Totals } from '../run/results.js';
-import type { Shard } from '../run/shard.js';
 import type { ActionOutcome, FailureReason } from '../host/results.js';
-import type { HostResult, RunEvent } from '../run/types.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { FleetGroup } from '../plan/change-summary.js';
+import type { HostResult, ReportedCommand, RunEvent, RunFinished, RunStarted, Shard } from '../run/types.js';
+import type { StatusReport } from './status-table.js';
 import type { View } from './view.js';
 
 export interface JsonHostEntry {
@@ -36,20 +38,9 @@ export interface JsonHostEntry {
   notices?: string[];
 }
 
-/** The command whose run a report holds. */
-export type ReportedCommand = 'play' | 'plan' | 'check';
-
-/** What a run's report says of the run beyond its events, so the parts of a sharded run can be joined. */
-export interface ReportedRun {
-  command: ReportedCommand;
-  /** Equal for every part of one sharded run (`PreparedRun.runId`). */
-  runId: string;
-  /** Absent when the run was not sharded. */
-  shard?: Shard;
-  servicesOf: (host: string) => string[];
-}
-
 export interface JsonReport {
+  /** Warnings about the input (an inventory's, …), each with its file, line and column where it has one. */
+  diagnostics?: Diagnostic[];
   playbook: string;
   command: ReportedCommand;
   runId: string;
@@ -61,6 +52,15 @@ export interface JsonReport {
   durationMs: number;
   hosts: Record<string, JsonHostEntry>;
   totals: Totals;
+  /** `octoi plan`: hosts with equal pending changes, and equal exposure, grouped. */
+  plan?: { changes: FleetGroup[]; exposure: FleetGroup[] };
+  /** `--assert-idempotent`, when the second pass ran: the hosts it would still change. */
+  idempotence?: { idempotent: boolean; drifting: Array<{ host: string; changes: string[] }> };
+}
+
+/** The document of a command that stopped on invalid input: what was wrong, and where. */
+export interface JsonInputErrorReport {
+  diagnostics: Diagnostic[];
 }
 
 /**
@@ -98,47 +98,60 @@ export function jsonHostEntry(result: HostResult): JsonHostEntry {
 }
 
 /** The final document of `--json FILE`; its names are read by other tools, keep them stable. */
-export function jsonReport(run: ReportedRun, playbook: string, check: boolean, event: Extract<RunEvent, { type: 'run-finished' }>): JsonReport {
-  const hosts = Object.fromEntries(event.results.map((result) => [result.host, { ...jsonHostEntry(result), services: run.servicesOf(result.host) }]));
+export function jsonReport(started: RunStarted, finished: RunFinished, after: ReadonlyArray<RunEvent> = []): JsonReport {
+  const hosts = Object.fromEntries(finished.results.map((result) => [result.host, { ...jsonHostEntry(result), services: started.services[result.host] ?? [] }]));
+  const diagnostics = after.flatMap((event) => (event.type === 'diagnostics' ? event.diagnostics : []));
+  const plan = after.find((event) => event.type === 'plan-summary');
+  const idempotence = after.find((event) => event.type === 'idempotence');
   return {
-    playbook,
-    command: run.command,
-    runId: run.runId,
-    ...(run.shard ? { shard: run.shard } : {}),
-    check,
-    interrupted: event.interrupted,
-    ...(event.stoppedBy ? { stoppedBy: event.stoppedBy } : {}),
-    durationMs: event.durationMs,
+    ...(diagnostics.length > 0 ? { diagnostics } : {}),
+    playbook: started.playbook,
+    command: started.command,
+    runId: started.runId,
+    ...(started.shard ? { shard: started.shard } : {}),
+    check: started.check,
+    interrupted: finished.interrupted,
+    ...(finished.stoppedBy ? { stoppedBy: finished.stoppedBy } : {}),
+    durationMs: finished.durationMs,
     hosts,
-    totals: totalsOf(event.results),
+    totals: totalsOf(finished.results),
+    ...(plan ? { plan: { changes: plan.changes, exposure: plan.exposure } } : {}),
+    ...(idempotence ? { idempotence: { idempotent: idempotence.drifting.length === 0, drifting: idempotence.drifting } } : {}),
   };
 }
 
-/** Writes the document once the run finishes, atomically (temp file, then rename). */
+/**
+ * `--json FILE`: one document written when the command ends, atomically (temp file, then rename):
+ * the run's (play, plan, check), the status read (status), or, when invalid input stopped the
+ * command before either, its diagnostics. Nothing is written when there is nothing to say.
+ */
 export class JsonFileView implements View {
   readonly #file: string;
-  readonly #run: ReportedRun;
-  #playbook = '';
-  #check = false;
-  #pending: Promise<void> = Promise.resolve();
+  readonly #events: RunEvent[] = [];
 
-  constructor(file: string, run: ReportedRun) {
+  constructor(file: string) {
     this.#file = file;
-    this.#run = run;
   }
 
   onEvent(event: RunEvent): void {
-    if (event.type === 'run-started') {
-      this.#playbook = event.playbook;
-      this.#check = event.check;
-    } else if (event.type === 'run-finished') {
-      this.#pending = writeFileAtomically(this.#file, `${JSON.stringify(jsonReport(this.#run, this.#playbook, this.#check, event), null, 2)}\n`);
-    }
+    // The steps are the live view's; the document needs none of them.
+    if (event.type !== 'host-step') this.#events.push(event);
   }
 
-  close(): Promise<void> {
-    return this.#pending;
+  async close(): Promise<void> {
+    const document = jsonDocument(this.#events);
+    if (document) await writeFileAtomically(this.#file, `${JSON.stringify(document, null, 2)}\n`);
   }
+}
+
+function jsonDocument(events: readonly RunEvent[]): JsonReport | StatusReport | JsonInputErrorReport | undefined {
+  const diagnostics = events.flatMap((event) => (event.type === 'diagnostics' ? event.diagnostics : []));
+  const started = events.find((event) => event.type === 'run-started');
+  const finished = events.find((event) => event.type === 'run-finished');
+  if (started && finished) return jsonReport(started, finished, events);
+  const status = events.find((event) => event.type === 'status-finished');
+  if (status) return { hosts: status.hosts, ...(diagnostics.length > 0 ? { diagnostics } : {}) };
+  return diagnostics.length > 0 ? { diagnostics } : undefined;
 }
 
 /** Readers of a report never see half of it: write beside it, then rename over it. */

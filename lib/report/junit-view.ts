@@ -1,4 +1,4 @@
-import type { HostResult, RunEvent } from '../run/types.js';
+import type { HostResult, RunEvent, RunStarted } from '../run/types.js';
 import { checkLine } from './host-lines.js';
 import { writeFileAtomically } from './json.js';
 import type { View } from './view.js';
@@ -9,19 +9,18 @@ import type { View } from './view.js';
  */
 export class JunitFileView implements View {
   readonly #file: string;
-  readonly #servicesOf: (host: string) => string[];
-  #check = false;
+  #started: RunStarted | undefined;
   #pending: Promise<void> = Promise.resolve();
 
-  constructor(file: string, servicesOf: (host: string) => string[]) {
+  constructor(file: string) {
     this.#file = file;
-    this.#servicesOf = servicesOf;
   }
 
   onEvent(event: RunEvent): void {
-    if (event.type === 'run-started') this.#check = event.check;
-    if (event.type === 'run-finished') {
-      this.#pending = writeFileAtomically(this.#file, junitDocument(event.results, this.#servicesOf, this.#check, event.durationMs));
+    if (event.type === 'run-started') this.#started = event;
+    if (event.type === 'run-finished' && this.#started) {
+      const { services, check } = this.#started;
+      this.#pending = writeFileAtomically(this.#file, junitDocument(event.results, (host) => services[host] ?? [], check, event.durationMs));
     }
   }
 

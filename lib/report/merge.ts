@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { OctoiError } from '../diagnostics.js';
 import type { Action } from '../plan/types.js';
-import type { Shard } from '../run/shard.js';
-import type { HostResult, HostStatus, RunEvent } from '../run/types.js';
-import type { JsonHostEntry, JsonReport, ReportedCommand, ReportedRun } from './json.js';
+import type { HostResult, HostStatus, ReportedCommand, RunFinished, RunStarted, Shard } from '../run/types.js';
+import type { JsonHostEntry, JsonReport } from './json.js';
 
 export interface ShardReport {
   file: string;
@@ -12,9 +11,8 @@ export interface ShardReport {
 
 /** The parts of a sharded run as one run: what every view needs to show it. */
 export interface JoinedRun {
-  run: ReportedRun;
-  started: Extract<RunEvent, { type: 'run-started' }>;
-  finished: Extract<RunEvent, { type: 'run-finished' }>;
+  started: RunStarted;
+  finished: RunFinished;
 }
 
 const commands: readonly ReportedCommand[] = ['play', 'plan', 'check'];
@@ -98,12 +96,14 @@ export function joinShardReports(parts: readonly ShardReport[]): JoinedRun {
   }
   const entries = dealtOrder(shards.map((part) => Object.entries(part.report.hosts)));
   const results = entries.map(([host, entry]) => hostResultOf(host, entry));
-  const services = new Map(entries.map(([host, entry]) => [host, entry.services ?? []]));
+  const services = Object.fromEntries(entries.map(([host, entry]) => [host, entry.services ?? []]));
   const reports = shards.map((part) => part.report);
   const stoppedBy = [...new Set(reports.flatMap((report) => (report.stoppedBy ? [report.stoppedBy] : [])))].join('; ');
   return {
-    run: { command: first.report.command, runId: first.report.runId, servicesOf: (host) => services.get(host) ?? [] },
-    started: { type: 'run-started', playbook: first.report.playbook, hosts: results.map((result) => result.host), check: first.report.check },
+    started: {
+      type: 'run-started', command: first.report.command, runId: first.report.runId,
+      playbook: first.report.playbook, hosts: results.map((result) => result.host), check: first.report.check, services,
+    },
     finished: {
       type: 'run-finished',
       results,

@@ -2,18 +2,24 @@ import type { Writable } from 'node:stream';
 import type { RunEvent } from '../run/types.js';
 import { hostResultLines } from './host-lines.js';
 import { formatRecap } from './recap.js';
+import { formatDiagnostics, formatIdempotence, formatPlanSummary } from './summary-lines.js';
 import type { View } from './view.js';
 
-/** Line-oriented output for CI logs and pipes: every line names its host. */
+/** Line-oriented output for CI logs and pipes: every line names its host; input errors and warnings go to `err`. */
 export class PlainView implements View {
   readonly #out: Writable;
+  readonly #err: Writable;
 
-  constructor(out: Writable) {
+  constructor(out: Writable, err: Writable) {
     this.#out = out;
+    this.#err = err;
   }
 
   onEvent(event: RunEvent): void {
     switch (event.type) {
+      case 'diagnostics':
+        this.#err.write(`${formatDiagnostics(event.diagnostics)}\n`);
+        break;
       case 'run-started':
         this.#write(`octoi: ${event.playbook}: ${event.hosts.length} ${event.hosts.length === 1 ? 'host' : 'hosts'}${event.check ? ' (check mode: nothing is changed)' : ''}`);
         break;
@@ -26,7 +32,15 @@ export class PlainView implements View {
       case 'run-finished':
         this.#write(formatRecap(event.results, event.durationMs, event.interrupted));
         break;
-      case 'host-step':
+      case 'plan-summary':
+        this.#write(formatPlanSummary(event));
+        break;
+      case 'idempotence': {
+        const { text, error } = formatIdempotence(event);
+        (error ? this.#err : this.#out).write(`${text}\n`);
+        break;
+      }
+      default:
         break;
     }
   }

@@ -3,6 +3,7 @@ import { Listr, type ListrTask } from 'listr2';
 import type { HostResult, RunEvent } from '../run/types.js';
 import { hostResultLines } from './host-lines.js';
 import { formatRecap, hostSummary } from './recap.js';
+import { formatDiagnostics, formatIdempotence, formatPlanSummary } from './summary-lines.js';
 import type { View } from './view.js';
 
 interface HostLine {
@@ -16,18 +17,27 @@ interface HostLine {
  */
 export class ProgressView implements View {
   readonly #out: Writable;
+  readonly #err: Writable;
   readonly #hosts = new Map<string, HostLine>();
   #listr: Promise<void> = Promise.resolve();
   #results: HostResult[] = [];
   #recap = '';
+  #started = false;
+  /** What comes after the recap (plan's summary, the idempotence verdict): written once the live lines are done. */
+  readonly #closing: Array<{ text: string; error: boolean }> = [];
 
-  constructor(out: Writable) {
+  constructor(out: Writable, err: Writable) {
     this.#out = out;
+    this.#err = err;
   }
 
   onEvent(event: RunEvent): void {
     switch (event.type) {
+      case 'diagnostics':
+        this.#err.write(`${formatDiagnostics(event.diagnostics)}\n`);
+        break;
       case 'run-started':
+        this.#started = true;
         this.#start(event.hosts);
         break;
       case 'host-step':
@@ -42,15 +52,23 @@ export class ProgressView implements View {
         this.#results = event.results;
         this.#recap = formatRecap(event.results, event.durationMs, event.interrupted);
         break;
-      case 'play-started':
+      case 'plan-summary':
+        this.#closing.push({ text: formatPlanSummary(event), error: false });
+        break;
+      case 'idempotence':
+        this.#closing.push(formatIdempotence(event));
+        break;
+      default:
         break;
     }
   }
 
   async close(): Promise<void> {
     await this.#listr;
+    if (!this.#started) return;
     const details = this.#results.filter((result) => result.status !== 'ok').flatMap(hostResultLines);
     this.#out.write([...details, this.#recap].filter(Boolean).join('\n') + '\n');
+    for (const { text, error } of this.#closing) (error ? this.#err : this.#out).write(`${text}\n`);
   }
 
   #start(hosts: readonly string[]): void {

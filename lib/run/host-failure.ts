@@ -1,6 +1,5 @@
 import { failureOf } from '../host/failure.js';
 import { HostRefusedError } from './session-pool.js';
-import type { HostStatus } from './types.js';
 import type { HostFailure, HostPhase } from '../host/results.js';
 
 const INTERRUPTED: HostFailure = { reason: 'interrupted', message: 'the run was interrupted while this host was in progress' };
@@ -11,7 +10,7 @@ const INTERRUPTED: HostFailure = { reason: 'interrupted', message: 'the run was 
  * wrong (the link lost, a timeout, facts unreadable, sudo refusing) fails it. An interrupt closes
  * connections: what that looks like on a host is not the host's fault.
  */
-export function classifyFailure(error: unknown, phase: HostPhase, signal?: AbortSignal): { status: HostStatus; failure: HostFailure } {
+export function classifyFailure(error: unknown, phase: HostPhase, signal?: AbortSignal): { status: 'failed' | 'unreachable'; failure: HostFailure } {
   const failure = signal?.aborted ? INTERRUPTED : error instanceof HostRefusedError ? refusalFailure(error) : failureOf(error);
   // A refused host was never tried: it is not unreachable, octoi would not go there.
   const unreachable = phase === 'connect' && failure.reason !== 'interrupted' && failure.reason !== 'refused';

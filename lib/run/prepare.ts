@@ -8,7 +8,8 @@ import type { Playbook } from '../config/types.js';
 import { loadInventory, type Inventory } from '../inventory/index.js';
 import { loadVaultKeyring, type VaultPasswordOptions } from '../source/vault.js';
 import { targetPlays, type PlayTarget } from './run-playbook.js';
-import { parseShard, shardPlays, type Shard } from './shard.js';
+import { parseShard, shardPlays } from './shard.js';
+import type { Shard } from './types.js';
 
 export interface PreparedRun {
   playbook: Playbook;

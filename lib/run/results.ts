@@ -1,5 +1,7 @@
+import { formatExposure } from '../facts/exposure.js';
 import type { Exposure } from '../facts/types.js';
-import type { HostResult, HostStatus } from './types.js';
+import { groupFleet } from '../plan/change-summary.js';
+import type { HostResult, HostStatus, RunEvent } from './types.js';
 
 /** Worst first: the status a host ends with over several plays. */
 const severity: HostStatus[] = ['unreachable', 'failed', 'skipped', 'changed', 'ok'];
@@ -63,4 +65,21 @@ export function totalsOf(results: readonly HostResult[]): Totals {
 /** Hosts whose run changed something, or in check mode would. */
 export function changedHosts(results: readonly HostResult[]): HostResult[] {
   return results.filter((result) => result.actions.some((record) => record.outcome === 'planned' || record.outcome === 'done'));
+}
+
+/** `octoi plan`'s summary of a run: reachable hosts grouped by their pending changes, and by their services' exposure. */
+export function planSummary(results: readonly HostResult[]): Extract<RunEvent, { type: 'plan-summary' }> {
+  const reachable = results.filter((result) => result.status === 'ok' || result.status === 'changed');
+  const scored = reachable.filter((result) => Object.keys(result.exposure ?? {}).length > 0);
+  return {
+    type: 'plan-summary',
+    changes: groupFleet(reachable.map(({ host, changes }) => ({ host, phrases: changes }))),
+    exposure: groupFleet(scored.map(({ host, exposure }) => ({ host, phrases: Object.entries(exposure ?? {}).map(([service, score]) => `${service} ${formatExposure(score)}`) }))),
+  };
+}
+
+/** Molecule's idempotence step: what a second pass over the same hosts would still change. */
+export function idempotence(second: readonly HostResult[]): Extract<RunEvent, { type: 'idempotence' }> {
+  const drifting = changedHosts(second).map((result) => ({ host: result.host, changes: result.changes.length > 0 ? result.changes : result.actions.map((record) => record.description) }));
+  return { type: 'idempotence', drifting };
 }

@@ -4,14 +4,14 @@ import { servicesOf, type DesiredState } from '../desired/host-services.js';
 import type { Play, Playbook } from '../config/types.js';
 import type { Inventory } from '../inventory/index.js';
 import { selectHosts } from '../inventory/pattern.js';
-import type { SessionCounters } from '../ssh/session.js';
+import type { HostSession, SessionCounters } from '../ssh/session.js';
 import type { DesiredService } from '../units/types.js';
 import { batches, budgetExceeded } from './batches.js';
-import { forEachLimited } from '../concurrency.js';
-import { classifyFailure, unlessInterrupted } from './host-failure.js';
+import { forEachHost, type HostWork } from './fleet.js';
+import { unlessInterrupted } from './host-failure.js';
 import { mergeHostResults } from './results.js';
 import type { SessionPool } from './session-pool.js';
-import type { HostResult, HostStatus, RunEventListener } from './types.js';
+import type { HostResult, HostStatus, ReportedCommand, RunEventListener, Shard } from './types.js';
 import type { FailureReason, HostStep } from '../host/results.js';
 
 export interface PlayTarget {
@@ -29,6 +29,10 @@ export function targetPlays(playbook: Playbook, inventory: Inventory, limit: rea
 }
 
 export interface RunOptions {
+  /** What the run is reported as; a sharded run's parts share `runId`. */
+  command: ReportedCommand;
+  runId: string;
+  shard?: Shard | undefined;
   playbookFile: string;
   plays: PlayTarget[];
   /** Each play's services for each of its hosts (`desiredStateByHost`): variables make them differ by host. */
@@ -76,7 +80,10 @@ export interface RunSummary {
 export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const allHosts = [...new Set(options.plays.flatMap((target) => target.hosts))];
-  options.onEvent({ type: 'run-started', playbook: options.playbookFile, hosts: allHosts, check: options.check });
+  options.onEvent({
+    type: 'run-started', command: options.command, runId: options.runId, ...(options.shard ? { shard: options.shard } : {}),
+    playbook: options.playbookFile, hosts: allHosts, check: options.check, services: serviceNamesByHost(options.plays, options.desired),
+  });
 
   const resultsByHost = new Map<string, HostResult[]>();
   const record = (result: HostResult): void => {
@@ -96,10 +103,7 @@ export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
     options.onEvent({ type: 'play-started', play: play.name, hosts: live });
     const rollout = batches(live, play.serial);
     for (const [index, batch] of rollout.entries()) {
-      await forEachLimited(batch, options.forks, async (host) => record(await runHost(host, servicesOf(options.desired, playIndex, host), play, options)), {
-        signal: options.signal,
-        onSkipped: (host) => record(skipped(host, 'interrupted', 'not touched: the run was interrupted before this host started')),
-      });
+      await forEachHost(batch, { sessions: options.sessions, forks: options.forks, signal: options.signal }, hostWork(playIndex, play, options), record);
       const failed = batch.filter(isDown).length;
       stoppedBy = budgetExceeded(play, { size: batch.length, failed }, failedInRun()) ?? undefined;
       // As Ansible's: with no budget set, a batch whose every host failed ends the rollout.
@@ -118,17 +122,26 @@ export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
   return { results, interrupted, ...(stoppedBy ? { stoppedBy } : {}) };
 }
 
-async function runHost(host: string, services: DesiredService[], play: Play, options: RunOptions): Promise<HostResult> {
-  const started = Date.now();
-  const onStep = (step: HostStep): void => options.onEvent({ type: 'host-step', host, step });
-  onStep('connecting');
-  let session;
-  try {
-    session = await options.sessions.get(host);
-  } catch (error) {
-    const { status, failure } = classifyFailure(error, 'connect', options.signal);
-    return { host, status, phase: 'connect', actions: [], changes: [], problems: [], error: failure, execs: 0, uploads: 0, sftpSessions: 0, durationMs: Date.now() - started };
+/** Each host's services over all plays that target it, by name. */
+export function serviceNamesByHost(plays: readonly PlayTarget[], desired: DesiredState): Record<string, string[]> {
+  const names = new Map<string, Set<string>>();
+  for (const [index, { hosts }] of plays.entries()) {
+    for (const host of hosts) names.set(host, new Set([...(names.get(host) ?? []), ...servicesOf(desired, index, host).map((service) => service.name)]));
   }
+  return Object.fromEntries([...names].map(([host, services]) => [host, [...services]]));
+}
+
+function hostWork(playIndex: number, play: Play, options: RunOptions): HostWork<HostResult> {
+  return {
+    connecting: (host) => options.onEvent({ type: 'host-step', host, step: 'connecting' }),
+    connected: (host, session, startedAt) => runHost(host, session, startedAt, servicesOf(options.desired, playIndex, host), play, options),
+    failed: (host, { status, failure, phase, durationMs }) => ({ host, status, phase, actions: [], changes: [], problems: [], error: failure, execs: 0, uploads: 0, sftpSessions: 0, durationMs }),
+    notStarted: (host) => skipped(host, 'interrupted', 'not touched: the run was interrupted before this host started'),
+  };
+}
+
+async function runHost(host: string, session: HostSession, started: number, services: DesiredService[], play: Play, options: RunOptions): Promise<HostResult> {
+  const onStep = (step: HostStep): void => options.onEvent({ type: 'host-step', host, step });
   const before = { ...session.counters };
   const outcome = options.checksOnly ? await checkHost(session, services, onStep) : await convergeHost(session, services, {
     check: options.check, diff: options.diff, exposure: options.exposure ?? false, onStep, lockWaitSeconds: options.lockWaitSeconds,

@@ -1,11 +1,6 @@
 import { OctoiError } from '../diagnostics.js';
 import type { PlayTarget } from './run-playbook.js';
-
-export interface Shard {
-  /** 1-based */
-  index: number;
-  count: number;
-}
+import type { Shard } from './types.js';
 
 /** Reads `K/N` (1 ≤ K ≤ N). */
 export function parseShard(text: string): Shard {

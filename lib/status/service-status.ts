@@ -5,7 +5,7 @@ import type { HostFacts, Listener, UnitFact } from '../facts/types.js';
 import { plainServiceName, socketUnitName } from '../units/names.js';
 import { formatListener, isSystemd, listenerMatches } from '../plan/listeners.js';
 import { unitFact } from '../plan/unit-state.js';
-import type { ServiceStatus } from './types.js';
+import type { ServiceStatus } from '../host/status.js';
 
 /** A service to report on: declared in a playbook, or found on the host (then `listen` is empty). */
 export interface StatusTarget {

@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../lib/exit-codes.js';
 import type { Exposure } from '../../lib/facts/types.js';
-import type { StatusReport } from '../../lib/status/types.js';
+import type { StatusReport } from '../../lib/report/status-table.js';
 import { readJsonReport, runOctoi } from '../helpers/cli.js';
 import { labSuite } from '../helpers/lab.js';
 import { readFromPort } from '../helpers/tcp.js';

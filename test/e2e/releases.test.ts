@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { packageRoot } from '../../lib/paths.js';
-import type { StatusReport } from '../../lib/status/types.js';
+import type { StatusReport } from '../../lib/report/status-table.js';
 import { readJsonReport, runOctoi } from '../helpers/cli.js';
 import { everyRelease, labSuite } from '../helpers/lab.js';
 import { readFromPort } from '../helpers/tcp.js';

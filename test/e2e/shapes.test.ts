@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../lib/exit-codes.js';
-import type { StatusReport } from '../../lib/status/types.js';
+import type { StatusReport } from '../../lib/report/status-table.js';
 import { readJsonReport, runOctoi } from '../helpers/cli.js';
 import { labSuite } from '../helpers/lab.js';
 import { isRefused, readFromPort } from '../helpers/tcp.js';

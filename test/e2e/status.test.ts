@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { stopHost } from '../../lib/lab/index.js';
 import { packageRoot } from '../../lib/paths.js';
-import type { StatusReport } from '../../lib/status/types.js';
+import type { StatusReport } from '../../lib/report/status-table.js';
 import { runOctoi } from '../helpers/cli.js';
 import { everyRelease, labSuite } from '../helpers/lab.js';
 import { readFromPort } from '../helpers/tcp.js';

@@ -7,13 +7,13 @@ import type { CheckRecord } from '../../lib/check/types.js';
 import type { Play } from '../../lib/config/types.js';
 import { OctoiError } from '../../lib/diagnostics.js';
 import { ExitCode } from '../../lib/exit-codes.js';
-import { jsonHostEntry, JsonFileView, type ReportedCommand, type ReportedRun } from '../../lib/report/json.js';
+import { jsonHostEntry, JsonFileView } from '../../lib/report/json.js';
 import { JunitFileView } from '../../lib/report/junit-view.js';
 import { hostResultOf, joinShardReports, readShardReports } from '../../lib/report/merge.js';
 import { formatRecap } from '../../lib/report/recap.js';
 import { broadcast } from '../../lib/report/view.js';
 import { shardPlays } from '../../lib/run/shard.js';
-import type { HostResult } from '../../lib/run/types.js';
+import type { HostResult, ReportedCommand, Shard } from '../../lib/run/types.js';
 import { runOctoi } from '../helpers/cli.js';
 
 const base = { actions: [], changes: [], problems: [], execs: 1, uploads: 0, sftpSessions: 0 };
@@ -47,6 +47,13 @@ const fleet: HostResult[] = [
   { ...base, host: 'gw07', status: 'ok', phase: 'verify', durationMs: 280, exposure: { hello: { score: 1.2, label: 'OK' }, 'echo:v2': null } },
 ];
 const servicesOf = (host: string): string[] => (host === 'gw03' ? ['hello', 'echo:v2'] : ['hello']);
+
+/** What a run's report says of it beyond its hosts' results. */
+interface ReportedRun {
+  command: ReportedCommand;
+  runId: string;
+  shard?: Shard;
+}
 const play: Play = { name: 'gateways', hosts: 'all', services: [], hardening: 'strict', position: { file: 'site.yml', line: 1, column: 1 } };
 const shardDurations = [2100, 2600, 1900];
 /** Every part of one run has its id: the same playbook and targets, whatever the split. */
@@ -64,9 +71,10 @@ interface Written {
 /** What the report views write for a run: a shard's or, with no shard, the whole run's. */
 async function writeReports(name: string, results: readonly HostResult[], run: ReportedRun, durationMs: number, check = false, stoppedBy?: string): Promise<Written> {
   const files = { json: join(dir, `${name}.json`), junit: join(dir, `${name}.xml`) };
-  const views = [new JsonFileView(files.json, run), new JunitFileView(files.junit, run.servicesOf)];
+  const views = [new JsonFileView(files.json), new JunitFileView(files.junit)];
   const show = broadcast(views);
-  show({ type: 'run-started', playbook: 'playbooks/site.yml', hosts: results.map((result) => result.host), check });
+  const hosts = results.map((result) => result.host);
+  show({ type: 'run-started', ...run, playbook: 'playbooks/site.yml', hosts, check, services: Object.fromEntries(hosts.map((host) => [host, servicesOf(host)])) });
   for (const result of results) show({ type: 'host-finished', result });
   show({ type: 'run-finished', results: [...results], interrupted: false, durationMs, ...(stoppedBy ? { stoppedBy } : {}) });
   await Promise.all(views.map((view) => view.close()));
@@ -81,16 +89,16 @@ async function shardReports(name: string, results: readonly HostResult[], count:
     parts.map(async (shard) => {
       const [mine] = shardPlays([{ play, hosts: all }], shard);
       const hosts = new Set(mine?.hosts);
-      const run = { command, runId, shard, servicesOf };
+      const run = { command, runId, shard };
       return (await writeReports(`${name}-${shard.index}`, results.filter((result) => hosts.has(result.host)), run, shardDurations[shard.index - 1] ?? 1000, check)).json;
     }),
   );
 }
 
 async function mergedReports(name: string, files: readonly string[]): Promise<Written & { recap: string }> {
-  const { run, started, finished } = joinShardReports(await readShardReports(files));
+  const { started, finished } = joinShardReports(await readShardReports(files));
   const written = { json: join(dir, `${name}.json`), junit: join(dir, `${name}.xml`) };
-  const views = [new JsonFileView(written.json, run), new JunitFileView(written.junit, run.servicesOf)];
+  const views = [new JsonFileView(written.json), new JunitFileView(written.junit)];
   broadcast(views)(started);
   broadcast(views)(finished);
   await Promise.all(views.map((view) => view.close()));
@@ -117,7 +125,7 @@ async function editReport(file: string, name: string, edit: (report: Record<stri
 
 describe('joining the reports of a sharded run', () => {
   it('gives the recap, JSON and JUnit the views write for the whole run, its time the longest shard\'s', async () => {
-    const whole = await writeReports('whole', fleet, { command: 'play', runId, servicesOf }, Math.max(...shardDurations));
+    const whole = await writeReports('whole', fleet, { command: 'play', runId }, Math.max(...shardDurations));
     const merged = await mergedReports('merged', await shardReports('three', fleet, 3));
     assert.equal(await readFile(merged.json, 'utf8'), await readFile(whole.json, 'utf8'));
     assert.equal(await readFile(merged.junit, 'utf8'), await readFile(whole.junit, 'utf8'));
@@ -127,7 +135,7 @@ describe('joining the reports of a sharded run', () => {
 
   it('gives the same whole run for any number of shards, and from one unsharded report', async () => {
     const whole = await mergedReports('from-three', await shardReports('three', fleet, 3));
-    const unsharded = await writeReports('unsharded', fleet, { command: 'play', runId, servicesOf }, 2600);
+    const unsharded = await writeReports('unsharded', fleet, { command: 'play', runId }, 2600);
     const partings = [[unsharded.json], ...(await Promise.all([1, 2, 7].map((count) => shardReports(`in-${count}`, fleet, count))))];
     for (const [index, files] of partings.entries()) {
       const merged = await mergedReports(`parting-${index}`, files);
@@ -197,7 +205,7 @@ describe('octoi report merge', () => {
     assert.equal(result.stderr, '');
     assert.equal(result.stdout, `${formatRecap(fleet, 2600, false)}\n`);
     assert.equal(result.exitCode, ExitCode.hostsFailed);
-    const whole = await writeReports('cli-whole', fleet, { command: 'play', runId, servicesOf }, 2600);
+    const whole = await writeReports('cli-whole', fleet, { command: 'play', runId }, 2600);
     assert.equal(await readFile(out.json, 'utf8'), await readFile(whole.json, 'utf8'));
     assert.equal(await readFile(out.junit, 'utf8'), await readFile(whole.junit, 'utf8'));
   });

@@ -73,8 +73,12 @@ describe('recap', () => {
 
 describe('JSON report', () => {
   it('keeps the documented names and counts', () => {
-    const run = { command: 'play', runId: 'f00d', shard: { index: 2, count: 3 }, servicesOf: () => ['x'] } as const;
-    const report = jsonReport(run, 'playbooks/x.yml', false, {
+    const hosts = [changed, inSync, unreachable].map((result) => result.host);
+    const started = {
+      type: 'run-started', command: 'play', runId: 'f00d', shard: { index: 2, count: 3 }, playbook: 'playbooks/x.yml', hosts, check: false,
+      services: Object.fromEntries(hosts.map((host) => [host, ['x']])),
+    } as const;
+    const report = jsonReport(started, {
       type: 'run-finished',
       results: [changed, inSync, unreachable],
       interrupted: false,

@@ -6,7 +6,7 @@ import { parseDiscovery } from '../../lib/facts/discover.js';
 import { parseProbe } from '../../lib/facts/parse-probe.js';
 import { unknownUnit } from '../../lib/facts/systemctl-show.js';
 import { discoveredTargets, reportedListenAddresses, servicesStatus, type StatusTarget } from '../../lib/status/service-status.js';
-import type { ServiceStatus } from '../../lib/status/types.js';
+import type { ServiceStatus } from '../../lib/host/status.js';
 import { fixtureCases } from '../facts/fixture-cases.js';
 
 /**

@@ -29,8 +29,3 @@ export interface HostStatusEntry {
   /** Why the host's status could not be read. */
   error?: string;
 }
-
-/** The document of `octoi status --json FILE`; other tools read these names, keep them stable. */
-export interface StatusReport {
-  hosts: Record<string, HostStatusEntry>;
-}

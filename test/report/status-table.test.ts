@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatStatusTable } from '../../lib/status/table.js';
-import type { ServiceStatus, StatusReport } from '../../lib/status/types.js';
+import { formatStatusTable } from '../../lib/report/status-table.js';
+import type { ServiceStatus } from '../../lib/host/status.js';
+import type { StatusReport } from '../../lib/report/status-table.js';
 import { fixtureCases } from '../facts/fixture-cases.js';
 
 const captured = (name: string): Record<string, ServiceStatus> => {

@@ -1,5 +1,17 @@
-import type { Exposure } from '../facts/types.js';
-import type { ServiceStatus, StatusReport } from './types.js';
+import type { Writable } from 'node:stream';
+import type { Diagnostic } from '../diagnostics.js';
+import { formatExposure } from '../facts/exposure.js';
+import type { HostStatusEntry, ServiceStatus } from '../host/status.js';
+import type { RunEvent } from '../run/types.js';
+import { formatDiagnostics } from './summary-lines.js';
+import type { View } from './view.js';
+
+/** The document of `octoi status --json FILE`; other tools read these names, keep them stable. */
+export interface StatusReport {
+  hosts: Record<string, HostStatusEntry>;
+  /** Input errors (then `hosts` is empty) and warnings, each with its file, line and column where it has one. */
+  diagnostics?: Diagnostic[];
+}
 
 const HEADER = ['HOST', 'SERVICE', 'ENABLED', 'ACTIVE', 'LISTENING', 'ACCEPTED', 'CONNECTIONS', 'REFUSED', 'EXPOSURE'];
 /** Shown when an Accept=no service is in the table: its one service's state and main PID. */
@@ -39,14 +51,27 @@ export function formatStatusTable(report: StatusReport): string {
   return [...(shown.length > 0 ? alignColumns([header, ...shown]) : []), ...notes, totals].join('\n');
 }
 
+/** `octoi status` on a terminal or pipe: the table once every host is read; input errors and warnings on `err`. */
+export class StatusTableView implements View {
+  readonly #out: Writable;
+  readonly #err: Writable;
+
+  constructor(out: Writable, err: Writable) {
+    this.#out = out;
+    this.#err = err;
+  }
+
+  onEvent(event: RunEvent): void {
+    if (event.type === 'diagnostics') this.#err.write(`${formatDiagnostics(event.diagnostics)}\n`);
+    if (event.type === 'status-finished') this.#out.write(`${formatStatusTable({ hosts: event.hosts })}\n`);
+  }
+
+  async close(): Promise<void> {}
+}
+
 /** `active pid 1234`, `inactive`: what runs for an Accept=no socket. */
 function processCell(service: NonNullable<ServiceStatus['service']>): string {
   return service.mainPid === null ? service.active : `${service.active} pid ${service.mainPid}`;
-}
-
-/** `0.2 SAFE`, as systemd-analyze says it, or `unknown`. */
-export function formatExposure(exposure: Exposure | null | undefined): string {
-  return exposure ? `${exposure.score.toFixed(1)} ${exposure.label}` : 'unknown';
 }
 
 function alignColumns(rows: readonly string[][]): string[] {
