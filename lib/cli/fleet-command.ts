@@ -5,7 +5,7 @@ import { EventsFileView } from '../report/events-view.js';
 import { JsonFileView } from '../report/json.js';
 import { JunitFileView } from '../report/junit-view.js';
 import { PlainView } from '../report/plain-view.js';
-import { StatusTableView } from '../report/status-table.js';
+import { statusTableView } from '../report/status-table.js';
 import { broadcast, type View } from '../report/view.js';
 import { SessionPool, type HostTarget } from '../run/session-pool.js';
 import type { RunEventListener } from '../run/types.js';
@@ -100,14 +100,16 @@ export function connectionTargets(inventory: Inventory, hosts: readonly string[]
 /** The views a run of play, plan or check shows: the terminal's or plain lines, and the report files asked for. */
 export async function runViews(values: { plain: boolean; json?: string | undefined; events?: string | undefined; junit?: string | undefined }): Promise<View[]> {
   // listr2 is loaded only for a terminal
-  const human = values.plain || !process.stdout.isTTY ? new PlainView(process.stdout, process.stderr) : new (await import('../report/progress-view.js')).ProgressView(process.stdout, process.stderr);
+  const human = values.plain || !process.stdout.isTTY ? new PlainView(terminal) : new (await import('../report/progress-view.js')).ProgressView(terminal);
   return [human, ...fileViews(values), ...(values.junit ? [new JunitFileView(values.junit)] : [])];
 }
 
 /** The views of `octoi status`: its table, and the report files asked for. */
 export function statusViews(values: { json?: string | undefined; events?: string | undefined }): View[] {
-  return [new StatusTableView(process.stdout, process.stderr), ...fileViews(values)];
+  return [statusTableView(terminal), ...fileViews(values)];
 }
+
+const terminal = { out: process.stdout, err: process.stderr };
 
 function fileViews(values: { json?: string | undefined; events?: string | undefined }): View[] {
   return [...(values.json ? [new JsonFileView(values.json)] : []), ...(values.events ? [new EventsFileView(values.events)] : [])];

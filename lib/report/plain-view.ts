@@ -1,24 +1,21 @@
-import type { Writable } from 'node:stream';
 import type { RunEvent } from '../run/types.js';
 import { hostResultLines } from './host-lines.js';
 import { formatRecap } from './recap.js';
-import { formatDiagnostics, formatIdempotence, formatPlanSummary } from './summary-lines.js';
+import { formatDiagnostics, formatIdempotence, formatPlanSummary, writeShown, type HumanStreams } from './summary-lines.js';
 import type { View } from './view.js';
 
 /** Line-oriented output for CI logs and pipes: every line names its host; input errors and warnings go to `err`. */
 export class PlainView implements View {
-  readonly #out: Writable;
-  readonly #err: Writable;
+  readonly #streams: HumanStreams;
 
-  constructor(out: Writable, err: Writable) {
-    this.#out = out;
-    this.#err = err;
+  constructor(streams: HumanStreams) {
+    this.#streams = streams;
   }
 
   onEvent(event: RunEvent): void {
     switch (event.type) {
       case 'diagnostics':
-        this.#err.write(`${formatDiagnostics(event.diagnostics)}\n`);
+        writeShown(this.#streams, { text: formatDiagnostics(event.diagnostics), error: true });
         break;
       case 'run-started':
         this.#write(`octoi: ${event.playbook}: ${event.hosts.length} ${event.hosts.length === 1 ? 'host' : 'hosts'}${event.check ? ' (check mode: nothing is changed)' : ''}`);
@@ -35,11 +32,9 @@ export class PlainView implements View {
       case 'plan-summary':
         this.#write(formatPlanSummary(event));
         break;
-      case 'idempotence': {
-        const { text, error } = formatIdempotence(event);
-        (error ? this.#err : this.#out).write(`${text}\n`);
+      case 'idempotence':
+        writeShown(this.#streams, formatIdempotence(event));
         break;
-      }
       default:
         break;
     }
@@ -48,6 +43,6 @@ export class PlainView implements View {
   async close(): Promise<void> {}
 
   #write(line: string): void {
-    this.#out.write(`${line}\n`);
+    writeShown(this.#streams, { text: line, error: false });
   }
 }

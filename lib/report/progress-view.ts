@@ -1,9 +1,8 @@
-import type { Writable } from 'node:stream';
 import { Listr, type ListrTask } from 'listr2';
 import type { HostResult, RunEvent } from '../run/types.js';
 import { hostResultLines } from './host-lines.js';
 import { formatRecap, hostSummary } from './recap.js';
-import { formatDiagnostics, formatIdempotence, formatPlanSummary } from './summary-lines.js';
+import { formatDiagnostics, formatIdempotence, formatPlanSummary, writeShown, type HumanStreams, type ShownText } from './summary-lines.js';
 import type { View } from './view.js';
 
 interface HostLine {
@@ -16,25 +15,23 @@ interface HostLine {
  * changed or failed host did, then the recap. It only reads events; the run never waits on it.
  */
 export class ProgressView implements View {
-  readonly #out: Writable;
-  readonly #err: Writable;
+  readonly #streams: HumanStreams;
   readonly #hosts = new Map<string, HostLine>();
   #listr: Promise<void> = Promise.resolve();
   #results: HostResult[] = [];
   #recap = '';
   #started = false;
   /** What comes after the recap (plan's summary, the idempotence verdict): written once the live lines are done. */
-  readonly #closing: Array<{ text: string; error: boolean }> = [];
+  readonly #closing: ShownText[] = [];
 
-  constructor(out: Writable, err: Writable) {
-    this.#out = out;
-    this.#err = err;
+  constructor(streams: HumanStreams) {
+    this.#streams = streams;
   }
 
   onEvent(event: RunEvent): void {
     switch (event.type) {
       case 'diagnostics':
-        this.#err.write(`${formatDiagnostics(event.diagnostics)}\n`);
+        writeShown(this.#streams, { text: formatDiagnostics(event.diagnostics), error: true });
         break;
       case 'run-started':
         this.#started = true;
@@ -67,8 +64,8 @@ export class ProgressView implements View {
     await this.#listr;
     if (!this.#started) return;
     const details = this.#results.filter((result) => result.status !== 'ok').flatMap(hostResultLines);
-    this.#out.write([...details, this.#recap].filter(Boolean).join('\n') + '\n');
-    for (const { text, error } of this.#closing) (error ? this.#err : this.#out).write(`${text}\n`);
+    writeShown(this.#streams, { text: [...details, this.#recap].filter(Boolean).join('\n'), error: false });
+    for (const shown of this.#closing) writeShown(this.#streams, shown);
   }
 
   #start(hosts: readonly string[]): void {

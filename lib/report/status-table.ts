@@ -1,9 +1,7 @@
-import type { Writable } from 'node:stream';
 import type { Diagnostic } from '../diagnostics.js';
 import { formatExposure } from '../facts/exposure.js';
 import type { HostStatusEntry, ServiceStatus } from '../host/status.js';
-import type { RunEvent } from '../run/types.js';
-import { formatDiagnostics } from './summary-lines.js';
+import { formatDiagnostics, writeShown, type HumanStreams } from './summary-lines.js';
 import type { View } from './view.js';
 
 /** The document of `octoi status --json FILE`; other tools read these names, keep them stable. */
@@ -52,21 +50,14 @@ export function formatStatusTable(report: StatusReport): string {
 }
 
 /** `octoi status` on a terminal or pipe: the table once every host is read; input errors and warnings on `err`. */
-export class StatusTableView implements View {
-  readonly #out: Writable;
-  readonly #err: Writable;
-
-  constructor(out: Writable, err: Writable) {
-    this.#out = out;
-    this.#err = err;
-  }
-
-  onEvent(event: RunEvent): void {
-    if (event.type === 'diagnostics') this.#err.write(`${formatDiagnostics(event.diagnostics)}\n`);
-    if (event.type === 'status-finished') this.#out.write(`${formatStatusTable({ hosts: event.hosts })}\n`);
-  }
-
-  async close(): Promise<void> {}
+export function statusTableView(streams: HumanStreams): View {
+  return {
+    onEvent(event) {
+      if (event.type === 'diagnostics') writeShown(streams, { text: formatDiagnostics(event.diagnostics), error: true });
+      if (event.type === 'status-finished') writeShown(streams, { text: formatStatusTable({ hosts: event.hosts }), error: false });
+    },
+    close: async () => {},
+  };
 }
 
 /** `active pid 1234`, `inactive`: what runs for an Accept=no socket. */

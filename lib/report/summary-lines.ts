@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { formatFleetGroups } from '../plan/change-summary.js';
 import type { RunEvent } from '../run/types.js';
@@ -16,7 +17,23 @@ export function formatPlanSummary(event: Extract<RunEvent, { type: 'plan-summary
 }
 
 /** The idempotence pass's verdict, and whether it is an error (then it goes to stderr). Pure. */
-export function formatIdempotence(event: Extract<RunEvent, { type: 'idempotence' }>): { text: string; error: boolean } {
+export function formatIdempotence(event: Extract<RunEvent, { type: 'idempotence' }>): ShownText {
   if (event.drifting.length === 0) return { text: 'idempotent: a second pass would change nothing', error: false };
   return { text: ['not idempotent: a second pass would still change', ...event.drifting.map(({ host, changes }) => `  ${host}: ${changes.join('; ')}`)].join('\n'), error: true };
+}
+
+/** Where a human view writes: what happened on `out`; input errors, warnings and failed verdicts on `err`. */
+export interface HumanStreams {
+  out: Writable;
+  err: Writable;
+}
+
+/** Text a human view shows, and whether it goes to `err`. */
+export interface ShownText {
+  text: string;
+  error: boolean;
+}
+
+export function writeShown(streams: HumanStreams, { text, error }: ShownText): void {
+  (error ? streams.err : streams.out).write(`${text}\n`);
 }

@@ -10,7 +10,7 @@ import { EventsFileView } from '../../lib/report/events-view.js';
 import { JsonFileView, type JsonInputErrorReport, type JsonReport } from '../../lib/report/json.js';
 import { JunitFileView } from '../../lib/report/junit-view.js';
 import { PlainView } from '../../lib/report/plain-view.js';
-import { StatusTableView, type StatusReport } from '../../lib/report/status-table.js';
+import { statusTableView, type StatusReport } from '../../lib/report/status-table.js';
 import { broadcast, type View } from '../../lib/report/view.js';
 import { idempotence, planSummary } from '../../lib/run/results.js';
 import type { HostResult, RunEvent, RunStarted } from '../../lib/run/types.js';
@@ -81,7 +81,7 @@ describe('invalid input in every view', () => {
 
   it('plain lines: each error at its file:line:col on stderr, then the count; nothing on stdout', async () => {
     const { out, err, text } = streams();
-    await show([new PlainView(out, err)], refused);
+    await show([new PlainView({ out, err })], refused);
     assert.deepEqual(text(), {
       out: '',
       err: 'site.yml:1:3: error: missing required key `services` (field: plays[0])\nsite.yml:3:3: error: unknown key `servics` (field: plays[0].servics)\n  hint: did you mean `services`?\n2 errors\n',
@@ -111,7 +111,7 @@ describe('invalid input in every view', () => {
 describe('a plan in every view', () => {
   it('plain lines: the warning on stderr, the recap, then the fleet grouped by changes and by exposure', async () => {
     const { out, err, text } = streams();
-    await show([new PlainView(out, err)], planRun);
+    await show([new PlainView({ out, err })], planRun);
     const shown = text();
     assert.equal(shown.err, 'inv.yml:2:5: warning: skipping unexpected key "hots" in group web: only vars, children and hosts are read\n  hint: did you mean "hosts"?\n');
     assert.match(shown.out, /^RECAP \(2 hosts, 0\.9 s\)$/m);
@@ -161,7 +161,7 @@ describe('the idempotence pass', () => {
   it('a second pass that plans nothing: one line on stdout, idempotent in the JSON', async () => {
     const verdict = idempotence([inSync]);
     const { out, err, text } = streams();
-    await show([new PlainView(out, err)], [...playRun, verdict]);
+    await show([new PlainView({ out, err })], [...playRun, verdict]);
     const shown = text();
     assert.ok(shown.out.endsWith('idempotent: a second pass would change nothing\n'), shown.out);
     assert.equal(shown.err, '');
@@ -171,7 +171,7 @@ describe('the idempotence pass', () => {
   it('a second pass that would change a host: the host and its changes on stderr and in the JSON', async () => {
     const verdict = idempotence([drifted, inSync]);
     const { out, err, text } = streams();
-    await show([new PlainView(out, err)], [...playRun, verdict]);
+    await show([new PlainView({ out, err })], [...playRun, verdict]);
     assert.equal(text().err, 'not idempotent: a second pass would still change\n  gw01: hello.socket ListenStream 13063→13064\n');
     assert.deepEqual((await jsonOf<JsonReport>('drifting', [...playRun, verdict])).idempotence, {
       idempotent: false,
@@ -183,7 +183,7 @@ describe('the idempotence pass', () => {
 describe('octoi status in every view', () => {
   it('the table once every host is read, in inventory order, the warning on stderr', async () => {
     const { out, err, text } = streams();
-    await show([new StatusTableView(out, err)], statusRead);
+    await show([statusTableView({ out, err })], statusRead);
     const shown = text();
     assert.match(shown.err, /^inv\.yml:2:5: warning: skipping unexpected key "hots"/);
     const lines = shown.out.trimEnd().split('\n');
