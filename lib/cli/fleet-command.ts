@@ -10,7 +10,7 @@ import { broadcast, type View } from '../report/view.js';
 import { SessionPool, type HostTarget } from '../run/session-pool.js';
 import type { RunEventListener } from '../run/types.js';
 import type { AnsibleConfig } from '../config/ansible-cfg.js';
-import { prepareRun, type PreparedRun } from '../run/prepare.js';
+import { prepareRun, withInventoryWarnings, type PreparedRun } from '../run/prepare.js';
 import { configuredConnections, fleetOptionsUsage, resolveTargets, type FleetSettings } from './targets.js';
 import { inputErrorOf, reportError } from './exit.js';
 
@@ -82,13 +82,14 @@ export interface PlaybookValues {
 
 /**
  * The playbook and inventory read and every targeted host resolved, before any host is contacted;
- * the inventory's warnings are shown.
+ * the inventory's warnings are shown (with the errors, when there are any).
  */
 export async function prepareFleet(command: FleetCommand, playbookFile: string, values: PlaybookValues, config: AnsibleConfig, settings: FleetSettings): Promise<{ prepared: PreparedRun; targets: Map<string, HostTarget> }> {
   const { inventories, limit, vault } = settings;
   const prepared = await prepareRun({ playbookFile, inventories, limit, extraVars: values['extra-vars'] ?? [], shard: values.shard, vault });
+  const targets = await withInventoryWarnings(prepared.inventory, () => connectionTargets(prepared.inventory, prepared.hosts, values, config));
   command.warn(prepared.inventory);
-  return { prepared, targets: await connectionTargets(prepared.inventory, prepared.hosts, values, config) };
+  return { prepared, targets };
 }
 
 /** How to reach each host: the inventory's connection variables, ssh_config, ansible.cfg's defaults and --accept-new. */

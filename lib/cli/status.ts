@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { AnsibleConfig } from '../config/ansible-cfg.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
+import { withInventoryWarnings } from '../run/prepare.js';
 import type { HostTarget } from '../run/session-pool.js';
 import { loadVaultKeyring } from '../source/vault.js';
 import { discoveryQueries, playbookQueries, readFleetStatus, type StatusQuery } from '../status/read-status.js';
@@ -69,7 +70,10 @@ async function playbookFleet(command: FleetCommand, playbookFile: string, values
 /** Every host of the inventory (or of --limit), asked for the services its units show. */
 async function inventoryFleet(command: FleetCommand, values: PlaybookValues, config: AnsibleConfig, settings: FleetSettings): Promise<StatusFleet> {
   const inventory = await loadInventory(settings.inventories, { vault: await loadVaultKeyring(settings.vault) });
+  const fleet = await withInventoryWarnings(inventory, async () => {
+    const queries = discoveryQueries(selectHosts(inventory, 'all', settings.limit));
+    return { queries, targets: await connectionTargets(inventory, [...queries.keys()], values, config) };
+  });
   command.warn(inventory);
-  const queries = discoveryQueries(selectHosts(inventory, 'all', settings.limit));
-  return { queries, targets: await connectionTargets(inventory, [...queries.keys()], values, config) };
+  return fleet;
 }

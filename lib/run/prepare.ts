@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { readExtraVars } from '../config/extra-vars.js';
+import { OctoiError } from '../diagnostics.js';
 import { sha256 } from '../hash.js';
 import { desiredStateByHost, renderPlayHeaders, type DesiredState } from '../desired/host-services.js';
 import { loadPlaybook } from '../config/playbook.js';
@@ -51,11 +52,27 @@ export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> 
     loadInventory([...options.inventories], { playbookDir: dirname(resolve(options.playbookFile)), vault }),
     readExtraVars(options.extraVars, vault),
   ]);
-  const targeted = targetPlays(renderPlayHeaders(playbook, extraVars), inventory, options.limit);
-  const shard = options.shard ? parseShard(options.shard) : undefined;
-  const plays = shard ? shardPlays(targeted, shard) : targeted;
-  const desired = await desiredStateByHost(plays, inventory, extraVars);
-  const playbookText = await readFile(playbook.file, 'utf8');
-  const runId = sha256(JSON.stringify([playbook.file, sha256(playbookText), targeted.map((target) => target.hosts)]));
-  return { playbook, inventory, plays, desired, hosts: [...new Set(plays.flatMap((target) => target.hosts))], runId, ...(shard ? { shard } : {}) };
+  return withInventoryWarnings(inventory, async () => {
+    const targeted = targetPlays(renderPlayHeaders(playbook, extraVars), inventory, options.limit);
+    const shard = options.shard ? parseShard(options.shard) : undefined;
+    const plays = shard ? shardPlays(targeted, shard) : targeted;
+    const desired = await desiredStateByHost(plays, inventory, extraVars);
+    const playbookText = await readFile(playbook.file, 'utf8');
+    const runId = sha256(JSON.stringify([playbook.file, sha256(playbookText), targeted.map((target) => target.hosts)]));
+    return { playbook, inventory, plays, desired, hosts: [...new Set(plays.flatMap((target) => target.hosts))], runId, ...(shard ? { shard } : {}) };
+  });
+}
+
+/**
+ * What is done with an inventory once it is read: when that fails on the input, the inventory's
+ * warnings come first among the diagnostics, as they often say why (a misspelt `hosts:` key, and no
+ * host matches).
+ */
+export async function withInventoryWarnings<T>(inventory: Inventory, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof OctoiError) || inventory.warnings.length === 0) throw error;
+    throw new OctoiError(error.kind, [...inventory.warnings, ...error.diagnostics]);
+  }
 }

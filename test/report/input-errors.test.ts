@@ -17,10 +17,13 @@ const valid = '- name: hello\n  hosts: all\n  services:\n    - name: hello\n    
  */
 const warnedInventory = 'all:\n  children:\n    web:\n      hots: {}\n      hosts:\n        gw01:\n          ansible_host: 192.0.2.1\n          ansible_ssh_private_key_file: ./no-such-key\n';
 
+/** The same key misspelt in a group that has no other hosts: no host matches, and the warning says why. */
+const hostlessInventory = 'all:\n  children:\n    web:\n      hots:\n        gw01: {}\n';
+
 let dir: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'octoi-input-errors-'));
-  await Promise.all([writeFile(join(dir, 'bad.yml'), misspelt), writeFile(join(dir, 'site.yml'), valid), writeFile(join(dir, 'inv.yml'), warnedInventory)]);
+  await Promise.all([writeFile(join(dir, 'bad.yml'), misspelt), writeFile(join(dir, 'site.yml'), valid), writeFile(join(dir, 'inv.yml'), warnedInventory), writeFile(join(dir, 'hostless.yml'), hostlessInventory)]);
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
@@ -66,6 +69,16 @@ describe("an inventory's warnings reach every view", () => {
     assert.deepEqual(report.plan, { changes: [], exposure: [] }, 'a refused host is in no group');
     assert.deepEqual((await readEvents('plan.jsonl')).map((event) => event.type).slice(0, 2), ['diagnostics', 'run-started']);
   });
+
+  for (const command of [['plan', 'site.yml'], ['status']]) {
+    it(`octoi ${command[0]} where no host matches: exit 5, the warning that says why before the error, in the JSON document`, async () => {
+      const result = await octoi([...command, '-i', 'hostless.yml', '--json', `${command[0]}-hostless.json`]);
+      assert.equal(result.exitCode, ExitCode.noHostsMatched, result.stdout + result.stderr);
+      assert.match(result.stderr, /^hostless\.yml:4:7: warning: skipping unexpected key "hots"[^]*\nerror: /m);
+      const { diagnostics } = await readJson<JsonInputErrorReport>(`${command[0]}-hostless.json`);
+      assert.deepEqual(diagnostics.map((diagnostic) => diagnostic.severity), ['warning', 'error']);
+    });
+  }
 
   it('octoi status: on stderr and in the JSON report; the refused host fails as it does in play', async () => {
     const result = await octoi(['status', '-i', 'inv.yml', '--json', 'status.json', '--events', 'status.jsonl']);
