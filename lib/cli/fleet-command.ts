@@ -1,3 +1,4 @@
+import type { AnsibleConfig } from '../config/ansible-cfg.js';
 import { OctoiError } from '../diagnostics.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { Inventory } from '../inventory/index.js';
@@ -9,7 +10,6 @@ import { statusTableView } from '../report/status-table.js';
 import { broadcast, type View } from '../report/view.js';
 import { SessionPool, type HostTarget } from '../run/session-pool.js';
 import type { RunEventListener } from '../run/types.js';
-import type { AnsibleConfig } from '../config/ansible-cfg.js';
 import { prepareRun, withInventoryWarnings, type PreparedRun } from '../run/prepare.js';
 import { configuredConnections, fleetOptionsUsage, resolveTargets, type FleetSettings } from './targets.js';
 import { inputErrorOf, reportError } from './exit.js';
@@ -41,8 +41,8 @@ export interface FleetCommand {
 }
 
 /**
- * The frame of play, plan, check and status: interrupts taken from the start (one read while the
- * input is read still ends in a recap and reports), one session pool closed at the end, and every
+ * The frame of play, plan, check and status: interrupts taken from the start (one that comes while
+ * the input is read still ends in the reports), one session pool closed at the end, and every
  * view closed after the last event. Invalid input reaches the views as a diagnostics event, so the
  * report files hold it too; the exit code is the body's, or the error's.
  */
