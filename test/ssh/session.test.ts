@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,8 +117,11 @@ describe('exec', () => {
 
   test('a dropped connection mid-command is connection-lost, never a success', async () => {
     const session = await connect(loopbackTarget(sshd, knownHosts));
-    const running = session.exec('echo started; sleep 20; echo finished');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const marker = join(work, 'mid-command-started');
+    const running = session.exec(`echo started; touch '${marker}'; sleep 20; echo finished`);
+    // Killed once the command has surely begun, however slow the machine: a fixed wait raced it.
+    while (!existsSync(marker)) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     sshd.killSessions();
     const error = await rejectsWith(running, 'connection-lost');
     assert.equal(error.output?.stdout, 'started\n', 'the output so far is kept');
