@@ -136,13 +136,19 @@ async function openClient(target: SshTarget, options: ConnectOptions, knownHosts
   // node-ssh creates the client synchronously, before its first await
   const client = ssh.connection!;
   client.on('error', () => {});
+  // ssh2 settles a destroyed client's handshake only at its ready timeout: an abort must not wait for it.
+  let interrupt = (): void => {};
+  const aborted = new Promise<never>((_, reject) => (interrupt = () => reject(interrupted(target.name))));
+  aborted.catch(() => {});
+  connecting.catch(() => {});
   const abort = (): void => {
     client.end();
     client.destroy();
+    interrupt();
   };
   options.signal?.addEventListener('abort', abort, { once: true });
   try {
-    await connecting;
+    await Promise.race([connecting, aborted]);
   } catch (error) {
     client.destroy();
     options.signal?.removeEventListener('abort', abort);
