@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Prints the compiled test files of one suite, from the test sources (so a test file deleted or
 // renamed since the last build is not run from a stale dist/): `unit` starts no lab and calls no
-// reference tool, `differential` compares with the real Ansible and OpenSSH, `lab` boots lab hosts
+// reference tool, `differential` compares with the real Ansible, Python and OpenSSH, `lab` boots lab hosts
 // (root), `all` is every test file once.
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
