@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client, ClientChannel } from 'ssh2';
 import { packageRoot } from '../../lib/paths.js';
-import { SessionPool, type HostSession, type HostTarget } from '../../lib/run/session-pool.js';
+import { SessionPool, type HostTarget } from '../../lib/run/session-pool.js';
 import { Conversation } from '../../lib/ssh/conversation.js';
 import { SshError, type SshFailureReason } from '../../lib/ssh/errors.js';
-import type { ExecResult, SessionCounters } from '../../lib/ssh/session.js';
+import type { ExecResult, HostSession, SessionCounters } from '../../lib/ssh/session.js';
 import type { SshTarget } from '../../lib/ssh/types.js';
 
 export const sessionFixtures = join(packageRoot(), 'test', 'fixtures', 'sessions');

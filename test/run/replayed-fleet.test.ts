@@ -10,7 +10,8 @@ import { resolveTargets } from '../../lib/cli/targets.js';
 import type { BatchSize } from '../../lib/config/types.js';
 import { prepareRun } from '../../lib/run/prepare.js';
 import { runPlaybook, type RunSummary } from '../../lib/run/run-playbook.js';
-import type { HostResult, HostStep, RunEvent } from '../../lib/run/types.js';
+import type { HostStep } from '../../lib/host/results.js';
+import type { HostResult, RunEvent } from '../../lib/run/types.js';
 import { ReplayPool, readTranscript, sessionFixtures } from '../helpers/replay-session.js';
 
 const transcripts = {
