@@ -114,7 +114,7 @@ async function capture(lab: TestLab, version: string, name: string, how: string)
   })(new Map(), {});
   try {
     const summary = await runPlaybook({
-      playbookFile: prepared.playbook.file, plays: prepared.plays, desired: prepared.desired, forks: 1, check: false, diff: false,
+      command: 'play', runId: prepared.runId, playbookFile: prepared.playbook.file, plays: prepared.plays, desired: prepared.desired, forks: 1, check: false, diff: false,
       lockWaitSeconds: 30, rollback: { windowSeconds: 300 }, sessions, onEvent: () => {},
     });
     const result = summary.results[0];

@@ -44,6 +44,8 @@ async function replayedRun(limit: string, rollout: Rollout = {}, options: { fork
   const events: RunEvent[] = [];
   const controller = new AbortController();
   const summary = await runPlaybook({
+    command: 'play',
+    runId: prepared.runId,
     playbookFile: prepared.playbook.file,
     plays: prepared.plays.map((target) => ({ ...target, play: { ...target.play, ...rollout } })),
     desired: prepared.desired,
@@ -118,7 +120,10 @@ describe('a fleet of replayed hosts', () => {
     const finished = events.filter((event) => event.type === 'host-finished').map((event) => event.result.host).sort();
     assert.deepEqual(finished, ['broken1', 'fresh1', 'insync1', 'refused']);
     const [first, last] = [events[0], events.at(-1)];
-    assert.deepEqual(first, { type: 'run-started', playbook: join(sessionFixtures, 'playbook.yml'), hosts: ['fresh1', 'insync1', 'broken1', 'refused'], check: false });
+    const hosts = ['fresh1', 'insync1', 'broken1', 'refused'];
+    assert.equal(first?.type, 'run-started');
+    assert.deepEqual(first.type === 'run-started' ? [first.command, first.playbook, first.hosts, first.check, first.services] : [],
+      ['play', join(sessionFixtures, 'playbook.yml'), hosts, false, Object.fromEntries(hosts.map((host) => [host, ['octoi-replayed']]))]);
     assert.equal(last?.type, 'run-finished');
     assert.deepEqual(last.type === 'run-finished' ? [last.results, last.interrupted, last.stoppedBy] : [], [summary.results, false, undefined]);
   });
