@@ -4,7 +4,7 @@
 // 230 modules separately, which was most of the start-up; one file is read and compiled at once.
 // The library (dist/lib) stays as tsc wrote it.
 import { build } from 'esbuild';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -25,6 +25,21 @@ const nativeAddonsByPackagePath = {
   },
 };
 
+/**
+ * Each of octoi's modules keeps its own import.meta.url, where tsc wrote it: it reads files beside
+ * itself (the .sh files the build copies there, the precompiled validators).
+ */
+const moduleUrlsAsCompiled = {
+  name: 'module-urls-as-compiled',
+  setup(build) {
+    build.onLoad({ filter: /[/\\]dist[/\\]lib[/\\].*\.js$/ }, (args) => {
+      const fromBundle = `./${relative(dirname(BUNDLE_PATH), args.path).split('\\').join('/')}`;
+      const source = readFileSync(args.path, 'utf8');
+      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, __octoiBundleUrl).href`), loader: 'js' };
+    });
+  },
+};
+
 await build({
   entryPoints: [join(root, 'dist/lib/cli/main.js')],
   outfile: BUNDLE_PATH,
@@ -33,10 +48,10 @@ await build({
   format: 'cjs',
   target: 'node20',
   external: ['cpu-features'],
-  plugins: [nativeAddonsByPackagePath],
-  // The modules find their files from their own URL; in the bundle that is the bundle's.
-  define: { 'import.meta.url': '__octoiModuleUrl' },
-  banner: { js: "const __octoiModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [nativeAddonsByPackagePath, moduleUrlsAsCompiled],
+  // A bundled package's own import.meta.url is the bundle's.
+  define: { 'import.meta.url': '__octoiBundleUrl' },
+  banner: { js: "const __octoiBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Options, SchemaObject } from 'ajv/dist/2020.js';
 import { packageRoot } from '../paths.js';
 
@@ -30,8 +31,8 @@ export const SCHEMA_FORMS: readonly SchemaForm[] = [
 // stays off as it was when schemas were compiled on every run, so errors keep their exact shape.
 export const AJV_OPTIONS = { strict: true, allErrors: true, verbose: true, validateSchema: false, code: { optimize: false } } satisfies Options;
 
-/** Where the build writes the precompiled validators, found from the package root so the bundled command line finds them too. */
-export const COMPILED_SCHEMAS_PATH = join(packageRoot(), 'dist', 'lib', 'config', 'compiled-schemas.cjs');
+/** Where the build writes the precompiled validators: beside this module, in `dist/lib/config/`. */
+export const COMPILED_SCHEMAS_PATH = fileURLToPath(new URL('./compiled-schemas.cjs', import.meta.url));
 
 /** The name a form's validator is exported under: `playbook.schema.json/service/without-template`. */
 export function formKey({ schemaFile, selection = {} }: SchemaForm): string {
