@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Fleet benchmark: octoi against the SSH floor and against Ansible, on one lab per fleet size.
+// Fleet benchmark: octoi against the SSH floors (OpenSSH with its default key exchange and with
+// curve25519-sha256, which ssh2 negotiates; the project's ssh2 floor) and against Ansible, on one
+// lab per fleet size, with octoi's start-up measured on its own first.
 // Run as root from a checkout after `npm ci`:  npm run bench [-- options]
 //   --hosts 10,50        fleet sizes, one lab each (at most one lab up at a time)
 //   --runs 5             octoi and floor runs per size (medians with min–max)
+//   --startup-runs 15    start-up measurements (process start to the first connection attempt)
 //   --ansible-runs N     Ansible runs per variant (default 3 up to 10 hosts, 1 above)
 //   --ansible LIST       Ansible variants: default,tuned,mitogen (default all three)
 //   --no-ansible         skip Ansible
@@ -10,7 +13,8 @@
 //   --out FILE           results, without extension (default bench/results/fleet): FILE.md and FILE.json
 //   --no-build           use dist/ as it is
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { availableParallelism, totalmem, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +25,7 @@ const { values } = parseArgs({
   options: {
     hosts: { type: 'string', default: '10,50' },
     runs: { type: 'string', default: '5' },
+    'startup-runs': { type: 'string', default: '15' },
     'ansible-runs': { type: 'string' },
     ansible: { type: 'string', default: 'default,tuned,mitogen' },
     'no-ansible': { type: 'boolean', default: false },
@@ -31,14 +36,16 @@ const { values } = parseArgs({
 });
 const sizes = values.hosts.split(',').map(Number);
 const runs = Number(values.runs);
+const startupRuns = Number(values['startup-runs']);
 const forks = Number(values.forks);
 const ansibleVariants = values['no-ansible'] ? [] : values.ansible.split(',').filter(Boolean);
 const ansibleRunsFor = (hosts) => Number(values['ansible-runs'] ?? (hosts <= 10 ? 3 : 1));
 if (process.getuid?.() !== 0) fail('the lab needs root: sudo npm run bench');
-if (![...sizes, runs, forks].every((n) => Number.isInteger(n) && n > 0)) fail('--hosts, --runs and --forks take whole numbers');
+if (![...sizes, runs, startupRuns, forks].every((n) => Number.isInteger(n) && n > 0)) fail('--hosts, --runs and --forks take whole numbers');
 const unknownVariant = ansibleVariants.find((variant) => !['default', 'tuned', 'mitogen'].includes(variant));
 if (unknownVariant) fail(`unknown Ansible variant ${unknownVariant}: use default, tuned, mitogen`);
 requireCommand('/usr/bin/time', 'apt-get install time');
+requireCommand('ssh', 'apt-get install openssh-client');
 if (ansibleVariants.length > 0) requireCommand('ansible-playbook', 'apt-get install ansible, or run with --no-ansible');
 if (ansibleVariants.includes('mitogen')) requireCommand('/usr/lib/python3/dist-packages/ansible_mitogen/plugins/strategy/mitogen_linear.py', 'apt-get install ansible-mitogen');
 
@@ -90,9 +97,12 @@ async function measure(label, command, args, env = {}) {
   const rssFile = join(work, 'rss');
   const load = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
   const hostsCpu0 = hostsCpuSeconds();
+  let peakFds = 0;
   const t0 = performance.now();
   const { code, stdout, stderr } = await new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, command, ...args], { cwd: root, env: { ...process.env, ...env } });
+    const sampler = setInterval(() => (peakFds = Math.max(peakFds, openFdsOf(child.pid))), 10);
+    child.on('close', () => clearInterval(sampler));
     const out = [];
     const err = [];
     child.stdout.on('data', (chunk) => out.push(chunk));
@@ -106,7 +116,72 @@ async function measure(label, command, args, env = {}) {
     throw new Error(`${label} exited ${code}\n$ ${[command, ...args].join(' ')}\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`);
   }
   const [rssKb, user, system] = readFileSync(rssFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
-  return { seconds, rssMb: rssKb / 1024, cpuSeconds: user + system, hostsCpuSeconds: hostsCpuSecondsUsed, load, stdout };
+  return { seconds, rssMb: rssKb / 1024, cpuSeconds: user + system, hostsCpuSeconds: hostsCpuSecondsUsed, peakFds, load, stdout };
+}
+
+/** Open file descriptors of the process GNU time runs (its child), sampled while it runs. */
+function openFdsOf(timePid) {
+  try {
+    const [pid] = readFileSync(`/proc/${timePid}/task/${timePid}/children`, 'utf8').trim().split(' ');
+    return pid ? readdirSync(`/proc/${pid}/fd`).length : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (ms) all of a process's threads have run so far. */
+function cpuMsOf(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).reduce((sum, task) => sum + Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]) / 1e6, 0);
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Process start to the first connection attempt: octoi is given one host on a loopback port
+ * where this process listens, and the time runs from spawning octoi to accepting its connection
+ * (closed at once: octoi then ends with the host unreachable), and the CPU time its threads had
+ * used by then, which other work on the machine hardly changes. `node -e` connecting at once is
+ * the part of it that Node itself costs.
+ */
+async function measureStartup() {
+  const key = join(work, 'startup-key');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  const inventory = join(work, 'startup-inventory.yml');
+  writeFileSync(inventory, `gateways:\n  hosts:\n    startup: { ansible_host: 127.0.0.1, ansible_port: ${port}, ansible_ssh_private_key_file: ${key} }\n`);
+  const untilConnected = (command, args) => new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(command, args, { cwd: root, stdio: 'ignore', env: { ...process.env, ANSIBLE_CONFIG: join(work, 'no-ansible.cfg') } });
+    server.once('connection', (socket) => {
+      resolve({ wall: performance.now() - t0, cpu: cpuMsOf(child.pid) });
+      socket.destroy();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => setTimeout(() => reject(new Error(`${command} ${args.join(' ')} exited ${code} before connecting`)), 1000).unref());
+    return child;
+  });
+  const timed = async (command, args) => {
+    await untilConnected(command, args);
+    const samples = [];
+    for (let run = 0; run < startupRuns; run += 1) {
+      samples.push(await untilConnected(command, args));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const seconds = samples.map((sample) => sample.wall / 1000);
+    const cpuSeconds = samples.map((sample) => sample.cpu / 1000);
+    return { median: median(seconds), min: Math.min(...seconds), max: Math.max(...seconds), cpuMedian: median(cpuSeconds), cpuMin: Math.min(...cpuSeconds), cpuMax: Math.max(...cpuSeconds), load: loadOf() };
+  };
+  try {
+    const octoiRun = await timed(octoi, ['play', 'playbooks/helloworld.yml', '-i', inventory, '--plain']);
+    const nodeRun = await timed(process.execPath, ['-e', `require('node:net').connect(${port}, '127.0.0.1').on('error', () => {})`]);
+    return { runs: startupRuns, octoi: octoiRun, node: nodeRun };
+  } finally {
+    server.close();
+  }
 }
 
 function octoiArgs(playbook, inventory, json) {
@@ -139,6 +214,13 @@ async function runFloor(inventory, hosts) {
   const report = JSON.parse(readFileSync(json, 'utf8'));
   if (report.hosts !== hosts) throw new Error(`floor reached ${report.hosts} hosts, not ${hosts}`);
   return { ...result, execs: Math.max(...Object.values(report.execs)), uploads: 0, sftpSessions: 0, command: shownCommand(`node ${relative(root, args[0])} ${args.slice(1).join(' ')}`) };
+}
+
+/** `ssh HOST true` per host, with OpenSSH's default key exchange or the one given. */
+async function runOpenSshFloor(inventory, kex) {
+  const args = [join(root, 'bench/openssh-floor.mjs'), '-i', inventory, '-f', String(forks), ...(kex ? ['--', '-o', `KexAlgorithms=${kex}`] : [])];
+  const { stdout: _stdout, ...result } = await measure(`OpenSSH floor ${kex ?? 'default KEX'}`, process.execPath, args);
+  return { ...result, execs: 1, uploads: 0, sftpSessions: 0, command: shownCommand(`node ${relative(root, args[0])} ${args.slice(1).join(' ')}`) };
 }
 
 /** ANSIBLE_CONFIG picks the variant; fresh starts with no ControlPersist master, the re-run reuses the fresh run's. */
@@ -191,9 +273,12 @@ async function benchSize(hosts) {
     const reset = () => measure('reset', octoi, octoiArgs(playbooks.absent, inventory, join(work, 'reset.json')));
     // Warm-up, not timed: page cache, first logins of every host.
     await runFloor(inventory, hosts);
+    await runOpenSshFloor(inventory);
     await reset();
     for (let round = 0; round < runs; round += 1) {
       add('floor', 'connect', await runFloor(inventory, hosts));
+      add('openssh', 'default KEX', await runOpenSshFloor(inventory));
+      add('openssh', 'curve25519', await runOpenSshFloor(inventory, 'curve25519-sha256'));
       await reset();
       add('octoi', 'fresh', await runOctoi('fresh', playbooks.converge, inventory, hosts));
       add('octoi', 'no-op', await runOctoi('no-op', playbooks.converge, inventory, hosts));
@@ -243,6 +328,7 @@ function summarize(result) {
       rssMaxMb: Math.max(...set.map((s) => s.rssMb)),
       cpuSeconds: median(set.map((s) => s.cpuSeconds)),
       hostsCpuSeconds: median(set.map((s) => s.hostsCpuSeconds)),
+      peakFds: Math.max(...set.map((s) => s.peakFds)),
       execs: set[0].execs,
       uploads: set[0].uploads,
       sftpSessions: set[0].sftpSessions,
@@ -255,8 +341,9 @@ function summarize(result) {
 function ratioLines(rows, hosts) {
   const at = (tool, scenario) => rows.find((row) => row.hosts === hosts && row.tool === tool && row.scenario === scenario)?.median;
   const floor = at('floor', 'connect');
-  const lines = [];
-  for (const scenario of ['fresh', 'no-op', 'changed']) lines.push(`octoi ${scenario} / floor: ${f(at('octoi', scenario) / floor)}×`);
+  const curve = at('openssh', 'curve25519');
+  const lines = [`OpenSSH default KEX / curve25519: ${f(at('openssh', 'default KEX') / curve)}×; ssh2 floor / OpenSSH curve25519: ${f(floor / curve)}×`];
+  for (const scenario of ['fresh', 'no-op', 'changed']) lines.push(`octoi ${scenario} / OpenSSH curve25519 floor: ${f(at('octoi', scenario) / curve)}× (/ ssh2 floor: ${f(at('octoi', scenario) / floor)}×)`);
   for (const variant of ansibleVariants) {
     lines.push(`Ansible ${variant} / octoi: fresh ${f(at(`ansible ${variant}`, 'fresh') / at('octoi', 'fresh'), 1)}×, re-run ${f(at(`ansible ${variant}`, 're-run') / at('octoi', 'no-op'), 1)}×`);
   }
@@ -277,20 +364,26 @@ function machine() {
   };
 }
 
-function markdown(info, rows, results) {
+function markdown(info, rows, results, startup) {
   const out = [];
   out.push(`## ${info.date}: ${results.map((r) => r.hosts).join(' and ')} hosts`, '');
   out.push(`Machine: ${info.cores} cores (${info.cpu}), ${info.memoryGb} GB, Linux ${info.kernel}, Node ${info.node}${info.ansible ? `, ${info.ansible}` : ''}.`);
   out.push(`Lab hosts (\`octoi lab\`), one lab per size: ${results.map((r) => `${r.hosts} booted in ${f(r.boot, 1)} s`).join(', ')}.`);
-  out.push(`octoi and floor: ${runs} runs each, interleaved round by round (floor, reset, fresh, no-op, changed); --forks ${forks}.`);
+  out.push(`The machine's ${info.cores} cores are shared with other work: the 1-minute load is given per row, and each figure as median (min–max).`);
+  out.push(`octoi and floors: ${runs} runs each, interleaved round by round (ssh2 floor, OpenSSH floor with its default key exchange, OpenSSH floor with curve25519-sha256, reset, fresh, no-op, changed); --forks ${forks}.`);
   if (ansibleVariants.length > 0) out.push(`Ansible: ${results.map((r) => `${ansibleRunsFor(r.hosts)} run(s) per variant at ${r.hosts} hosts`).join(', ')}.`);
-  out.push('', '| hosts | run | median s (min–max) | octoi/floor | cmds/host | uploads/host | SFTP/host | controller CPU s | hosts CPU s | peak RSS MB | load (1 min) |');
-  out.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  const { octoi: up, node } = startup;
+  const ms = (median, min, max) => `${f(median * 1000, 0)} ms (${f(min * 1000, 0)}–${f(max * 1000, 0)})`;
+  out.push(`Start-up, process start to the first connection attempt (${startup.runs} runs): octoi ${ms(up.median, up.min, up.max)} wall, ${ms(up.cpuMedian, up.cpuMin, up.cpuMax)} CPU; \`node -e\` connecting at once ${ms(node.median, node.min, node.max)} wall, ${ms(node.cpuMedian, node.cpuMin, node.cpuMax)} CPU; load ${up.load}.`);
+  out.push('', '| hosts | run | median s (min–max) | / OpenSSH curve25519 | / ssh2 floor | cmds/host | uploads/host | SFTP/host | controller CPU s | controller CPU ms/host | hosts CPU ms/host | peak RSS MB | peak fds | load (1 min) |');
+  out.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const row of rows) {
-    const floor = rows.find((r) => r.hosts === row.hosts && r.tool === 'floor')?.median;
-    const ratio = row.tool === 'octoi' ? `${f(row.median / floor)}×` : '';
+    const medianOf = (tool, scenario) => rows.find((r) => r.hosts === row.hosts && r.tool === tool && r.scenario === scenario)?.median;
+    const ratio = (floor) => (row.tool === 'octoi' ? `${f(row.median / floor)}×` : '');
     const counters = row.tool.startsWith('ansible') ? ['', '', ''] : [row.execs, row.uploads, row.sftpSessions];
-    out.push(`| ${row.hosts} | ${row.tool} ${row.scenario} | ${f(row.median)} (${f(row.min)}–${f(row.max)}) | ${ratio} | ${counters.join(' | ')} | ${f(row.cpuSeconds)} | ${f(row.hostsCpuSeconds)} | ${f(row.rssMb, 0)}${row.runs > 1 ? ` (max ${f(row.rssMaxMb, 0)})` : ''} | ${f(Math.min(...row.loads), 1)}–${f(Math.max(...row.loads), 1)} |`);
+    const perHost = (cpuSeconds) => f((cpuSeconds * 1000) / row.hosts, 1);
+    const fds = row.tool === 'octoi' || row.tool === 'floor' ? row.peakFds : '';
+    out.push(`| ${row.hosts} | ${row.tool} ${row.scenario} | ${f(row.median)} (${f(row.min)}–${f(row.max)}) | ${ratio(medianOf('openssh', 'curve25519'))} | ${ratio(medianOf('floor', 'connect'))} | ${counters.join(' | ')} | ${f(row.cpuSeconds)} | ${perHost(row.cpuSeconds)} | ${perHost(row.hostsCpuSeconds)} | ${f(row.rssMb, 0)}${row.runs > 1 ? ` (max ${f(row.rssMaxMb, 0)})` : ''} | ${fds} | ${f(Math.min(...row.loads), 1)}–${f(Math.max(...row.loads), 1)} |`);
   }
   out.push('');
   for (const result of results) out.push(`- ${result.hosts} hosts: ${ratioLines(rows, result.hosts).join('; ')}`);
@@ -301,18 +394,21 @@ function markdown(info, rows, results) {
 }
 
 let results = [];
+let startup;
 try {
   await ensureImage({ onProgress: (line) => console.error(line) });
+  startup = await measureStartup();
+  console.error(`start-up to the first connection attempt: octoi ${f(startup.octoi.median * 1000, 0)} ms, node -e ${f(startup.node.median * 1000, 0)} ms (medians)`);
   for (const hosts of sizes) results.push(await benchSize(hosts));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 const info = machine();
 const rows = results.flatMap(summarize);
-const section = markdown(info, rows, results);
+const section = markdown(info, rows, results, startup);
 const { header, earlier } = readResults(`${values.out}.md`);
 writeFileSync(`${values.out}.md`, `${header}\n${section}${earlier ? `\n${earlier}` : ''}`);
-writeFileSync(`${values.out}.json`, `${JSON.stringify({ machine: info, runs, forks, rows, samples: results }, null, 1)}\n`);
+writeFileSync(`${values.out}.json`, `${JSON.stringify({ machine: info, runs, forks, startup, rows, samples: results }, null, 1)}\n`);
 process.stdout.write(`${section}\n`);
 
 /** The hand-written part above the first measured section, and the earlier sections (the newest comes first). */

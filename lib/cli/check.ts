@@ -42,7 +42,7 @@ export async function runCheckCommand(argv: string[]): Promise<number> {
       const summary = await runPlaybook({
         command: 'check', runId: prepared.runId, shard: prepared.shard, playbookFile: prepared.playbook.file, plays, desired: prepared.desired,
         forks: settings.forks, check: false, checksOnly: true, diff: false, sessions, onEvent: command.show, signal: command.signal,
-        lockWaitSeconds: settings.lockWaitSeconds, commandTimeoutMs: settings.commandTimeoutMs, rollback: null,
+        lockWaitSeconds: settings.lockWaitSeconds, commandTimeoutMs: settings.commandTimeoutMs, rollback: null, startedAt: performance.timeOrigin,
       });
       return exitCodeOfRun(summary.results, summary.interrupted);
     });

@@ -75,12 +75,13 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
       refuseSshPortListeners(prepared.desired, targets);
       const sessions = command.connect(targets, settings);
       const { forks, lockWaitSeconds, commandTimeoutMs } = settings;
-      const run = (runCheck: boolean, runDiff: boolean, onEvent: RunEventListener, exposure = false) =>
+      const run = (runCheck: boolean, runDiff: boolean, onEvent: RunEventListener, exposure = false, startedAt?: number) =>
         runPlaybook({
           command: mode, runId: prepared.runId, shard: prepared.shard, playbookFile: prepared.playbook.file, plays: prepared.plays, desired: prepared.desired,
           forks, check: runCheck, diff: runDiff, exposure, sessions, onEvent, signal: command.signal, lockWaitSeconds, commandTimeoutMs, rollback,
+          ...(startedAt === undefined ? {} : { startedAt }),
         });
-      const summary = await run(check, diff, command.show, mode === 'plan');
+      const summary = await run(check, diff, command.show, mode === 'plan', performance.timeOrigin);
       if (mode === 'plan') {
         command.show(planSummary(summary.results));
         return exitCodeOfPlan(summary.results, summary.interrupted);

@@ -61,6 +61,8 @@ export interface RunOptions {
   sessions: SessionPool;
   onEvent: RunEventListener;
   signal?: AbortSignal;
+  /** When the run's clock starts (ms since the epoch); by default now. The command line passes its process start, so the time reported includes start-up. */
+  startedAt?: number;
 }
 
 export interface RunSummary {
@@ -78,7 +80,7 @@ export interface RunSummary {
  * on unless a failure budget runs out, which stops the rollout before the next batch.
  */
 export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
-  const started = Date.now();
+  const started = options.startedAt ?? Date.now();
   const allHosts = [...new Set(options.plays.flatMap((target) => target.hosts))];
   options.onEvent({
     type: 'run-started', command: options.command, runId: options.runId, ...(options.shard ? { shard: options.shard } : {}),
