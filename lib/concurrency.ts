@@ -6,7 +6,7 @@ export async function forEachLimited<T>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<void>,
-  options: { signal?: AbortSignal; onSkipped?: (item: T) => void } = {},
+  options: { signal?: AbortSignal | undefined; onSkipped?: (item: T) => void } = {},
 ): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -85,11 +85,17 @@ function canonicalIPv6(name: string): string | null {
   if (best.length < 2) best = { start: -1, length: 0 };
   const ipv4Tail = best.start === 0 && (best.length === 6 || (best.length === 5 && words[5] === 0xffff));
   const groups = words.map((word) => word.toString(16));
-  if (ipv4Tail) groups.splice(6, 2, `${words[6] >> 8}.${words[6] & 255}.${words[7] >> 8}.${words[7] & 255}`);
+  if (ipv4Tail) groups.splice(6, 2, dottedQuad(words.slice(6)));
   if (best.start < 0) return groups.join(':');
   const head = groups.slice(0, best.start).join(':');
   const tail = groups.slice(best.start + best.length).join(':');
   return `${head}::${tail}`;
+}
+
+/** The last two groups of an address as IPv4, as in `::ffff:192.0.2.1`. */
+function dottedQuad([high, low]: number[]): string {
+  if (high === undefined || low === undefined) throw new Error('an IPv6 address has eight groups');
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
 
 /** The eight 16-bit groups of an address in WHATWG's serialization (hex groups, at most one `::`). */

@@ -74,15 +74,10 @@ function readConfigFile(path: string): ParsedConfigFile | Error {
       return;
     }
     if (line === null) return;
-    const problem = lineProblem(line);
+    const problem = argumentProblem(line);
     if (problem) problems.push({ ...problem, position });
     else lines.push(line);
   });
   return { lines, problems, owner, mode };
 }
 
-/** What ssh says of a line before looking at the host: no argument, or a bad one. */
-export function lineProblem(line: ConfigLine): ArgumentProblem | undefined {
-  if (line.args.length === 0) return { message: `no argument after keyword "${line.keyword}"` };
-  return argumentProblem(line);
-}

@@ -18,10 +18,10 @@ export function splitArguments(text: string): string[] {
   let inWord = false;
   let quote: string | null = null;
   for (let i = 0; i < text.length; i++) {
-    const char = text[i];
+    const char = text.charAt(i);
     if (quote) {
       if (char === quote) quote = null;
-      else if (char === '\\' && (text[i + 1] === quote || text[i + 1] === '\\')) current += text[++i];
+      else if (char === '\\' && (text[i + 1] === quote || text[i + 1] === '\\')) current += text.charAt(++i);
       else current += char;
       continue;
     }
@@ -35,7 +35,7 @@ export function splitArguments(text: string): string[] {
       quote = char;
       inWord = true;
     } else if (char === '\\' && i + 1 < text.length) {
-      current += text[++i];
+      current += text.charAt(++i);
       inWord = true;
     } else {
       current += char;
@@ -51,7 +51,7 @@ export function splitArguments(text: string): string[] {
 export function parseConfigLine(text: string, position?: SourcePosition): ConfigLine | null {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed.startsWith('#')) return null;
-  const match = /^([^\s=]+)(?:\s*=\s*|\s+|$)(.*)$/.exec(trimmed);
-  if (!match) throw new ConfigSyntaxError(`cannot read "${trimmed}"`);
-  return { keyword: canonicalKeyword(match[1].toLowerCase()), args: splitArguments(match[2]), ...(position ? { position } : {}) };
+  const [, keyword, value] = /^([^\s=]+)(?:\s*=\s*|\s+|$)(.*)$/.exec(trimmed) ?? [];
+  if (keyword === undefined || value === undefined) throw new ConfigSyntaxError(`cannot read "${trimmed}"`);
+  return { keyword: canonicalKeyword(keyword.toLowerCase()), args: splitArguments(value), ...(position ? { position } : {}) };
 }

@@ -38,7 +38,11 @@ export function parseTime(value: string): number | undefined {
   if (!/^(\d+[smhdwSMHDW]?)+$/.test(value)) return undefined;
   const unit: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
   let seconds = 0;
-  for (const [, count, suffix] of value.matchAll(/(\d+)([smhdwSMHDW]?)/g)) seconds += Number(count) * unit[suffix.toLowerCase()];
+  for (const [, count, suffix = ''] of value.matchAll(/(\d+)([smhdwSMHDW]?)/g)) {
+    const multiplier = unit[suffix.toLowerCase()];
+    if (multiplier === undefined) return undefined;
+    seconds += Number(count) * multiplier;
+  }
   return seconds <= 2 ** 31 - 1 ? seconds : undefined;
 }
 
@@ -52,9 +56,8 @@ export interface JumpSpec {
 
 /** `[user@]host[:port]`, `[user@][v6]:port` or `ssh://[user@]host[:port][/]`. */
 export function parseJump(written: string): JumpSpec | null {
-  const match = /^(?:ssh:\/\/)?(?:([^@/]+)@)?(\[[^\]]+\]|[^:@/[\]]+)(?::(\d+))?\/?$/.exec(written);
-  if (!match) return null;
-  const [, user, rawHost, port] = match;
+  const [, user, rawHost, port] = /^(?:ssh:\/\/)?(?:([^@/]+)@)?(\[[^\]]+\]|[^:@/[\]]+)(?::(\d+))?\/?$/.exec(written) ?? [];
+  if (rawHost === undefined) return null;
   const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost;
   const name = `${user ? `${user}@` : ''}${host.includes(':') ? `[${host}]` : host}${port ? `:${port}` : ''}`;
   return { name, host, ...(user ? { user } : {}), ...(port ? { port } : {}) };
@@ -80,6 +83,7 @@ function noneAlone(line: ConfigLine): ArgumentProblem | undefined {
 /** The first problem with a line's arguments, or undefined when ssh would accept it. */
 export function argumentProblem(line: ConfigLine): ArgumentProblem | undefined {
   const [value] = line.args;
+  if (value === undefined) return { message: `no argument after keyword "${line.keyword}"` };
   if (line.args.includes('')) return { message: `keyword ${line.keyword}: empty argument` };
   if (SINGLE.has(line.keyword) && line.args.length > 1) {
     return { message: `keyword ${line.keyword} extra arguments at end of line`, hint: 'quote a value that holds spaces' };

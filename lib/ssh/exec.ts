@@ -17,9 +17,9 @@ export interface ExecResult extends CommandOutput {
 export interface ExecOptions {
   /** Written to the command's stdin, which is then closed. */
   stdin?: string;
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Run through sudo as another user (default root). */
-  become?: BecomeOptions;
+  become?: BecomeOptions | undefined;
 }
 
 interface ChannelOutput {

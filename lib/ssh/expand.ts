@@ -53,11 +53,12 @@ export function expandPercentDollar(text: string, { tokens, environment }: Expan
     } else if (i + 1 >= text.length) {
       throw new ExpansionError(`"${text}" ends with a lone %`, 'write %% for a percent sign');
     } else {
-      const token = text[++i];
-      if (!(token in tokens)) {
+      const token = text.charAt(++i);
+      const value = tokens[token];
+      if (value === undefined) {
         throw new ExpansionError(`unknown key %${token} in "${text}"`, `valid here: ${Object.keys(tokens).map((key) => `%${key}`).join(' ')} %%`);
       }
-      result += tokens[token];
+      result += value;
     }
   }
   return result;

@@ -64,9 +64,9 @@ function segmentRegExp(segment: string): RegExp | null {
   let source = '';
   let magic = false;
   for (let i = 0; i < segment.length; i++) {
-    const char = segment[i];
+    const char = segment.charAt(i);
     if (char === '\\' && i + 1 < segment.length) {
-      source += literal(segment[++i]);
+      source += literal(segment.charAt(++i));
     } else if (char === '*') {
       source += '.*';
       magic = true;
@@ -97,17 +97,18 @@ function bracketExpression(segment: string, start: number): { source: string; en
   let members = '';
   let first = true;
   for (; i < segment.length; i++) {
-    const char = segment[i];
+    const char = segment.charAt(i);
     if (char === ']' && !first) return { source: `[${negate ? '^' : ''}${members}]`, end: i };
     first = false;
-    const named = /^\[:([a-z]+):\]/.exec(segment.slice(i));
-    if (named && named[1] in CLASSES) {
-      members += CLASSES[named[1]];
-      i += named[0].length - 1;
+    const [named, className = ''] = /^\[:([a-z]+):\]/.exec(segment.slice(i)) ?? [];
+    const classMembers = CLASSES[className];
+    if (named !== undefined && classMembers !== undefined) {
+      members += classMembers;
+      i += named.length - 1;
     } else if (char === '\\' && i + 1 < segment.length) {
-      members += literal(segment[++i]);
+      members += literal(segment.charAt(++i));
     } else if (segment[i + 1] === '-' && i + 2 < segment.length && segment[i + 2] !== ']') {
-      members += `${literal(char)}-${literal(segment[i + 2])}`;
+      members += `${literal(char)}-${literal(segment.charAt(i + 2))}`;
       i += 2;
     } else {
       members += literal(char);

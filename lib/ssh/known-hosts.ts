@@ -73,11 +73,12 @@ export function knownHostsLine(name: string, key: HostKey): string {
 }
 
 function parseLine(text: string, ref: Omit<KnownHostsLineRef, 'keyType'>): KnownHostsEntry | null {
-  const fields = text.trim().split(/[ \t]+/);
-  if (fields[0] === '' || fields[0].startsWith('#')) return null;
+  const line = text.trim();
+  if (line === '' || line.startsWith('#')) return null;
+  const fields = line.split(/[ \t]+/);
   let marker: Marker = null;
-  if (fields[0].startsWith('@')) {
-    const name = fields.shift()!.slice(1);
+  if (line.startsWith('@')) {
+    const name = fields.shift()?.slice(1);
     if (name !== 'revoked' && name !== 'cert-authority') return null;
     marker = name;
   }
@@ -174,11 +175,10 @@ export class KnownHostsCache {
 }
 
 function hashedNameMatches(hashed: string, name: string): boolean {
-  const parts = hashed.split('|');
-  if (parts.length !== 4 || parts[1] !== '1') return false;
-  const salt = Buffer.from(parts[2], 'base64');
-  const expected = Buffer.from(parts[3], 'base64');
-  const actual = createHmac('sha1', salt).update(name).digest();
+  const [, version, salt, hash, ...extra] = hashed.split('|');
+  if (version !== '1' || salt === undefined || hash === undefined || extra.length > 0) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest();
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 

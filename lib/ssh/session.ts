@@ -263,12 +263,14 @@ export class Connector {
   }
 
   async #connectHop(hops: readonly SshTarget[], options: ConnectOptions): Promise<JumpConnection> {
+    const target = hops.at(-1);
+    if (target === undefined) throw new Error('a jump connection needs at least one hop');
     const upstream = await this.#acquire(hops.slice(0, -1), options);
     try {
       const via = upstream ? await upstream.connection : undefined;
-      const target = hops[hops.length - 1];
       // a jump is shared: one target's abort signal must not close it for the others
-      const client = await openClient(target, { ...options, signal: undefined }, this.knownHosts, via);
+      const { signal: _ownSignal, ...shared } = options;
+      const client = await openClient(target, shared, this.knownHosts, via);
       return { client, target, upstream };
     } catch (error) {
       this.#release(upstream);

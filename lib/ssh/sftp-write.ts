@@ -58,9 +58,7 @@ async function describeFailure(sftp: SFTPWrapper, file: RemoteFile, error: unkno
 
 /** Creates every file exactly at its path over one SFTP session. */
 export async function writeFilesOverSftp(sftp: SFTPWrapper, files: readonly RemoteFile[], host: string): Promise<void> {
-  const results = await Promise.allSettled(files.map((file) => writeOne(sftp, file)));
-  const index = results.findIndex((result) => result.status === 'rejected');
-  if (index >= 0) {
-    throw await describeFailure(sftp, files[index], (results[index] as PromiseRejectedResult).reason, host);
-  }
+  const outcomes = await Promise.all(files.map((file) => writeOne(sftp, file).then(() => null, (reason: unknown) => ({ file, reason }))));
+  const failure = outcomes.find((outcome) => outcome !== null);
+  if (failure) throw await describeFailure(sftp, failure.file, failure.reason, host);
 }

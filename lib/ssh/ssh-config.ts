@@ -10,11 +10,11 @@ import { hostname as localHostName, userInfo } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { OctoiError, type Diagnostic, type SourcePosition } from '../diagnostics.js';
 import { canonicalizeHost, type CanonicalizeSettings } from './canonicalize.js';
-import { lineProblem, SshConfigCache } from './config-files.js';
+import { SshConfigCache } from './config-files.js';
 import { isKnownKeyword } from './config-keywords.js';
 import { splitArguments, type ConfigLine } from './config-lines.js';
 import {
-  parseCanonicalizeHostname, parseFlag, parseJump, parsePort, parseStrictHostKeyChecking, parseTime,
+  argumentProblem, parseCanonicalizeHostname, parseFlag, parseJump, parsePort, parseStrictHostKeyChecking, parseTime,
 } from './config-values.js';
 import { ExpansionError, expandPercentDollar, expandTilde } from './expand.js';
 import { matchPatternList } from './patterns.js';
@@ -24,7 +24,7 @@ export { SshConfigCache } from './config-files.js';
 
 export interface ResolveOptions {
   /** `-F FILE`; `null` reads no config file; default `~/.ssh/config` (and the system file) when present. */
-  configFile?: string | null;
+  configFile?: string | null | undefined;
   /** Read after the user file when `configFile` is not given. Default /etc/ssh/ssh_config. */
   systemConfigFile?: string;
   /** Default: the account's home folder, as OpenSSH takes it (not $HOME). */
@@ -86,14 +86,22 @@ interface Pass {
   wantFinal: boolean;
 }
 
+/** A line that passed the argument checks, which every keyword octoi reads needs one for. */
+interface SettingLine extends ConfigLine {
+  args: [string, ...string[]];
+}
+
+const hasArgument = (line: ConfigLine): line is SettingLine => line.args.length > 0;
+
 /** First value per keyword, and all IdentityFile/CertificateFile lines, in the order OpenSSH obtains them. */
 class Settings {
-  readonly values = new Map<string, ConfigLine>();
-  readonly identityFiles: ConfigLine[] = [];
-  readonly certificateFiles: ConfigLine[] = [];
+  readonly values = new Map<string, SettingLine>();
+  readonly identityFiles: SettingLine[] = [];
+  readonly certificateFiles: SettingLine[] = [];
   private readonly seenFiles = new Set<string>();
 
   apply(line: ConfigLine, userProvided: boolean): void {
+    if (!hasArgument(line)) throw new Error(`ssh_config keyword ${line.keyword} without an argument was not rejected by the argument checks`);
     switch (line.keyword) {
       case 'identityfile':
       case 'certificatefile': {
@@ -116,7 +124,7 @@ class Settings {
     }
   }
 
-  private setFirst(line: ConfigLine): void {
+  private setFirst(line: SettingLine): void {
     if (!this.values.has(line.keyword)) this.values.set(line.keyword, line);
   }
 
@@ -125,13 +133,13 @@ class Settings {
   }
 
   /** The ProxyJump line when it names hops (not `none`). */
-  jumpHops(): ConfigLine | undefined {
+  jumpHops(): SettingLine | undefined {
     const jump = this.values.get('proxyjump');
     return jump && jump.args[0].toLowerCase() !== 'none' ? jump : undefined;
   }
 
   /** A ProxyCommand other than `none` that no ProxyJump overrides. */
-  proxyCommand(): ConfigLine | undefined {
+  proxyCommand(): SettingLine | undefined {
     const command = this.values.get('proxycommand');
     const none = command?.args.length === 1 && command.args[0].toLowerCase() === 'none';
     return command && !none && !this.jumpHops() ? command : undefined;
@@ -187,12 +195,13 @@ function evaluateMatch(line: ConfigLine, settings: Settings, pass: Pass, context
   const { args, position } = line;
   let result = true;
   let attributes = 0;
-  for (let i = 0; i < args.length; i++) {
-    const negate = args[i].startsWith('!');
-    const attribute = (negate ? args[i].slice(1) : args[i]).toLowerCase();
+  const words = [...args];
+  for (let word = words.shift(); word !== undefined; word = words.shift()) {
+    const negate = word.startsWith('!');
+    const attribute = (negate ? word.slice(1) : word).toLowerCase();
     if (attribute === 'all') {
-      if (attributes > 1 || i + 1 < args.length) {
-        failOnce(context, `'${args[i]}' cannot be combined with other Match attributes`, position);
+      if (attributes > 1 || words.length > 0) {
+        failOnce(context, `'${word}' cannot be combined with other Match attributes`, position);
         return false;
       }
       return result && !negate;
@@ -204,7 +213,7 @@ function evaluateMatch(line: ConfigLine, settings: Settings, pass: Pass, context
       if (pass.final === negate) result = false;
       continue;
     }
-    const value = args[++i];
+    const value = words.shift();
     if (value === undefined) {
       failOnce(context, `Missing Match criteria for ${attribute}`, position);
       return false;
@@ -336,7 +345,7 @@ function applyCommandLine(commandLine: ConfigLine[], settings: Settings, context
       ? { message: `Bad configuration option: ${line.keyword}`, hint: 'an ssh -o option of the inventory names no ssh_config keyword' }
       : ['host', 'match', 'include'].includes(line.keyword)
         ? { message: `${line.keyword} directive not supported as a command-line option` }
-        : lineProblem(line);
+        : argumentProblem(line);
     if (problem) failOnce(context, `command-line option ${line.keyword}: ${problem.message}`, undefined, problem.hint);
     else settings.apply(line, true);
   }
@@ -385,7 +394,7 @@ function buildTarget(name: string, { settings, hostArg, hostname }: Resolution, 
   const hostKeyAlias = settings.first('hostkeyalias')?.toLowerCase();
   const tokens = {
     C: createHash('sha1').update(`${context.thisHost}${hostname}${port}${user}`).digest('hex'),
-    L: context.thisHost.split('.')[0], i: String(context.uid), k: hostKeyAlias ?? hostArg, l: context.thisHost,
+    L: context.thisHost.replace(/\..*/s, ''), i: String(context.uid), k: hostKeyAlias ?? hostArg, l: context.thisHost,
     n: hostArg, p: String(port), d: context.home, h: hostname, r: user, u: context.localUser,
   };
   // tilde first, then ${VAR} and %x in one pass, as ssh expands these file names
@@ -429,7 +438,7 @@ function buildTarget(name: string, { settings, hostArg, hostname }: Resolution, 
  * only the first hop's own ProxyJump applies; a later hop is resolved with the hops before it
  * as its `-J` (so its own ProxyJump and ProxyCommand are ignored, as in ssh).
  */
-function resolveJumps(value: ConfigLine | undefined, context: Context, depth: number): SshTarget[] {
+function resolveJumps(value: SettingLine | undefined, context: Context, depth: number): SshTarget[] {
   if (!value) return [];
   if (depth >= MAX_JUMP_DEPTH) {
     failOnce(context, 'ProxyJump chains too deeply (a loop?)', value.position);

@@ -116,8 +116,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       pub = generateKey(path, type);
     }
     const [keyType, base64] = pub.split(' ');
+    if (keyType === undefined || base64 === undefined) throw new Error(`${path}.pub is not a public key line: ${pub}`);
     hostKeyLines[keyType] = `[127.0.0.1]:${port} ${keyType} ${base64}`;
   }
+  const [hostKeyLine] = Object.values(hostKeyLines);
+  if (hostKeyLine === undefined) throw new Error('sshd needs at least one host key type');
   const clientKeyPath = join(dir, 'client_ed25519');
   writeFileSync(join(dir, 'authorized_keys'), `${generateKey(clientKeyPath, 'ed25519')}\n`, { mode: 0o644 });
   const config = [
@@ -149,7 +152,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     pid,
     dir,
     hostKeyDir,
-    hostKeyLine: Object.values(hostKeyLines)[0],
+    hostKeyLine,
     hostKeyLines,
     clientKeyPath,
     killSessions,

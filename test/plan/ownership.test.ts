@@ -106,16 +106,16 @@ describe('planHost: what octoi owns', () => {
   });
 
   it('refuses folders on the way that someone but root could change, as sshd does', () => {
-    const cases: [Partial<DirectoryFact>, RegExp][] = [
-      [{ uid: 1000 }, /\/opt\/hello is owned by uid 1000, not root/],
-      [{ mode: 0o775 }, /writable by its group \(mode 0775\)/],
-      [{ mode: 0o757 }, /writable by others \(mode 0757\)/],
-      [{ kind: 'link' }, /is a symbolic link; octoi installs files only through real folders/],
-      [{ uid: undefined, mode: undefined }, /could not be read/],
+    const cases: [(directory: DirectoryFact) => DirectoryFact, RegExp][] = [
+      [(directory) => ({ ...directory, uid: 1000 }), /\/opt\/hello is owned by uid 1000, not root/],
+      [(directory) => ({ ...directory, mode: 0o775 }), /writable by its group \(mode 0775\)/],
+      [(directory) => ({ ...directory, mode: 0o757 }), /writable by others \(mode 0757\)/],
+      [(directory) => ({ ...directory, kind: 'link' }), /is a symbolic link; octoi installs files only through real folders/],
+      [({ uid: _uid, mode: _mode, ...unreadable }) => unreadable, /could not be read/],
     ];
-    for (const [fact, message] of cases) {
+    for (const [change, message] of cases) {
       const facts = converged();
-      facts.directories['/opt/hello'] = { ...facts.directories['/opt/hello']!, ...fact };
+      facts.directories['/opt/hello'] = change(facts.directories['/opt/hello']!);
       assert.match(planHost([service()], facts).refusals.map((refusal) => refusal.message).join('\n'), message);
     }
   });

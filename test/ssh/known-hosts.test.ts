@@ -29,7 +29,9 @@ const work = mkdtempSync(join(tmpdir(), 'octoi-known-hosts-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 function keyOf(publicKey: string): HostKey {
-  return hostKeyFromBlob(Buffer.from(publicKey.split(' ')[1], 'base64'));
+  const [, base64] = publicKey.split(' ');
+  assert.ok(base64 !== undefined, `not a public key line: ${publicKey}`);
+  return hostKeyFromBlob(Buffer.from(base64, 'base64'));
 }
 
 function knownHostsFile(name: string, lines: string[]): string {

@@ -35,7 +35,9 @@ async function rejectsWith(promise: Promise<unknown>, reason: SshFailureReason):
 /** The fingerprint as OpenSSH computes it, to check ours against. */
 function opensshFingerprint(publicKeyLine: string): string {
   const file = tempFile('fingerprint.pub', `${publicKeyLine.split(' ').slice(1).join(' ')}\n`);
-  return execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', file], { encoding: 'utf8' }).split(' ')[1];
+  const [, fingerprint] = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', file], { encoding: 'utf8' }).split(' ');
+  assert.ok(fingerprint !== undefined, 'ssh-keygen -l printed no fingerprint');
+  return fingerprint;
 }
 
 /** A TCP server on 127.0.0.1 that accepts connections and never says a word. */

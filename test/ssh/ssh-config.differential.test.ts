@@ -87,7 +87,9 @@ function sshExpandedIdentityFiles(configFile: string, connection: InventoryConne
     const quoted = `"${file.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
     const run = sshG(configFile, connection, env, ['-o', `UserKnownHostsFile=${quoted}`]);
     assert.equal(run.status, 0, run.stderr);
-    return run.values.get('userknownhostsfile')![0];
+    const [expanded] = run.values.get('userknownhostsfile') ?? [];
+    assert.ok(expanded !== undefined, 'ssh -G printed no UserKnownHostsFile');
+    return expanded;
   });
 }
 
@@ -112,6 +114,8 @@ function octoiView(target: SshTarget) {
 
 function sshView(ssh: Map<string, string[]>, identityFiles: string[]): ReturnType<typeof octoiView> {
   const one = (key: string) => ssh.get(key)?.[0];
+  const strictness = STRICT[one('stricthostkeychecking') ?? ''];
+  assert.ok(strictness, `ssh -G printed StrictHostKeyChecking ${one('stricthostkeychecking')}, which has no octoi name`);
   return {
     hostname: one('hostname')!,
     user: one('user')!,
@@ -121,7 +125,7 @@ function sshView(ssh: Map<string, string[]>, identityFiles: string[]): ReturnTyp
     proxyjump: one('proxyjump'),
     userknownhostsfile: one('userknownhostsfile')!,
     globalknownhostsfile: one('globalknownhostsfile'),
-    stricthostkeychecking: STRICT[one('stricthostkeychecking')!],
+    stricthostkeychecking: strictness,
     hostkeyalias: one('hostkeyalias'),
     connecttimeout: one('connecttimeout')!,
   };
@@ -146,8 +150,8 @@ for (const casesFile of readdirSync(work).filter((name) => name.endsWith('.cases
         name: testCase.host,
         ...testCase.inventory,
         options: (testCase.options ?? []).map((option) => {
-          const [key, ...value] = option.split('=');
-          return { key, value: value.join('=') };
+          const equals = option.indexOf('=');
+          return equals < 0 ? { key: option, value: '' } : { key: option.slice(0, equals), value: option.slice(equals + 1) };
         }),
       };
       test(JSON.stringify(testCase), async () => {

@@ -71,7 +71,7 @@ test('jump hosts are resolved with their own config; the first hop brings its ow
     target.proxyJump.map((hop) => [hop.name, hop.hostname, hop.user, hop.port, hop.proxyJump.length]),
     [['outer', 'outer', 'local', 22, 0], ['bastion', 'bastion.example', 'jumper', 22, 0], ['ops@mid:2200', 'mid', 'ops', 2200, 0]],
   );
-  assert.deepEqual(target.proxyJump[2].identityFiles, ['/keys/mid']);
+  assert.deepEqual(target.proxyJump[2]?.identityFiles, ['/keys/mid']);
 });
 
 test('a ProxyJump loop is reported instead of followed', async () => {
@@ -113,7 +113,7 @@ test('a run parses each file once: every host and hop reads the same lines, even
   const first = await resolveSshTarget(host('gw01'), { ...options(file), cache });
   writeFileSync(file, 'Host *\n  User second-read\n');
   const second = await resolveSshTarget(host('gw02'), { ...options(file), cache });
-  assert.deepEqual([first.user, first.proxyJump[0].user, second.user, second.proxyJump[0].user], ['first-read', 'first-read', 'first-read', 'first-read']);
+  assert.deepEqual([first.user, first.proxyJump[0]?.user, second.user, second.proxyJump[0]?.user], ['first-read', 'first-read', 'first-read', 'first-read']);
   // a new run reads the file again
   assert.equal((await resolveSshTarget(host('gw03'), options(file))).user, 'second-read');
 });
