@@ -2,7 +2,7 @@
 // Prints the compiled test files of one suite, from the test sources (so a test file deleted or
 // renamed since the last build is not run from a stale dist/): `unit` starts no lab and calls no
 // reference tool, `differential` compares with the real Ansible, Python and OpenSSH, `lab` boots lab hosts
-// (root), `all` is every test file once.
+// (root), `lint` type-checks the whole tree again (slow, and not a test of behaviour), `all` is every test file once.
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const suites = {
   lab: (file) => /^test\/(e2e|faults)\//.test(file) || ['test/lab/index.test.ts', 'test/lab/cli.test.ts'].includes(file),
   differential: (file) => file.endsWith('.differential.test.ts'),
+  lint: (file) => ['test/lint.test.ts'].includes(file),
 };
-suites.unit = (file) => !suites.lab(file) && !suites.differential(file);
+suites.unit = (file) => !suites.lab(file) && !suites.differential(file) && !suites.lint(file);
 suites.all = () => true;
 
 const suite = suites[process.argv[2]];

@@ -50,14 +50,14 @@ export function selectedSchema({ schemaFile, selection = {} }: SchemaForm): Sche
 export function compiledSchemaOf(form: SchemaForm): SchemaObject {
   const schema = selectedSchema(form);
   const definition = form.selection?.definition;
-  return definition === undefined ? schema : { $defs: schema['$defs'], $ref: `#/$defs/${definition}` };
+  return definition === undefined ? schema : { $defs: schema['$defs'] as unknown, $ref: `#/$defs/${definition}` };
 }
 
 function withoutAlternative(schema: unknown, ref: string): unknown {
   if (Array.isArray(schema)) return schema.map((item) => withoutAlternative(item, ref));
   if (typeof schema !== 'object' || schema === null) return schema;
   return Object.fromEntries(
-    Object.entries(schema).map(([key, value]) => {
+    Object.entries(schema as Record<string, unknown>).map(([key, value]) => {
       const kept = (key === 'anyOf' || key === 'oneOf') && Array.isArray(value) ? value.filter((branch) => (branch as SchemaObject)['$ref'] !== ref) : value;
       return [key, withoutAlternative(kept, ref)];
     }),

@@ -213,11 +213,11 @@ function noBranchFits(error: ErrorObject, label: string): Described {
   const branches = (Array.isArray(error.schema) ? error.schema : []) as SchemaObject[];
   const keys = branches.map((branch) => (Array.isArray(branch['required']) && branch['required'].length === 1 ? `\`${String(branch['required'][0])}\`` : null));
   if (keys.every((key) => key !== null)) {
-    const passing = error.params['passingSchemas'];
+    const passing: unknown = error.params['passingSchemas'];
     return { message: `${label} ${passing ? 'must have only one' : 'needs one'} of ${keys.join(' or ')}` };
   }
   const forms = branches.map((branch) => String(branch['title'] ?? 'another form'));
-  return { message: `${label} must be ${forms.join(' or ')}, not ${shown(error.data)}`, hint: (error.parentSchema as SchemaObject | undefined)?.['description'] };
+  return { message: `${label} must be ${forms.join(' or ')}, not ${shown(error.data)}`, hint: (error.parentSchema as SchemaObject | undefined)?.['description'] as string | undefined };
 }
 
 const TYPE_WORDS: Record<string, string> = {
@@ -240,8 +240,8 @@ function typeMismatch(label: string, expected: string, data: unknown): Described
 }
 
 function rangeOf(schema: SchemaObject): string {
-  const low = schema['minimum'];
-  const high = schema['maximum'];
+  const low = schema['minimum'] as number | undefined;
+  const high = schema['maximum'] as number | undefined;
   if (low !== undefined && high !== undefined) return `${String(low)}-${String(high)}`;
   return low !== undefined ? `(at least ${String(low)})` : `(at most ${String(high)})`;
 }
@@ -250,7 +250,7 @@ function rangeOf(schema: SchemaObject): string {
 function shown(data: unknown): string {
   if (data === null || data === undefined) return 'empty';
   if (Array.isArray(data)) return 'a list';
-  if (typeof data === 'object') return 'a mapping';
+  if (typeof data !== 'string' && typeof data !== 'number' && typeof data !== 'boolean' && typeof data !== 'bigint') return 'a mapping';
   const text = typeof data === 'string' ? JSON.stringify(data) : String(data);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -118,7 +118,8 @@ export class Inventory {
    * own inventory variables < inventory host_vars/HOST < playbook host_vars/HOST.
    */
   hostVars(host: string): Record<string, unknown> {
-    const merged: Record<string, unknown> = Object.assign({}, ...this.varsLayers(host).map((layer) => layer.vars));
+    const merged: Record<string, unknown> = {};
+    for (const layer of this.varsLayers(host)) Object.assign(merged, layer.vars);
     for (const name of INTERNAL_VARS) delete merged[name];
     return merged;
   }

@@ -85,7 +85,7 @@ class YamlInventoryReader {
   private isTextKey(kind: 'group' | 'host', path: YamlPath): boolean {
     const key = this.source.keyAt(path);
     if (!key || typeof key.value === 'string') return true;
-    const reading = key.value === null ? 'null' : typeof key.value === 'boolean' ? `the boolean ${key.value}` : `the number ${key.value}`;
+    const reading = key.value === null ? 'null' : typeof key.value === 'boolean' ? `the boolean ${key.value}` : `the number ${key.value as number}`;
     this.report('error', `${kind} name ${key.text} must be a string, but YAML 1.1 reads it as ${reading}`, path, `enclose it in quotation marks: "${key.text}":`);
     return false;
   }

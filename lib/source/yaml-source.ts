@@ -144,9 +144,9 @@ function yamlMessage(code: string, message: string): string {
   return code === 'DUPLICATE_KEY' ? `duplicate key: ${firstLine}` : `invalid YAML: ${firstLine}`;
 }
 
-/** A key as the plain data spells it (the `yaml` package writes a null key as ""). */
+/** A scalar key as the plain data spells it (the `yaml` package writes a null key as ""). */
 function plainKey(value: unknown): string {
-  return value === null ? '' : String(value);
+  return value === null ? '' : `${value as string | number | boolean | bigint}`;
 }
 
 /** The node at `path` (or its deepest existing ancestor), its key, and how many segments were found. */

@@ -64,7 +64,11 @@ export function planAuthentication(target: SshTarget, options: AuthOptions): Aut
         : `${file}: ${parsed.message}`);
       continue;
     }
-    const key: ParsedKey = Array.isArray(parsed) ? parsed[0] : parsed;
+    const [key] = Array.isArray(parsed) ? (parsed as ParsedKey[]) : [parsed];
+    if (key === undefined) {
+      problems.push(`${file} holds no private key`);
+      continue;
+    }
     methods.push({ type: 'publickey', username: target.user, key });
   }
   const agent = options.agent ?? process.env.SSH_AUTH_SOCK;

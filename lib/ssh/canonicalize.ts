@@ -104,5 +104,5 @@ function ipv6Words(serialized: string): number[] {
   const parse = (text: string | undefined) => (text ? text.split(':').map((group) => parseInt(group, 16)) : []);
   const left = parse(head);
   const right = parse(tail);
-  return tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill(0), ...right];
+  return tail === undefined ? left : [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
 }

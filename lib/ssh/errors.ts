@@ -58,7 +58,7 @@ interface TransportError {
 }
 
 function asTransportError(error: unknown): TransportError {
-  if (error instanceof Error) return error as TransportError;
+  if (error instanceof Error) return error;
   return { message: String(error) };
 }
 

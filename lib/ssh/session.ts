@@ -76,12 +76,9 @@ function interrupted(host: string): SshError {
  * Rejects with ssh2's error, whose `reason` is the SSH channel-open failure code.
  */
 function openDirectTcp(client: Client, host: string, port: number): Promise<Duplex> {
+  // a synchronous throw of forwardOut rejects the promise too
   return new Promise((resolve, reject) => {
-    try {
-      client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => (error ? reject(error) : resolve(stream)));
-    } catch (error) {
-      reject(error);
-    }
+    client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => (error ? reject(error) : resolve(stream)));
   });
 }
 
@@ -115,7 +112,8 @@ async function openClient(target: SshTarget, options: ConnectOptions, knownHosts
     throw new SshError('auth', target.name, `no usable identity for ${where}`,
       [...auth.problems, 'set IdentityFile (or ansible_ssh_private_key_file), or start an ssh-agent'].join('; '));
   }
-  let hostKeyFailure: SshError | null = null;
+  // set by the host key callback, so declared wide: the compiler would narrow a plain null to never
+  let hostKeyFailure = null as SshError | null;
   const config: Config = {
     host: target.hostname,
     port: target.port,

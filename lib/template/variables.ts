@@ -5,7 +5,7 @@ export type Variables = ReadonlyMap<string, unknown>;
 export function mergeVariables(...layers: readonly (Variables | Readonly<Record<string, unknown>> | undefined)[]): Variables {
   const merged = new Map<string, unknown>();
   for (const layer of layers) {
-    for (const [name, value] of layer instanceof Map ? layer : Object.entries(layer ?? {})) merged.set(name, value);
+    for (const [name, value] of layer instanceof Map ? (layer as Variables) : Object.entries(layer ?? {})) merged.set(name, value);
   }
   return merged;
 }

@@ -59,7 +59,7 @@ describe('checks on a lab of 2 hosts and 2 behind a bastion', { timeout: 900_000
       assert.deepEqual(checksOf(run.report!, host), [
         'octoi-check 127.0.0.1:14501 passed', 'octoi-check [::1]:14501 passed', 'octoi-check-local 127.0.0.1:14502 passed', 'octoi-check-local [::1]:14502 passed',
       ]);
-      assert.ok(run.report!.hosts[host]!.checks!.every((check) => check.bytes === 'Hello World\n'.length));
+      assert.ok(run.report!.hosts[host].checks!.every((check) => check.bytes === 'Hello World\n'.length));
     }
     assert.match(run.stdout, /^ {2}gw03 {2}changed {6}\d+ changes, 4 checks passed, /m);
     const finished = (await readFile(events, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as { type: string; host?: string; checks?: unknown[] })
@@ -86,7 +86,7 @@ describe('checks on a lab of 2 hosts and 2 behind a bastion', { timeout: 900_000
         const [, address, port] = /^\[?([^\]]+)\]?:(\d+)$/.exec(check.address)!;
         assert.match(check.message!, new RegExp(`^port ${port} on ${address!.replaceAll('.', '\\.')} answered 'Hello Wrold\\\\n' \\(12 bytes\\) and closed the connection after \\d+\\.\\d s; expected /Hello World/$`));
       }
-      assert.match(entry.error!.message, /^octoi-check: port 14501 on 127\.0\.0\.1 answered 'Hello Wrold\\n' \(12 bytes\)/);
+      assert.match(entry.error.message, /^octoi-check: port 14501 on 127\.0\.0\.1 answered 'Hello Wrold\\n' \(12 bytes\)/);
     }
     assert.match(await readFile(junit, 'utf8'), /<testcase classname="gw04" name="octoi-check-local" time="[0-9.]+"><failure type="check-failed" message="port 14502 on 127\.0\.0\.1 answered &#39;Hello Wrold\\n&#39;/);
   });

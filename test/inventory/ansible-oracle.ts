@@ -140,7 +140,7 @@ function inventoryArgs(sources: string[], playbookDir: string | undefined): stri
 
 /** Runs `work` over `items`, `width` at a time: Ansible takes a second or so per call. */
 export async function inBatches<T, R>(items: readonly T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index] as T);

@@ -31,7 +31,7 @@ test('--list and --graph print what ansible-inventory printed', async () => {
 
 test('--host prints one host\'s variables; --list-hosts one host per line', async () => {
   const host = await run('-i', inventory, '--host', 'gw01');
-  assert.equal(JSON.parse(host.stdout)['role'], 'host_vars');
+  assert.equal((JSON.parse(host.stdout) as Record<string, unknown>)['role'], 'host_vars');
   const hosts = await run('--inventory', inventory, '--list-hosts', 'gateways:!web', '--limit', 'gw0*');
   assert.equal(hosts.stdout, 'gw01\ngw03\ngw04\ngw06\ngw09\n');
 });

@@ -49,11 +49,11 @@ describe('lab inventory and known_hosts', () => {
       ],
       { privateKeyPath: '/srv/lab/id_ed25519', knownHostsPath: '/srv/lab/known_hosts', sshConfigPath: '/srv/lab/ssh_config', bastionAddress: '10.70.1.254' },
     );
-    const groups = parse(text).all.children;
-    assert.deepEqual(Object.keys(groups.gateways.hosts), ['gw01', 'gw02', 'gw03', 'gw04']);
-    assert.deepEqual(groups.debian11, { hosts: { gw01: {}, gw03: {} } });
-    assert.deepEqual(groups.debian12, { hosts: { gw04: {} } });
-    assert.deepEqual(groups.debian13, { hosts: { gw02: {} } });
+    const groups = (parse(text) as { all: { children: Record<string, { hosts: Record<string, unknown> }> } }).all.children;
+    assert.deepEqual(Object.keys(groups['gateways']?.hosts ?? {}), ['gw01', 'gw02', 'gw03', 'gw04']);
+    assert.deepEqual(groups['debian11'], { hosts: { gw01: {}, gw03: {} } });
+    assert.deepEqual(groups['debian12'], { hosts: { gw04: {} } });
+    assert.deepEqual(groups['debian13'], { hosts: { gw02: {} } });
   });
 
   it('puts hosts behind the bastion in gateways and behind_bastion, reached with ProxyJump and the -F file for the hop', () => {

@@ -203,8 +203,8 @@ describe('octoi status in every view', () => {
   it('events: each host as it was read', async () => {
     const file = join(dir, 'status.jsonl');
     await show([new EventsFileView(file)], statusRead);
-    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    assert.deepEqual(lines.map((line) => `${String(line.type)}${line.host ? ` ${String(line.host)}` : ''}`), ['diagnostics', 'status-started', 'host-status gw02', 'host-status gw01', 'status-finished']);
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as { type: string; host?: string; status?: unknown });
+    assert.deepEqual(lines.map((line) => `${line.type}${line.host ? ` ${line.host}` : ''}`), ['diagnostics', 'status-started', 'host-status gw02', 'host-status gw01', 'status-finished']);
     assert.deepEqual(lines[2]?.status, statusEntries.gw02);
   });
 });

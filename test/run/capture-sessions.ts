@@ -60,9 +60,9 @@ function recordedConversation(conversation: Conversation, exchanges: Exchange[],
   };
   return new Proxy(conversation, {
     get: (target, property) => {
-      if (property in recorded) return recorded[property as keyof typeof recorded];
+      if (property in recorded) return Reflect.get(recorded, property) as unknown;
       const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function' ? (value.bind(target) as unknown) : value;
     },
   });
 }

@@ -34,7 +34,7 @@ interface ReplayedRun {
   summary: RunSummary;
   events: RunEvent[];
   pool: ReplayPool;
-  result(host: string): HostResult;
+  result: (host: string) => HostResult;
 }
 
 /** `octoi play` of the captured playbook on the hosts `limit` names, with `rollout` as its play's serial and budget. */
