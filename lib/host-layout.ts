@@ -46,11 +46,6 @@ export function lockFile(layout: HostLayout): string {
   return posix.join(layout.lockDirectory, 'lock');
 }
 
-/** Who holds the lock, for the message a waiting run prints. */
-export function holderFile(layout: HostLayout): string {
-  return posix.join(layout.lockDirectory, 'holder');
-}
-
 /** Upload names end in `.octoi-tmp.TOKEN`; this mark finds the leftovers of any run. */
 export const TEMP_MARK = '.octoi-tmp';
 

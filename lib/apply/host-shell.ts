@@ -12,7 +12,7 @@ import { shellCommand, shellFile } from '../shell.js';
 import type { DesiredService } from '../units/types.js';
 import { STEP_FUNCTIONS } from './script.js';
 
-export interface HostShellOptions {
+interface HostShellOptions {
   /** Read the current text of every managed file, for diffs. */
   contents: boolean;
   /** Read each service's exposure score (`octoi plan`). */

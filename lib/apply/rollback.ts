@@ -16,7 +16,7 @@ import { STEP_FUNCTIONS } from './script.js';
  * within its window: a controller that died or was cut off mid-change leaves a host that restores
  * itself. The design is in the README ("What octoi keeps on each host").
  */
-export interface RollbackOptions {
+interface RollbackOptions {
   runToken: string;
   /** The dead-man switch fires this long after it was armed; null arms none. */
   windowSeconds: number | null;
@@ -29,7 +29,7 @@ export function switchUnit(runToken: string): string {
 }
 
 /** The pending record's line while a run's change waits for its confirmation. */
-export function armedLine(runToken: string): string {
+function armedLine(runToken: string): string {
   return `armed ${runToken}`;
 }
 
@@ -118,7 +118,7 @@ const ROLLBACK_FUNCTIONS = shellFile(import.meta.url, 'rollback.sh');
  * it first takes octoi's lock and does nothing if the run meanwhile confirmed or another run took
  * over (the journal is gone then), and it leaves a note for the next run.
  */
-export function rollbackScript(actions: readonly Action[], facts: HostFacts, options: RollbackOptions): string {
+function rollbackScript(actions: readonly Action[], facts: HostFacts, options: RollbackOptions): string {
   const layout = options.layout ?? HOST_LAYOUT;
   const journal = journalDirectory(layout, options.runToken);
   const owned = ownedRecord(layout);

@@ -31,7 +31,7 @@ export interface StepOutcome {
 export const STEP_FUNCTIONS = shellFile(import.meta.url, 'install.sh');
 
 /** The `restart HEX` lines of the pending record for these socket units. */
-export function pendingLines(units: readonly string[]): string[] {
+function pendingLines(units: readonly string[]): string[] {
   return units.map((unit) => `restart ${hexName(unit)}`);
 }
 

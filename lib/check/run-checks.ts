@@ -9,7 +9,7 @@ import { checkTargets, formatTarget, plannedChecks, type CheckTarget } from './t
 import type { CheckFailure, CheckRecord } from './types.js';
 
 /** What a check needs of a host's connection. */
-export interface TcpOpener {
+interface TcpOpener {
   openTcp(address: string, port: number): Promise<Duplex>;
 }
 
@@ -20,7 +20,7 @@ export interface CheckStepOptions {
 }
 
 /** The checks of a host and, when one failed, the failure they give the host (reason `check-failed`). */
-export interface CheckStepResult {
+interface CheckStepResult {
   checks?: CheckRecord[];
   error?: HostFailure;
 }

@@ -6,7 +6,7 @@ import { exitCodeOfRun, reportError, usageError } from './exit.js';
 import { commonOptions, prepareFleet, reportOptions, runFleetCommand, runViews } from './fleet-command.js';
 import { fleetOptions, fleetSettings, readAnsibleConfig } from './targets.js';
 
-export const checkUsage = `usage: octoi check PLAYBOOK -i INVENTORY [options]
+const checkUsage = `usage: octoi check PLAYBOOK -i INVENTORY [options]
 
 Run only the services' checks: on each targeted host, read which addresses systemd listens on
 (one remote command), then connect to each address through the host's SSH connection, send the

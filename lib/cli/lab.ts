@@ -6,7 +6,7 @@ import { ExitCode } from '../exit-codes.js';
 import { defaultRelease, isRelease, releases } from '../lab/image.js';
 import { buildImage, ensureImage, labDown, labInventoryPath, labStatus, labUp } from '../lab/index.js';
 
-export const labUsage = `Usage: octoi lab <command> [options]
+const labUsage = `Usage: octoi lab <command> [options]
 
 Local test hosts (gw01, gw02, ...): real systemd and sshd in namespaces of this machine. Needs root.
 
@@ -30,7 +30,7 @@ Options:
 `;
 
 /** `.lab` at the root of the project the working directory is in (the folder with .git or package.json). */
-export function defaultLabDir(cwd: string = process.cwd()): string {
+function defaultLabDir(cwd: string = process.cwd()): string {
   const fromEnv = process.env['OCTOI_LAB_DIR'];
   if (fromEnv) return resolve(fromEnv);
   let dir = resolve(cwd);

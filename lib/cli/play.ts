@@ -8,7 +8,7 @@ import { exitCodeOfPlan, exitCodeOfRun, reportError, usageError } from './exit.j
 import { commonOptions, prepareFleet, reportOptions, runFleetCommand, runViews } from './fleet-command.js';
 import { fleetOptions, fleetSettings, readAnsibleConfig } from './targets.js';
 
-export const playUsage = `usage: octoi play PLAYBOOK -i INVENTORY [options]
+const playUsage = `usage: octoi play PLAYBOOK -i INVENTORY [options]
 
 Converge every host the playbook targets: read facts, apply only what differs, verify.
 
@@ -21,7 +21,7 @@ ${commonOptions}
       --rollback-window S  a host that changed puts its previous version back by itself unless the run
                            confirms within S seconds (default 300; 0: no such dead-man switch)`;
 
-export const planUsage = `usage: octoi plan PLAYBOOK -i INVENTORY [options]
+const planUsage = `usage: octoi plan PLAYBOOK -i INVENTORY [options]
 
 Show what octoi play would change, with diffs, and group hosts with the same changes. Changes nothing.
 Exit code 0 when every host is in sync, 6 when changes are pending.

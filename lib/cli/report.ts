@@ -7,7 +7,7 @@ import { formatRecap } from '../report/recap.js';
 import { broadcast, type View } from '../report/view.js';
 import { exitCodeOfPlan, exitCodeOfRun, reportError, usageError } from './exit.js';
 
-export const reportUsage = `usage: octoi report merge REPORT.json... [--json FILE] [--junit FILE]
+const reportUsage = `usage: octoi report merge REPORT.json... [--json FILE] [--junit FILE]
 
 Join the --json reports of every shard of one run (--shard K/N) into the run's: print its recap,
 write one JSON and one JUnit report of it, and exit with the code one unsharded run would have had.

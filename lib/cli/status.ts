@@ -11,7 +11,7 @@ import { exitCodeOfRun, reportError, usageError } from './exit.js';
 import { connectionTargets, prepareFleet, runFleetCommand, statusViews, type FleetCommand, type PlaybookValues } from './fleet-command.js';
 import { fleetOptions, fleetOptionsUsage, fleetSettings, readAnsibleConfig, type FleetSettings } from './targets.js';
 
-export const statusUsage = `usage: octoi status -i INVENTORY [PLAYBOOK] [options]
+const statusUsage = `usage: octoi status -i INVENTORY [PLAYBOOK] [options]
 
 Show, per host and service, whether its socket is enabled and active, the addresses systemd
 (pid 1) listens on for it, the socket's counters (NAccepted, NConnections, NRefused) and the

@@ -17,7 +17,7 @@ export interface CfgEnvironment {
 
 export type SettingValue = string | string[] | number | boolean;
 
-export interface Setting {
+interface Setting {
   value: SettingValue;
   /** `FILE:LINE [section] key` */
   origin: string;
@@ -60,7 +60,7 @@ export type SettingName = keyof typeof definitions;
 
 export const SETTING_NAMES = Object.keys(definitions) as SettingName[];
 
-export function currentEnvironment(): CfgEnvironment {
+function currentEnvironment(): CfgEnvironment {
   return { env: process.env, cwd: process.cwd(), home: homedir() };
 }
 

@@ -8,7 +8,7 @@ import type { Diagnostic } from '../diagnostics.js';
  * inline comment (`#` does not), lines indented deeper than their key continue its value, `[DEFAULT]`
  * values show through in every section, and a repeated section or key is an error.
  */
-export interface IniEntry {
+interface IniEntry {
   value: string;
   line: number;
 }

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { ListenAddress } from '../units/types.js';
 
-export type ListenResult = { address: ListenAddress; problem?: never; hint?: never } | { address?: never; problem: string; hint: string };
+type ListenResult = { address: ListenAddress; problem?: never; hint?: never } | { address?: never; problem: string; hint: string };
 
 const FORMS_HINT = 'write a port (13063), "IPV4:PORT" (127.0.0.1:13063) or "[IPV6]:PORT" ([::1]:13063)';
 

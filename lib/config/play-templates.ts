@@ -3,13 +3,13 @@ import { isTemplate, parseTemplate, type Template } from '../template/template.j
 import type { YamlPath } from '../source/yaml-source.js';
 
 /** The fields of a play that are read as templates, as written. */
-export interface PlayFields {
+interface PlayFields {
   name?: unknown;
   hosts?: unknown;
   services?: unknown;
 }
 
-export interface ParsedPlayTemplates {
+interface ParsedPlayTemplates {
   parsed: Map<string, Template>;
   headerVaries: boolean;
   /** Indexes of the services that hold a template. */

@@ -2,7 +2,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 
 /** Scripts are read whole into memory and uploaded: this bounds both. */
-export const MAX_SCRIPT_BYTES = 1024 * 1024;
+const MAX_SCRIPT_BYTES = 1024 * 1024;
 
 /** Reads a script `src`, given as a path relative to the playbook's folder. Throws an Error saying why it cannot. */
 export type ScriptReader = (src: string) => Promise<string>;

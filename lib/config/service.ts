@@ -64,7 +64,7 @@ export class Findings {
 }
 
 /** Directives octoi writes itself: an extra one with these names would contradict them. */
-export const MANAGED_DIRECTIVES = ['ListenStream', 'Accept', 'ExecStart', 'StandardInput', 'StandardError', 'DynamicUser', 'User', 'Group'];
+const MANAGED_DIRECTIVES = ['ListenStream', 'Accept', 'ExecStart', 'StandardInput', 'StandardError', 'DynamicUser', 'User', 'Group'];
 
 export const SCRIPT_ROOTS = ['/opt/', '/usr/local/', '/srv/'];
 const SCRIPT_PATH_CHARACTERS = /^[A-Za-z0-9._+@:/ -]+$/;
@@ -112,7 +112,7 @@ export async function buildService(findings: Findings, raw: RawService, path: Ya
   };
 }
 
-export const DEFAULT_CHECK_TIMEOUT_SECONDS = 10;
+const DEFAULT_CHECK_TIMEOUT_SECONDS = 10;
 
 function serviceCheck(findings: Findings, raw: RawCheck, state: RawService['state'], path: YamlPath): ServiceCheck {
   if (state === 'absent') findings.add(path, 'a service with state: absent has nothing to check', 'remove `check`', 'key');
@@ -170,7 +170,7 @@ function scriptPath(findings: Findings, path: string, where: YamlPath): string {
 }
 
 /** Why `path` may not receive a script, or null when it may. */
-export function scriptPathProblem(path: string): { problem: string; hint: string } | null {
+function scriptPathProblem(path: string): { problem: string; hint: string } | null {
   const roots = SCRIPT_ROOTS.join(', ');
   if (!path.startsWith('/')) return { problem: 'is not absolute', hint: `use a path under ${roots}` };
   if (!SCRIPT_PATH_CHARACTERS.test(path)) return { problem: 'has characters other than letters, digits, space and . _ + @ : - /', hint: 'rename the path' };

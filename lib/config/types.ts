@@ -7,7 +7,7 @@ import type { YamlPath, YamlSource } from '../source/yaml-source.js';
 
 export type ServiceUser = { kind: 'dynamic' } | { kind: 'fixed'; user: string; group: string | null };
 
-export type ServiceState = 'present' | 'absent';
+type ServiceState = 'present' | 'absent';
 
 export interface EnvironmentVariable {
   name: string;

@@ -24,7 +24,7 @@ function renderedValidator(definition: 'service' | 'hosts' | 'line'): ValueValid
   return renderedValidators[definition];
 }
 
-export type RenderedServices = { services: ServiceSpec[]; diagnostics?: never } | { services?: never; diagnostics: Diagnostic[] };
+type RenderedServices = { services: ServiceSpec[]; diagnostics?: never } | { services?: never; diagnostics: Diagnostic[] };
 
 /**
  * A play's services for one host: its `{{ }}` rendered with `variables`, then checked by the same

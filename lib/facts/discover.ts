@@ -23,7 +23,7 @@ export interface DiscoveredService {
   accept: boolean;
 }
 
-export interface Discovery {
+interface Discovery {
   /** In the order the host listed them. */
   services: DiscoveredService[];
   /** The sockets' units and the host's listeners. */

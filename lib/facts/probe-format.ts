@@ -5,7 +5,7 @@
  */
 export const MARKER = '::octoi::';
 
-export interface MarkerLine {
+interface MarkerLine {
   kind: string;
   args: string[];
 }

@@ -6,7 +6,7 @@ import { MARKER } from './probe-format.js';
 import { UNIT_PROPERTIES } from './systemctl-show.js';
 
 /** Commands the probe needs on the host; a missing one is named, never read as "no file" or "no unit". */
-export const PROBE_TOOLS = ['sha256sum', 'stat', 'systemctl'] as const;
+const PROBE_TOOLS = ['sha256sum', 'stat', 'systemctl'] as const;
 
 /** The shell functions shared by the probe and the apply script (probe.sh), with their values first. */
 export const PROBE_FUNCTIONS = `${shellAssignments({
@@ -32,12 +32,12 @@ export function instancePattern(template: string): string {
  * The folders the probe looks at: every folder on the way to each managed file (their owners and
  * modes decide whether anyone but root could swap a file octoi installs), deepest last.
  */
-export function probedDirectories(services: readonly DesiredService[]): string[] {
+function probedDirectories(services: readonly DesiredService[]): string[] {
   const dirs = services.flatMap((s) => s.files.flatMap((f) => ancestorsAndSelf(posix.dirname(f.path))));
   return [...new Set(dirs)].sort();
 }
 
-export interface ProbeOptions {
+interface ProbeOptions {
   /** Also read the current text of every managed file, for diffs. */
   contents?: boolean;
   /** Also read each present service's exposure score (`octoi plan`, `octoi status`). */
@@ -69,7 +69,7 @@ export function hexName(name: string): string {
  * instance of its template, which systemd loads from the template; no connection's instance is
  * named `0` (theirs are `N-LOCAL-REMOTE`).
  */
-export function exposureUnit(service: Pick<DesiredService, 'accept' | 'serviceTemplate' | 'mainService'>): string {
+function exposureUnit(service: Pick<DesiredService, 'accept' | 'serviceTemplate' | 'mainService'>): string {
   return service.accept ? service.serviceTemplate.replace(/@\.service$/, '@0.service') : service.mainService;
 }
 

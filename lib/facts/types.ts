@@ -24,7 +24,7 @@ export interface DirectoryFact {
 }
 
 /** octoi's own record on the host: what it created or adopted. */
-export interface OwnedRecord {
+interface OwnedRecord {
   files: string[];
   directories: string[];
   /** System groups octoi created (for secret scripts). */
@@ -77,7 +77,7 @@ export interface Listener {
   processes: ListeningProcess[];
 }
 
-export type ProgramState = 'yes' | 'not-executable' | 'missing';
+type ProgramState = 'yes' | 'not-executable' | 'missing';
 
 export interface HostFacts {
   files: Record<string, FileFact>;

@@ -20,7 +20,7 @@ export interface ServiceStatus {
   service?: { unit: string; active: string; mainPid: number | null };
 }
 
-export type HostStatusKind = 'ok' | 'unreachable' | 'failed';
+type HostStatusKind = 'ok' | 'unreachable' | 'failed';
 
 export interface HostStatusEntry {
   status: HostStatusKind;

@@ -37,7 +37,7 @@ const ipv4 = new RegExp(`^${ipv4Address}$`, 'i');
 const ipv6 = new RegExp(`^(?:${ipv6Address})$`, 'i');
 const hostname = new RegExp(`^${label}(?:\\.${label})*$`, 'iu');
 
-export interface HostAddress {
+interface HostAddress {
   host: string;
   port: number | null;
 }

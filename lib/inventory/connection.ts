@@ -237,7 +237,7 @@ function resolvePath(path: string, options: ConnectionOptions): string {
   return resolve(options.cwd ?? process.cwd(), expanded);
 }
 
-export class SshArgsError extends Error {}
+class SshArgsError extends Error {}
 
 export interface SshArgs {
   /** ssh_config options, in order. */

@@ -4,7 +4,7 @@ import { parseAddress } from './address.js';
  * Inventory host entries as Ansible expands them: `gw[01:20]`, `[a:f]`, `[1:10:2]`, several ranges in
  * one name, and an optional `:PORT` that applies to every host of the entry.
  */
-export interface HostEntry {
+interface HostEntry {
   hostnames: string[];
   port: number | null;
 }
@@ -95,7 +95,7 @@ export function hostRangeSize(pattern: string): number {
   return size;
 }
 
-export function expandHostnameRange(line: string): string[] {
+function expandHostnameRange(line: string): string[] {
   const range = parseRange(line);
   return Array.from({ length: range.size }, (_, index) => `${range.head}${range.valueAt(index)}${range.tail}`).flatMap((name) =>
     name.includes('[') ? expandHostnameRange(name) : [name],

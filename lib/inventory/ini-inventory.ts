@@ -133,7 +133,7 @@ function readHostLine(data: InventoryData, group: string, line: string): void {
 }
 
 /** A Python literal (`42`, `True`, `'text'`, `[1, 2]`) becomes its value; any other text stays text. */
-export function iniValue(text: string): unknown {
+function iniValue(text: string): unknown {
   const literal = parsePythonLiteral(text);
   return literal.ok ? literal.value : text;
 }

@@ -3,7 +3,7 @@
  * `all` and `ungrouped` always exist, a group cannot become its own ancestor, and after all sources
  * are read every parentless group joins `all` and every host without a group joins `ungrouped`.
  */
-export interface GroupData {
+interface GroupData {
   name: string;
   /** Hosts added to this group directly, in the order first added. */
   hosts: string[];

@@ -102,7 +102,7 @@ const yamlExtensions = ['', '.yml', '.yaml', '.json'];
  * Like Ansible, a file with a YAML extension (or none) that holds a YAML mapping is a YAML inventory;
  * any other file is read as INI. A YAML-named file that is neither reports its YAML problems.
  */
-export function readInventoryFile(file: string, encrypted: string, data: InventoryData, diagnostics: Diagnostic[], keyring: VaultKeyring): void {
+function readInventoryFile(file: string, encrypted: string, data: InventoryData, diagnostics: Diagnostic[], keyring: VaultKeyring): void {
   const plain = decryptedText(file, encrypted, keyring);
   if ('problem' in plain) {
     diagnostics.push(plain.problem);

@@ -5,7 +5,7 @@
  * literal, and the INI reader keeps the text as a string, as Ansible does.
  * Not supported (kept as text here, typed by Python): bytes, sets, complex numbers, `\N{...}` escapes.
  */
-export type LiteralResult = { ok: true; value: unknown } | { ok: false };
+type LiteralResult = { ok: true; value: unknown } | { ok: false };
 
 class NotALiteral extends Error {}
 

@@ -8,7 +8,7 @@ import { isMapping, readInventoryYaml } from '../source/yaml-values.js';
  * `group_vars/` and `host_vars/` beside an inventory source, read the way Ansible's host_group_vars
  * plugin reads them.
  */
-export type VarsKind = 'group_vars' | 'host_vars';
+type VarsKind = 'group_vars' | 'host_vars';
 
 export interface VarsDirectory {
   /** Merged variables of each group / host that has files; the others are absent. */

@@ -16,7 +16,7 @@ const hostPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const sigPowerOff = 38;
 
 /** The image's non-root users (image-setup.sh) that log in with the lab's key. */
-export const loginUsers = ['deploy', 'deploy-pw'];
+const loginUsers = ['deploy', 'deploy-pw'];
 
 /**
  * A fresh upper layer holding what makes the host itself: name, machine id, its own SSH host
@@ -39,7 +39,7 @@ export async function prepareHost(labDir: string, name: string, authorizedKey: s
   return ensureEd25519Key(join(sshDir, 'ssh_host_ed25519_key'), `root@${name}`);
 }
 
-export interface LaunchOptions {
+interface LaunchOptions {
   labDir: string;
   labId: string;
   name: string;

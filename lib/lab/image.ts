@@ -29,18 +29,18 @@ const imagePackages = [
     'sudo',
 ] as const;
 
-export interface ImageRecipe {
+interface ImageRecipe {
   suite: Release;
   variant: 'minbase';
   packages: readonly string[];
 }
 
 /** What a release's image is made of; its hash names the cached image, so any change here rebuilds it. */
-export function imageRecipe(release: Release): ImageRecipe {
+function imageRecipe(release: Release): ImageRecipe {
   return { suite: release, variant: 'minbase', packages: imagePackages };
 }
 
-export const defaultImageCacheDir = '/var/cache/octoi/images';
+const defaultImageCacheDir = '/var/cache/octoi/images';
 
 export interface ImageOptions {
   /** The Debian release of the image (default bookworm). */
@@ -158,7 +158,7 @@ async function removeAbandonedBuilds(cacheDir: string): Promise<void> {
 }
 
 /** The Debian mirror apt already uses for the release, so the build needs no other network. */
-export async function debianMirror(release: Release): Promise<string> {
+async function debianMirror(release: Release): Promise<string> {
   const fromEnv = process.env['OCTOI_DEBIAN_MIRROR'];
   if (fromEnv) return fromEnv;
   const files = ['/etc/apt/sources.list'];

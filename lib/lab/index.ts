@@ -68,7 +68,7 @@ export interface LabState {
   hosts: LabHost[];
 }
 
-export interface LabHostStatus {
+interface LabHostStatus {
   name: string;
   address: string;
   state: 'running' | 'stopped';
@@ -79,7 +79,7 @@ export interface LabHostStatus {
   init: HostInit;
 }
 
-export interface LabUpOptions extends ImageOptions {
+interface LabUpOptions extends ImageOptions {
   dir: string;
   hosts: number;
   /** Hosts on a second network that only the bastion host reaches (default: none, or as many as the lab has). */

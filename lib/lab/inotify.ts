@@ -8,7 +8,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
  */
 const limitFile = '/proc/sys/fs/inotify/max_user_instances';
 const savedFile = '/run/octoi/inotify-max-user-instances';
-export const labInotifyInstances = 8192;
+const labInotifyInstances = 8192;
 
 export async function raiseInotifyLimit(): Promise<void> {
   const current = Number((await readFile(limitFile, 'utf8')).trim());

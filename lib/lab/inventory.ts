@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { releases, type Release } from './image.js';
 import { bastionName } from './names.js';
 
-export interface InventoryHost {
+interface InventoryHost {
   name: string;
   address: string;
   /** Reached through the bastion only. */

@@ -65,7 +65,7 @@ export function scopeUnitName(id: string, host: string): string {
   return `octoi-${id}-${host}.scope`;
 }
 
-export interface LabPaths {
+interface LabPaths {
   dir: string;
   stateFile: string;
   inventory: string;
@@ -92,7 +92,7 @@ export function labPaths(dir: string): LabPaths {
   };
 }
 
-export interface HostPaths {
+interface HostPaths {
   dir: string;
   upper: string;
   work: string;

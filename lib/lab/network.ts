@@ -2,7 +2,7 @@ import { runChecked, runCommand } from './run-command.js';
 import { bridgeName, hostIndex, innerBridgeName, innerNetnsName, innerVethName, netnsName, netnsPrefix, vethName } from './names.js';
 import { bridgeAddress, type Subnet24 } from './subnet.js';
 
-export async function linkExists(name: string, netns?: string): Promise<boolean> {
+async function linkExists(name: string, netns?: string): Promise<boolean> {
   const where = netns === undefined ? [] : ['-n', netns];
   return (await runCommand(['ip', ...where, 'link', 'show', 'dev', name])).exitCode === 0;
 }
@@ -93,7 +93,7 @@ export async function removeInnerNetwork(id: string, subnet: Subnet24 | undefine
   if ((await listNetns()).includes(innerNetnsName(id))) await runChecked(['ip', 'netns', 'del', innerNetnsName(id)]);
 }
 
-export async function listNetns(): Promise<string[]> {
+async function listNetns(): Promise<string[]> {
   const out = await runChecked(['ip', 'netns', 'list']);
   return out.split('\n').map((line) => line.split(' ')[0] ?? '').filter(Boolean);
 }

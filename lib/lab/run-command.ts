@@ -6,7 +6,7 @@ export interface CommandResult {
   stderr: string;
 }
 
-export interface RunOptions {
+interface RunOptions {
   input?: string;
   /** Kill the command and fail after this many milliseconds. */
   timeoutMs?: number;
@@ -50,7 +50,7 @@ export async function runChecked(argv: readonly string[], options: RunOptions = 
   return result.stdout;
 }
 
-export class CommandFailedError extends Error {
+class CommandFailedError extends Error {
   readonly result: CommandResult;
   constructor(argv: readonly string[], result: CommandResult) {
     const tail = result.stderr.trim().split('\n').slice(-5).join('\n');

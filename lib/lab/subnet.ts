@@ -4,12 +4,12 @@ import { resolve } from 'node:path';
 /** An IPv4 /24 as its first three octets, e.g. `10.87.3`. */
 export type Subnet24 = string;
 
-export interface Prefix {
+interface Prefix {
   network: number;
   length: number;
 }
 
-export function parseIpv4(text: string): number | undefined {
+function parseIpv4(text: string): number | undefined {
   const parts = text.split('.');
   if (parts.length !== 4) return undefined;
   let value = 0;

@@ -1,9 +1,9 @@
 import type { Action } from './types.js';
 
 /** Terraform-style symbols: `+` adds, `~` changes in place, `-` removes, `±` restarts or reloads. */
-export type ActionSymbol = '+' | '~' | '-' | '±';
+type ActionSymbol = '+' | '~' | '-' | '±';
 
-export function actionSymbol(action: Action): ActionSymbol {
+function actionSymbol(action: Action): ActionSymbol {
   switch (action.kind) {
     case 'write-file':
       return action.change === 'create' ? '+' : '~';
@@ -79,7 +79,7 @@ function actionText(action: Action): string {
   }
 }
 
-export interface ActionSummary {
+interface ActionSummary {
   add: number;
   change: number;
   remove: number;

@@ -27,10 +27,8 @@ export type Action =
   | { kind: 'stop-instances'; template: string; service: string }
   | { kind: 'reset-failed'; units: string[]; service: string };
 
-export type ActionKind = Action['kind'];
-
 /** A file that must be in place once the plan is carried out: exactly this content, mode and owner. */
-export interface ExpectedFile {
+interface ExpectedFile {
   path: string;
   sha256: string;
   mode: number;

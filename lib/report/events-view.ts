@@ -24,7 +24,7 @@ export class EventsFileView implements View {
 }
 
 /** The line written for an event: its names are stable; no file content, no secrets. */
-export function eventRecord(event: RunEvent): Record<string, unknown> {
+function eventRecord(event: RunEvent): Record<string, unknown> {
   const at = new Date().toISOString();
   switch (event.type) {
     case 'host-finished':

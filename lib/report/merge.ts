@@ -4,7 +4,7 @@ import type { Action } from '../plan/types.js';
 import type { HostResult, HostStatus, ReportedCommand, RunFinished, RunStarted, Shard } from '../run/types.js';
 import type { JsonHostEntry, JsonReport } from './json.js';
 
-export interface ShardReport {
+interface ShardReport {
   file: string;
   report: JsonReport;
 }

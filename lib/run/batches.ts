@@ -19,7 +19,7 @@ export function batches<T>(hosts: readonly T[], serial: readonly BatchSize[] | u
   return result;
 }
 
-export interface FailureBudget {
+interface FailureBudget {
   /** Per batch: the batch fails when more than this percentage of its hosts failed. */
   maxFailPercentage?: number;
   /** Per run: the run stops when more than this many hosts failed. */

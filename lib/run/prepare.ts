@@ -28,7 +28,7 @@ export interface PreparedRun {
   shard?: Shard;
 }
 
-export interface PrepareOptions {
+interface PrepareOptions {
   playbookFile: string;
   inventories: readonly string[];
   limit: readonly string[];

@@ -125,7 +125,7 @@ export async function runPlaybook(options: RunOptions): Promise<RunSummary> {
 }
 
 /** Each host's services over all plays that target it, by name. */
-export function serviceNamesByHost(plays: readonly PlayTarget[], desired: DesiredState): Record<string, string[]> {
+function serviceNamesByHost(plays: readonly PlayTarget[], desired: DesiredState): Record<string, string[]> {
   const names = new Map<string, Set<string>>();
   for (const [index, { hosts }] of plays.entries()) {
     for (const host of hosts) names.set(host, new Set([...(names.get(host) ?? []), ...servicesOf(desired, index, host).map((service) => service.name)]));

@@ -45,7 +45,7 @@ export type RunStarted = {
 export type RunFinished = { type: 'run-finished'; results: HostResult[]; interrupted: boolean; durationMs: number; stoppedBy?: string };
 
 /** What `octoi status` read on one host. */
-export type HostStatusRead = { type: 'host-status'; host: string; status: HostStatusEntry };
+type HostStatusRead = { type: 'host-status'; host: string; status: HostStatusEntry };
 
 /**
  * The one typed stream every view reads: input errors and warnings, a run of play, plan or check,

@@ -105,7 +105,7 @@ function scalarTag(tag: string, test: RegExp, construct: (text: string) => unkno
 }
 
 /** Resolvers are tried in PyYAML's order; their patterns never overlap, so the order only documents. */
-export const ansibleScalarTags: readonly ScalarTag[] = [
+const ansibleScalarTags: readonly ScalarTag[] = [
   scalarTag('bool', resolvers.bool, (text) => ['yes', 'true', 'on'].includes(text.toLowerCase())),
   scalarTag('float', resolvers.float, constructFloat),
   scalarTag('int', resolvers.int, constructInt),

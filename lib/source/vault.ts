@@ -11,9 +11,9 @@ import { OctoiError, type SourcePosition } from '../diagnostics.js';
  * here rather than taken from a package because it must match ansible-vault byte for byte, and
  * node:crypto has every primitive it needs.
  */
-export const VAULT_HEADER = '$ANSIBLE_VAULT';
+const VAULT_HEADER = '$ANSIBLE_VAULT';
 const DEFAULT_LABEL = 'default';
-export const PASSWORD_HINT =
+const PASSWORD_HINT =
   'pass the password with --vault-password-file FILE or --vault-id [LABEL@]FILE (or vault_password_file in ansible.cfg)';
 
 /** A vault problem; messages never hold a decrypted value or a password. */
@@ -26,7 +26,7 @@ export class VaultError extends Error {
   }
 }
 
-export interface VaultSecret {
+interface VaultSecret {
   /** The vault id: `default` unless `--vault-id LABEL@FILE` named one. */
   label: string;
   password: Buffer;

@@ -9,7 +9,7 @@ import { isVaulted, VaultedValue, VaultError, VaultKeyring } from './vault.js';
  * resolvers (`yes` is true, `0644` is 420, `y` and `1e3` are text), `!vault` values kept encrypted
  * until used, and whole files encrypted with ansible-vault decrypted first.
  */
-export function ansibleYamlOptions(keyring: VaultKeyring = new VaultKeyring()): YamlOptions {
+function ansibleYamlOptions(keyring: VaultKeyring = new VaultKeyring()): YamlOptions {
   const vaultTags = ['!vault', '!vault-encrypted'].map((tag): ScalarTag => ({ tag, resolve: (text) => new VaultedValue(text, keyring) }));
   return { version: '1.1', customTags: ansibleTags(vaultTags) };
 }

@@ -10,7 +10,7 @@ export interface AuthOptions {
   agent?: string;
 }
 
-export interface AuthPlan {
+interface AuthPlan {
   methods: AnyAuthMethod[];
   /** Identity files that exist but could not be used, and why (never the passphrase). */
   problems: string[];

@@ -16,7 +16,7 @@ export interface CanonicalizeSettings {
   direct: boolean;
 }
 
-export type Canonicalization =
+type Canonicalization =
   | { kind: 'name'; host: string }
   /** ssh would resolve this name through DNS here, because of this keyword. */
   | { kind: 'lookup'; name: string; because: 'canonicalizehostname' | 'canonicaldomains' | 'canonicalizepermittedcnames' }
@@ -51,7 +51,7 @@ function looksLikeAddress(name: string): boolean {
  * The numeric form getaddrinfo(AI_NUMERICHOST) + getnameinfo(NI_NUMERICHOST) give a literal
  * address (`010.1` → `8.0.0.1`, `FD00::0001` → `fd00::1`), or null when it is not one.
  */
-export function canonicalAddress(name: string): string | null {
+function canonicalAddress(name: string): string | null {
   return canonicalIPv4(name) ?? canonicalIPv6(name);
 }
 

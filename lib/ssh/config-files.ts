@@ -8,11 +8,11 @@ import { ConfigSyntaxError, parseConfigLine, type ConfigLine } from './config-li
 import { argumentProblem, type ArgumentProblem } from './config-values.js';
 import { expandGlob } from './glob.js';
 
-export interface FileProblem extends ArgumentProblem {
+interface FileProblem extends ArgumentProblem {
   position: SourcePosition;
 }
 
-export interface ParsedConfigFile {
+interface ParsedConfigFile {
   /** The lines ssh would act on; lines with a problem are left out. */
   lines: ConfigLine[];
   /** Errors that do not depend on the host: syntax, a missing argument, a bad value. */

@@ -46,7 +46,7 @@ export function parseTime(value: string): number | undefined {
   return seconds <= 2 ** 31 - 1 ? seconds : undefined;
 }
 
-export interface JumpSpec {
+interface JumpSpec {
   /** `[user@]host[:port]`, IPv6 in brackets: how OpenSSH prints a hop. */
   name: string;
   user?: string;

@@ -7,7 +7,7 @@ export interface ConversationOptions {
   become?: BecomeOptions;
 }
 
-export interface ConversationExit {
+interface ConversationExit {
   exitCode: number | null;
   signal: string | null;
   stderr: string;

@@ -99,7 +99,7 @@ export function toSshError(error: unknown, host: string, where: string): SshErro
 }
 
 /** Why an SSH server refused to open a channel (RFC 4254, 5.1). */
-export type ChannelRefusal = 'administratively-prohibited' | 'connect-failed' | 'unknown-channel-type' | 'resource-shortage';
+type ChannelRefusal = 'administratively-prohibited' | 'connect-failed' | 'unknown-channel-type' | 'resource-shortage';
 
 const CHANNEL_REFUSALS: Record<number, ChannelRefusal> = {
   1: 'administratively-prohibited',

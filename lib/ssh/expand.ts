@@ -23,7 +23,7 @@ export function expandTilde(path: string, home: string, localUser: string): stri
   return slash < 0 ? home : join(home, path.slice(slash + 1));
 }
 
-export interface ExpandOptions {
+interface ExpandOptions {
   /** The tokens valid here, by letter; `%%` is always a percent sign. */
   tokens: Readonly<Record<string, string>>;
   /** `${VAR}` from this environment; undefined: no dollar expansion (as for HostName). */

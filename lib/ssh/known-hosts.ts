@@ -16,9 +16,9 @@ export interface KnownHostsLineRef {
   keyType: string;
 }
 
-export type HostKeyStatus = 'match' | 'mismatch' | 'revoked' | 'unknown';
+type HostKeyStatus = 'match' | 'mismatch' | 'revoked' | 'unknown';
 
-export interface HostKeyCheck {
+interface HostKeyCheck {
   status: HostKeyStatus;
   /** The lines that decided the status: the matching, revoking or conflicting entries. */
   lines: KnownHostsLineRef[];
@@ -28,7 +28,7 @@ export interface HostKeyCheck {
 
 type Marker = 'revoked' | 'cert-authority' | null;
 
-export interface KnownHostsEntry {
+interface KnownHostsEntry {
   marker: Marker;
   hosts: string;
   keyType: string;

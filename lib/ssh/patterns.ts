@@ -1,5 +1,5 @@
 /** OpenSSH's glob: `*` any run of characters, `?` exactly one; everything else literal. */
-export function matchPattern(text: string, pattern: string): boolean {
+function matchPattern(text: string, pattern: string): boolean {
   // most patterns are plain names (a known_hosts file of a fleet): no expression to build
   if (!pattern.includes('*') && !pattern.includes('?')) return text === pattern;
   const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');

@@ -26,7 +26,7 @@ export function servicesStatus(targets: readonly StatusTarget[], facts: HostFact
   return Object.fromEntries(targets.map((target) => [target.name, serviceStatus(target, facts)]));
 }
 
-export function serviceStatus(target: StatusTarget, facts: HostFacts): ServiceStatus {
+function serviceStatus(target: StatusTarget, facts: HostFacts): ServiceStatus {
   const socket = unitFact(facts, target.socketUnit);
   return {
     enabled: socket.unitFileState || socket.loadState,

@@ -11,14 +11,14 @@ import { closestMatch } from '../source/suggest.js';
 /** Rendered text larger than this is refused: no field of a service is meant to be this big. */
 export const MAX_RENDERED_CHARACTERS = 1024 * 1024;
 
-export type Literal = string | number | boolean | null;
+type Literal = string | number | boolean | null;
 
-export type Expression =
+type Expression =
   | { kind: 'literal'; value: Literal }
   | { kind: 'variable'; name: string; keys: readonly (string | number)[] }
   | { kind: 'filter'; input: Expression; filter: FilterName; args: readonly Expression[] };
 
-export type TemplatePart = string | { expression: Expression; written: string };
+type TemplatePart = string | { expression: Expression; written: string };
 
 export interface Template {
   readonly parts: readonly TemplatePart[];
@@ -35,11 +35,11 @@ const FILTER_ARITY = {
   join: [0, 1],
 } as const satisfies Record<string, readonly [number, number]>;
 
-export type FilterName = keyof typeof FILTER_ARITY;
+type FilterName = keyof typeof FILTER_ARITY;
 
 const SYNTAX_HINT = `write {{ name }}, {{ a.b }}, {{ a['b'] }} or {{ list[0] }}, optionally with filters: ${Object.keys(FILTER_ARITY).join(', ')}; for a literal {{ write {{ '{{' }}`;
 
-export type ParseResult = { template: Template; problem?: never } | { template?: never; problem: { message: string; hint: string } };
+type ParseResult = { template: Template; problem?: never } | { template?: never; problem: { message: string; hint: string } };
 
 /** Whether `text` holds any `{{`: text without one is used as written and costs nothing more. */
 export function isTemplate(text: string): boolean {
@@ -239,7 +239,7 @@ export function describeRenderProblem(problem: RenderProblem, scopeHint: string)
 }
 
 /** A variable, key or index the template reads that is not there. */
-export interface Missing {
+interface Missing {
   /** What was looked up, as written: `port`, `site.port`, `ports[2]`. */
   expression: string;
   /** The variable name, key or index that is not there. */
@@ -253,7 +253,7 @@ export interface Missing {
 /** What went wrong in the expression `written` (as in the template, braces included). */
 export type RenderProblem = { kind: 'undefined'; missing: Missing; written: string } | { kind: 'invalid'; message: string; hint: string; written: string };
 
-export type RenderResult = { text: string; problem?: never } | { text?: never; problem: RenderProblem };
+type RenderResult = { text: string; problem?: never } | { text?: never; problem: RenderProblem };
 
 type Evaluated = { value: unknown; missing?: never } | { value?: never; missing: Missing };
 

@@ -4,7 +4,7 @@ import type { ManagedFile } from './types.js';
 
 export const UNIT_DIRECTORY = '/etc/systemd/system';
 /** Where secret environments go: read by systemd (pid 1) as root, by nobody else. */
-export const ENVIRONMENT_DIRECTORY = '/etc/octoi';
+const ENVIRONMENT_DIRECTORY = '/etc/octoi';
 export const UNIT_FILE_MODE = 0o644;
 export const SCRIPT_FILE_MODE = 0o755;
 /** Readable and runnable by root and the members of the service's own group, nobody else. */

@@ -1,5 +1,5 @@
 /** One `Key=Value` line of a unit file, with the section it stands in. */
-export interface UnitDirective {
+interface UnitDirective {
   section: string;
   key: string;
   value: string;

@@ -13,7 +13,7 @@ const CONTROL_NAMES: Record<string, string> = {
   '\0': 'a NUL byte',
 };
 
-export const DIRECTIVE_NAME = /^[A-Z][A-Za-z0-9]*$/;
+const DIRECTIVE_NAME = /^[A-Z][A-Za-z0-9]*$/;
 
 /** Words in an unquoted ExecStart= path that systemd reads back unchanged. */
 const PLAIN_EXEC_PATH = /^[A-Za-z0-9._+@:/-]+$/;
@@ -85,7 +85,7 @@ function doubleQuoted(text: string): string {
   return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
-export interface UnitSection {
+interface UnitSection {
   name: string;
   directives: readonly { key: string; value: string }[];
 }
