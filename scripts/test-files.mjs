@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const suites = {
   lab: (file) => /^test\/(e2e|faults)\//.test(file) || ['test/lab/index.test.ts', 'test/lab/cli.test.ts'].includes(file),
   differential: (file) => file.endsWith('.differential.test.ts'),
-  lint: (file) => ['test/lint.test.ts'].includes(file),
+  lint: (file) => ['test/lint.test.ts', 'test/exports.test.ts'].includes(file),
 };
 suites.unit = (file) => !suites.lab(file) && !suites.differential(file) && !suites.lint(file);
 suites.all = () => true;
