@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import { plannedCheckStep, withChecks, type CheckStepOptions } from '../check/run-checks.js';
 import type { CheckRecord } from '../check/types.js';
 import type { Exposure, HostFacts } from '../facts/types.js';
 import { parseProbe } from '../facts/parse-probe.js';
 import { probeCommands } from '../facts/probe.js';
 import { decodeHex, MARKER, parseMarker, splitLines } from '../facts/probe-format.js';
-import { stagedPathFor, tempPathFor } from '../host-layout.js';
 import { changePhrases } from '../plan/change-summary.js';
 import { describeAction } from '../plan/describe.js';
 import { planHost } from '../plan/plan.js';
@@ -14,12 +14,11 @@ import { verifyHost } from '../plan/verify.js';
 import type { ActionRecord, FileDiff, HostFailure, HostPhase, HostStep } from '../host/results.js';
 import type { HostSession } from '../ssh/session.js';
 import { SshError } from '../ssh/errors.js';
-import { shellCommand } from '../shell.js';
 import type { DesiredService } from '../units/types.js';
 import { FactsError, failureOf, UnsupportedHostError } from '../host/failure.js';
 import { armScript, confirmChangeScript, rollbackNowScript, ROLLBACK_MARKERS, takeOverScript } from './rollback.js';
 import { HostShell } from './host-shell.js';
-import { confirmScript, parseSteps, restartedUnits, stepsScript, type ApplyOptions, type StepOutcome } from './script.js';
+import { confirmScript, failedUpload, parseSteps, restartedUnits, stepsScript, UPLOADED, uploadScript, type ApplyOptions, type StepOutcome } from './script.js';
 
 export interface ConvergeOptions {
   /** Plan only: read facts, change nothing, not even a temp file. */
@@ -57,14 +56,12 @@ export interface ConvergeOutcome {
   notices?: string[];
 }
 
-type WriteAction = Extract<Action, { kind: 'write-file' }>;
-
 /**
  * Bring one host to the desired state on an open session, in one shell on the host that holds
- * octoi's lock there throughout: it reads the facts, the pure planner decides, changed files go
- * up in one SFTP session, the shell carries out the rest and reads the facts again for
- * verification. A host in sync costs that one command. With become, the shell runs through sudo
- * and uploads go through a staging folder. Once connected it never throws: a failure is returned
+ * octoi's lock there throughout: it reads the facts, the pure planner decides, and one request
+ * to the shell carries the changed files, applies every step and reads the facts again for
+ * verification. A host in sync costs that one command. With become, the shell runs through sudo.
+ * Once connected it never throws: a failure is returned
  * with the phase it happened in and what became of each planned action.
  */
 export async function convergeHost(session: HostSession, services: DesiredService[], options: ConvergeOptions): Promise<ConvergeOutcome> {
@@ -231,21 +228,36 @@ async function applyAndVerify(
     shellLost,
   });
   try {
-    options.onStep('applying');
-    // Folders come first: as root, uploads go straight into them.
+    // Folders come first: the uploads go into them.
     const folders = plan.actions.findIndex((action) => action.kind !== 'create-directory');
     const beforeUpload = folders < 0 ? plan.actions.length : folders;
-    if (beforeUpload > 0 && session.become === undefined) {
-      outcomes.push(...parseSteps(await shell.run(stepsScript(plan.actions.slice(0, beforeUpload), 0, plan.actions, applyOptions))));
-      const failure = stepFailure(plan, outcomes);
-      if (failure) return finished(failure);
+    const writes = plan.actions.filter((action) => action.kind === 'write-file').length;
+    shell.send([
+      stepsScript(plan.actions.slice(0, beforeUpload), 0, plan.actions, applyOptions),
+      writes > 0 ? uploadScript(plan.actions, applyOptions) : '',
+      stepsScript(plan.actions.slice(beforeUpload), beforeUpload, plan.actions, applyOptions),
+      probeCommands(services),
+    ].join(''));
+    // After a failure the shell skips every step; its answer ends the request.
+    const finishedAfter = async (failure: HostFailure) => {
+      outcomes.push(...parseSteps(await shell.readUntilDone()));
+      return finished(failure);
+    };
+    if (writes > 0) {
+      options.onStep('uploading');
+      const uploaded = await shell.readUntil(UPLOADED);
+      outcomes.push(...parseSteps(uploaded));
+      const folderFailure = stepFailure(plan, outcomes);
+      if (folderFailure) {
+        options.onStep('applying');
+        return await finishedAfter(folderFailure);
+      }
+      const failedWrite = failedUpload(uploaded);
+      if (failedWrite) return await finishedAfter(uploadFailure(plan, failedWrite, session.target.name));
+      session.countUploads(writes);
     }
-    const first = session.become === undefined ? beforeUpload : 0;
-    Object.assign(applyOptions, await shell.whileBusy(() => uploadChangedFiles(session, plan, applyOptions.runToken, options)));
     options.onStep('applying');
-    const rest = stepsScript(plan.actions.slice(first), first, plan.actions, applyOptions);
-    const cleanup = applyOptions.stagingDir === undefined ? '' : `${shellCommand(['rm', '-rf', '--', applyOptions.stagingDir])}\n`;
-    const output = await shell.run(`${rest}${cleanup}${probeCommands(services)}`);
+    const output = await shell.readUntilDone();
     outcomes.push(...parseSteps(output));
     const failure = stepFailure(plan, outcomes);
     if (failure) return finished(failure);
@@ -282,37 +294,15 @@ function stepFailure(plan: HostPlan, outcomes: readonly StepOutcome[]): HostFail
   return { reason, message, hint: 'the steps before it were applied; fix the cause and run again to finish' };
 }
 
-function writesOf(plan: HostPlan): { action: WriteAction; index: number }[] {
-  return plan.actions.flatMap((action, index) => (action.kind === 'write-file' ? [{ action, index }] : []));
-}
-
-/**
- * As root, each file goes up as a new temp file beside its target. A login user who is not root
- * (become) cannot write there: the files wait in a private folder of theirs, and the host's shell
- * copies them into place as root.
- */
-async function uploadChangedFiles(session: HostSession, plan: HostPlan, runToken: string, options: ConvergeOptions): Promise<Partial<ApplyOptions>> {
-  const writes = writesOf(plan);
-  if (writes.length === 0) return {};
-  options.onStep('uploading');
-  if (session.become !== undefined) {
-    const stagingDir = await createStagingDir(session);
-    await session.writeFiles(writes.map(({ action, index }) => ({ path: stagedPathFor(stagingDir, index), content: action.content })));
-    return { stagingDir };
+/** A temp file that could not be written: nothing was replaced, a full disk says so. */
+function uploadFailure(plan: HostPlan, failed: { action: number; stderr: string }, host: string): HostFailure {
+  const action = plan.actions[failed.action];
+  const path = action?.kind === 'write-file' ? action.path : `the file of step ${failed.action}`;
+  const kept = 'nothing was replaced, the old files are intact';
+  if (/No space left on device|Disk quota exceeded/.test(failed.stderr)) {
+    return { reason: 'disk-full', message: `no space left on ${host} to write ${path}`, hint: `free space in ${posix.dirname(path)} on the host; ${kept}` };
   }
-  await session.writeFiles(writes.map(({ action }) => ({ path: tempPathFor(action.path, runToken), content: action.content })));
-  return {};
-}
-
-/** A new folder only the login user can read (mktemp makes it 0700). */
-async function createStagingDir(session: HostSession): Promise<string> {
-  const result = await session.exec(shellCommand(['mktemp', '-d', '-t', 'octoi-upload.XXXXXXXX']));
-  const dir = result.stdout.trim();
-  if (result.exitCode !== 0 || !dir.startsWith('/')) {
-    throw new SshError('sftp-failed', session.target.name, `cannot create a staging folder for uploads: ${result.stderr.trim() || `mktemp printed "${dir}"`}`,
-      'the login user needs a writable temporary folder ($TMPDIR or /tmp)');
-  }
-  return dir;
+  return { reason: 'command-failed', message: `cannot write ${path} on ${host}: ${failed.stderr.trim() || 'no error output'}`, hint: kept };
 }
 
 /** Before and after of every file the plan writes or removes. */
