@@ -75,7 +75,8 @@ export function armScript(actions: readonly Action[], facts: HostFacts, options:
       '--timer-property=AccuracySec=1s', '--', '/bin/sh', posix.join(journal, 'rollback'), 'timer',
     ])]),
   ];
-  return markedOutcome(commands.join(' && '), ROLLBACK_MARKERS.armed, ROLLBACK_MARKERS.armFailed);
+  // Unarmed, the steps after it in the same request only report that they were skipped.
+  return markedOutcome(commands.join(' && '), ROLLBACK_MARKERS.armed, ROLLBACK_MARKERS.armFailed, 'octoi_failed=1');
 }
 
 /** Stops the switch and drops the journal: the run's change stands. */
@@ -174,7 +175,7 @@ function lines(commands: readonly string[]): string {
   return commands.map((command) => `${command}\n`).join('');
 }
 
-/** Runs `command` with its stdout dropped, then prints `ok` or `failed HEX(stderr)` as a marker. */
-function markedOutcome(command: string, ok: string, failed: string): string {
-  return `if octoi_err=$( { ${command}; } 2>&1 >/dev/null); then octoi_marker ${ok}; else octoi_marker ${failed} "$(octoi_hex "$octoi_err")"; fi\n`;
+/** Runs `command` with its stdout dropped, then prints `ok` or `failed HEX(stderr)` as a marker (and runs `onFailure`). */
+function markedOutcome(command: string, ok: string, failed: string, onFailure = ''): string {
+  return `if octoi_err=$( { ${command}; } 2>&1 >/dev/null); then octoi_marker ${ok}; else octoi_marker ${failed} "$(octoi_hex "$octoi_err")"${onFailure ? `; ${onFailure}` : ''}; fi\n`;
 }
