@@ -230,7 +230,7 @@ function applyRequest(host: Host, change: Change): string {
     stepsScript(plan.actions.slice(0, beforeUpload), 0, plan.actions, options),
     plan.actions.some((action) => action.kind === 'write-file') ? uploadScript(plan.actions, options) : '',
     stepsScript(plan.actions.slice(beforeUpload), beforeUpload, plan.actions, options),
-    probeCommands(host.services),
+    probeCommands(host.services, { again: true }),
   ].join('');
 }
 
@@ -283,7 +283,7 @@ async function confirmOrRollBack(
  */
 async function rollBack(host: Host, change: Change, failure: HostFailure): Promise<Pick<ConvergeOutcome, 'error' | 'rollback'>> {
   const { plan, facts } = change;
-  const output = await host.shell.run(`${rollbackNowScript(change.runToken)}${probeCommands(host.services)}`);
+  const output = await host.shell.run(`${rollbackNowScript(change.runToken)}${probeCommands(host.services, { again: true })}`);
   const outcome = markerOf(output);
   const after = parseProbe(output.slice(output.indexOf(`${MARKER} probe 1`)));
   const differing = plan.actions.flatMap((action) => ('path' in action && action.kind !== 'create-directory' && action.kind !== 'remove-directory' ? [action.path] : []))

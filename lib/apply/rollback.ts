@@ -61,9 +61,10 @@ function savedFiles(actions: readonly Action[], facts: HostFacts): SavedFile[] {
 export function armScript(actions: readonly Action[], facts: HostFacts, options: RollbackOptions): string {
   const layout = options.layout ?? HOST_LAYOUT;
   const journal = journalDirectory(layout, options.runToken);
-  const keep = (from: string, to: string): string => `{ [ ! -f ${shellQuote(from)} ] || cat -- ${shellQuote(from)} > ${shellQuote(to)}; }`;
+  // The records are lines of text: the shell's builtins copy them, without a process each.
+  const keep = (from: string, to: string): string => `{ [ ! -f ${shellQuote(from)} ] || octoi_cat ${shellQuote(from)} > ${shellQuote(to)}; }`;
   const commands = [
-    shellCommand(['mkdir', '-p', '-m', '0700', '--', posix.dirname(journal)]),
+    `{ [ -d ${shellQuote(posix.dirname(journal))} ] || ${shellCommand(['mkdir', '-p', '-m', '0700', '--', posix.dirname(journal)])}; }`,
     shellCommand(['mkdir', '-m', '0700', '--', journal]),
     ...savedFiles(actions, facts).filter((file) => file.before).map((file) => `cat -- ${shellQuote(file.path)} > ${shellQuote(posix.join(journal, String(file.index)))}`),
     keep(ownedRecord(layout), posix.join(journal, 'owned')),

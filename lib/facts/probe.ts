@@ -42,6 +42,8 @@ export interface ProbeOptions {
   contents?: boolean;
   /** Also read each present service's exposure score (`octoi plan`, `octoi status`). */
   exposure?: boolean;
+  /** The facts read again in the shell that read them first: PID 1 and systemd's version are known. */
+  again?: boolean;
   layout?: HostLayout;
 }
 
@@ -96,7 +98,7 @@ export function probeCommands(services: readonly DesiredService[], options: Prob
   const lines = [
     'octoi_marker probe 1',
     'octoi_tools',
-    shellCommand(['octoi_init', layout.initName]),
+    ...(options.again ? [] : [shellCommand(['octoi_init', layout.initName])]),
     shellCommand(['octoi_records', ownedRecord(layout), pendingRecord(layout)]),
     fileSectionsCommand(files),
     ...(options.contents ? files.map((path) => sectionCommand('octoi_content', path)) : []),
