@@ -36,7 +36,7 @@ octoi_lock() {
   fi
   # `command` keeps a failed redirection from ending the shell, as it would for a bare exec.
   # shellcheck disable=SC2174 # only octoi's lock folder is new: its parent is the system's
-  if ! mkdir -p -m 0700 -- "$1" 2>/dev/null || [ -L "$1" ] || [ -L "$1/lock" ] || ! command exec 9>>"$1/lock" 2>/dev/null; then
+  if ! { [ -d "$1" ] || mkdir -p -m 0700 -- "$1" 2>/dev/null; } || [ -L "$1" ] || [ -L "$1/lock" ] || ! command exec 9>>"$1/lock" 2>/dev/null; then
     octoi_marker lock denied
     return 1
   fi

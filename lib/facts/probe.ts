@@ -109,7 +109,10 @@ export function probeCommands(services: readonly DesiredService[], options: Prob
     ...services.map((s) => sectionCommand('octoi_unit', s.socketUnit, [s.socketUnit, s.mainService, instancePattern(s.serviceTemplate)])),
     ...programs.map((path) => sectionCommand('octoi_program', path)),
     ...groupsCommand(services),
-    ...services.map((s) => sectionCommand('octoi_foreign', s.name, [unitDirectoryOf(s), s.name, ...layout.systemUnitDirectories])),
+    ...services.map((s) => {
+      const besideOctoi = [`${s.name}.service`, `${s.name}@.service`].map((unit) => hexName(posix.join(unitDirectoryOf(s), unit)));
+      return sectionCommand('octoi_foreign', s.name, [unitDirectoryOf(s), s.name, ...besideOctoi, ...layout.systemUnitDirectories]);
+    }),
     ...(options.exposure ? exposureCommands(services) : []),
     'octoi_listeners',
     'octoi_marker end',
