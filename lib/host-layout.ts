@@ -58,14 +58,6 @@ export function tempPathFor(path: string, runToken: string): string {
   return posix.join(posix.dirname(path), `.${posix.basename(path)}${TEMP_MARK}.${runToken}`);
 }
 
-/**
- * Where a file waits when the login user is not root: in that user's private staging folder
- * (created with mode 0700), named by the index of its write action in the plan.
- */
-export function stagedPathFor(stagingDir: string, actionIndex: number): string {
-  return posix.join(stagingDir, String(actionIndex));
-}
-
 /** `/opt/a/b` → `/opt`, `/opt/a`, `/opt/a/b`: the folders whose owner and mode decide who could change a file below. */
 export function ancestorsAndSelf(directory: string): string[] {
   const parts = posix.normalize(directory).split('/').filter(Boolean);

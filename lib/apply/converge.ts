@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { plannedCheckStep, withChecks, type CheckStepOptions } from '../check/run-checks.js';
+import { posix } from 'node:path';
+import { plannedCheckStep, withChecks, type CheckStepOptions, type CheckStepResult } from '../check/run-checks.js';
 import type { CheckRecord } from '../check/types.js';
 import type { Exposure, HostFacts } from '../facts/types.js';
 import { parseProbe } from '../facts/parse-probe.js';
 import { probeCommands } from '../facts/probe.js';
 import { decodeHex, MARKER, parseMarker, splitLines } from '../facts/probe-format.js';
-import { stagedPathFor, tempPathFor } from '../host-layout.js';
 import { changePhrases } from '../plan/change-summary.js';
 import { describeAction } from '../plan/describe.js';
 import { planHost } from '../plan/plan.js';
@@ -14,12 +14,11 @@ import { verifyHost } from '../plan/verify.js';
 import type { ActionRecord, FileDiff, HostFailure, HostPhase, HostStep } from '../host/results.js';
 import type { HostSession } from '../ssh/session.js';
 import { SshError } from '../ssh/errors.js';
-import { shellCommand } from '../shell.js';
 import type { DesiredService } from '../units/types.js';
 import { FactsError, failureOf, UnsupportedHostError } from '../host/failure.js';
 import { armScript, confirmChangeScript, rollbackNowScript, ROLLBACK_MARKERS, takeOverScript } from './rollback.js';
 import { HostShell } from './host-shell.js';
-import { confirmScript, parseSteps, restartedUnits, stepsScript, type ApplyOptions, type StepOutcome } from './script.js';
+import { confirmScript, failedUpload, parseSteps, restartedUnits, stepsScript, UPLOADED, uploadScript, type ApplyOptions, type StepOutcome } from './script.js';
 
 export interface ConvergeOptions {
   /** Plan only: read facts, change nothing, not even a temp file. */
@@ -57,15 +56,14 @@ export interface ConvergeOutcome {
   notices?: string[];
 }
 
-type WriteAction = Extract<Action, { kind: 'write-file' }>;
-
 /**
  * Bring one host to the desired state on an open session, in one shell on the host that holds
- * octoi's lock there throughout: it reads the facts, the pure planner decides, changed files go
- * up in one SFTP session, the shell carries out the rest and reads the facts again for
- * verification. A host in sync costs that one command. With become, the shell runs through sudo
- * and uploads go through a staging folder. Once connected it never throws: a failure is returned
- * with the phase it happened in and what became of each planned action.
+ * octoi's lock there throughout: it reads the facts and the pure planner decides; then one
+ * request to the shell keeps the previous versions for a rollback, carries the changed files,
+ * applies every step and reads the facts again for verification; the services are checked, and
+ * the change confirmed or rolled back. A host in sync costs that one command. With become, the
+ * shell runs through sudo. Once connected it never throws: a failure is returned with the phase it
+ * happened in and what became of each planned action.
  */
 export async function convergeHost(session: HostSession, services: DesiredService[], options: ConvergeOptions): Promise<ConvergeOutcome> {
   let phase: HostPhase = 'facts';
@@ -87,7 +85,7 @@ export async function convergeHost(session: HostSession, services: DesiredServic
     return { phase, actions: [], changes: [], problems: [], error: failureOf(error) };
   }
   try {
-    return { ...(await convergeInShell(session, shell, services, { ...options, onStep })), phase };
+    return { ...(await runPhases({ session, shell, services, options: { ...options, onStep } })), phase };
   } finally {
     await shell.close();
   }
@@ -101,71 +99,181 @@ const PHASE_OF_STEP: Partial<Record<HostStep, HostPhase>> = {
   checking: 'check',
 };
 
-async function convergeInShell(session: HostSession, shell: HostShell, services: DesiredService[], options: ConvergeOptions): Promise<Omit<ConvergeOutcome, 'phase'>> {
-  const facts = shell.facts;
-  const nothing = { actions: [], changes: [], problems: [] };
-  if (facts.unsupported.length > 0) return { ...nothing, error: failureOf(new UnsupportedHostError(facts.unsupported.join('; '))) };
-  if (facts.unreadable.length > 0) return { ...nothing, error: failureOf(new FactsError(`the host's state cannot be read: ${facts.unreadable.join('; ')}`)) };
-  const plan = planHost(services, facts);
+/** One host's converge: its connection, the shell that holds its lock, what it should run. */
+interface Host {
+  session: HostSession;
+  shell: HostShell;
+  services: DesiredService[];
+  options: ConvergeOptions;
+}
+
+/** A change about to be made: the plan, the facts it was made from, and this run's token. */
+interface Change {
+  plan: HostPlan;
+  facts: HostFacts;
+  runToken: string;
+}
+
+type Outcome = Omit<ConvergeOutcome, 'phase'>;
+
+/** The phases after the facts, in order: plan, take over, apply (with the rollback armed), verify, check, then confirm or roll back. */
+async function runPhases(host: Host): Promise<Outcome> {
+  const { facts } = host.shell;
+  const unreadable = factsFailure(facts);
+  if (unreadable) return { actions: [], changes: [], problems: [], error: unreadable };
+  const plan = planHost(host.services, facts);
   const planned = {
-    changes: changePhrases(plan, facts, services),
-    ...(options.diff ? { diffs: fileDiffs(plan, facts, services) } : {}),
-    ...(options.exposure ? { exposure: exposureOf(services, facts) } : {}),
+    changes: changePhrases(plan, facts, host.services),
+    ...(host.options.diff ? { diffs: fileDiffs(plan, facts, host.services) } : {}),
+    ...(host.options.exposure ? { exposure: exposureOf(host.services, facts) } : {}),
   };
-  if (plan.refusals.length > 0) {
-    const message = plan.refusals.map((refusal) => (refusal.service ? `${refusal.service}: ${refusal.message}` : refusal.message)).join('; ');
-    const hints = [...new Set(plan.refusals.map((refusal) => refusal.hint))].join('; ');
-    return { ...planned, actions: [], problems: [], error: { reason: 'refused', message, hint: `nothing was changed on this host; ${hints}` } };
-  }
+  if (plan.refusals.length > 0) return { ...planned, actions: [], problems: [], error: refusal(plan) };
   const noticed = { ...planned, ...notices(facts) };
   /** Failed before any change: nothing to report but why. */
-  const unchanged = (error: HostFailure): Omit<ConvergeOutcome, 'phase'> => ({ ...noticed, actions: [], problems: [], error });
-  if (options.check) {
-    return { ...noticed, actions: plan.actions.map((action) => record(action, 'planned')), problems: [], ...plannedCheckStep(services) };
+  const unchanged = (error: HostFailure): Outcome => ({ ...noticed, actions: [], problems: [], error });
+  if (host.options.check) {
+    return { ...noticed, actions: plan.actions.map((action) => record(action, 'planned')), problems: [], ...plannedCheckStep(host.services) };
   }
   try {
     const takeOver = takeOverScript(facts.armedChanges ?? [], (facts.switchRollbacks ?? []).map((note) => note.line));
-    if (takeOver) await shell.run(takeOver);
+    if (takeOver) await host.shell.run(takeOver);
   } catch (error) {
     return unchanged(failureOf(error));
   }
   if (plan.actions.length === 0) {
-    options.onStep('verifying');
-    return { ...noticed, ...(await withChecks(verified([], verifyHost(plan.expectations, facts)), session, services, facts.listeners, checkStepOf(shell, options))) };
+    host.options.onStep('verifying');
+    return { ...noticed, ...(await check(host, verified([], verifyHost(plan.expectations, facts)), facts.listeners)) };
   }
-  const runToken = randomBytes(6).toString('hex');
-  if (options.rollback) {
-    try {
-      const armed = markerOf(await shell.run(armScript(plan.actions, facts, { runToken, windowSeconds: options.rollback.windowSeconds })));
-      if (armed?.kind !== ROLLBACK_MARKERS.armed) {
-        return unchanged({
-          reason: 'command-failed',
-          message: `cannot keep the previous versions for a rollback: ${decodeHex(armed?.args[0] ?? '').trim() || 'no answer'}`,
-          hint: 'nothing was changed on this host; octoi needs systemd-run and room under /var/lib/octoi, or run with --no-rollback',
-        });
-      }
-    } catch (error) {
-      return unchanged(failureOf(error));
-    }
-  }
-  const applied = await applyAndVerify(session, shell, services, plan, facts, runToken, options);
+  const change: Change = { plan, facts, runToken: randomBytes(6).toString('hex') };
+  const applied = await apply(host, change);
+  if (applied.notArmed) return unchanged(applied.notArmed);
   const result = { ...noticed, ...applied.outcome };
-  if (!options.rollback) return result;
-  if (applied.shellLost) {
-    const window = options.rollback.windowSeconds;
-    if (!result.error || window === null) return result;
+  return host.options.rollback ? { ...result, ...(await confirmOrRollBack(host, change, result.error, applied.shellLost, host.options.rollback.windowSeconds)) } : result;
+}
+
+function factsFailure(facts: HostFacts): HostFailure | undefined {
+  if (facts.unsupported.length > 0) return failureOf(new UnsupportedHostError(facts.unsupported.join('; ')));
+  if (facts.unreadable.length > 0) return failureOf(new FactsError(`the host's state cannot be read: ${facts.unreadable.join('; ')}`));
+  return undefined;
+}
+
+function refusal(plan: HostPlan): HostFailure {
+  const message = plan.refusals.map((refusal) => (refusal.service ? `${refusal.service}: ${refusal.message}` : refusal.message)).join('; ');
+  const hints = [...new Set(plan.refusals.map((refusal) => refusal.hint))].join('; ');
+  return { reason: 'refused', message, hint: `nothing was changed on this host; ${hints}` };
+}
+
+interface Applied {
+  outcome: Omit<ConvergeOutcome, 'phase' | 'changes'>;
+  /** The previous versions could not be kept: nothing was changed. */
+  notArmed?: HostFailure;
+  shellLost: boolean;
+}
+
+/**
+ * One request carries the whole change: the rollback armed (keeping the previous versions),
+ * the folders made, the files uploaded into new temp files beside their targets, every step, and
+ * the facts read again; then verification and the checks. Nothing runs after a failure.
+ */
+async function apply(host: Host, change: Change): Promise<Applied> {
+  const { shell, options } = host;
+  const { plan } = change;
+  const outcomes: StepOutcome[] = [];
+  const finished = (error?: HostFailure, shellLost = false): Applied => ({
+    outcome: { actions: actionRecords(plan, outcomes), problems: [], ...(error ? { error } : {}) },
+    shellLost,
+  });
+  try {
+    const writes = plan.actions.filter((action) => action.kind === 'write-file').length;
+    shell.send(applyRequest(host, change));
+    options.onStep(writes > 0 ? 'uploading' : 'applying');
+    const first = writes > 0 ? await shell.readUntil(UPLOADED) : await shell.readUntilDone();
+    outcomes.push(...parseSteps(first));
+    const armed = options.rollback ? markerOf(first) : undefined;
+    const unarmed = options.rollback && armed?.kind !== ROLLBACK_MARKERS.armed ? notArmed(armed) : undefined;
+    const folderFailure = writes > 0 ? stepFailure(plan, outcomes) : undefined;
+    const failedWrite = failedUpload(first);
+    const writeFailure = failedWrite ? uploadFailure(plan, failedWrite, host.session.target.name) : undefined;
+    // After a failure the shell skips every step; its answer ends the request.
+    if (writes > 0 && (unarmed ?? folderFailure ?? writeFailure)) outcomes.push(...parseSteps(await shell.readUntilDone()));
+    if (unarmed) return { ...finished(), notArmed: unarmed };
+    if (folderFailure) {
+      options.onStep('applying');
+      return finished(folderFailure);
+    }
+    if (writeFailure) return finished(writeFailure);
+    let output = first;
+    if (writes > 0) {
+      host.session.countUploads(writes);
+      options.onStep('applying');
+      output = await shell.readUntilDone();
+      outcomes.push(...parseSteps(output));
+    }
+    const failure = stepFailure(plan, outcomes);
+    if (failure) return finished(failure);
+    return { outcome: await verifyAndCheck(host, change, actionRecords(plan, outcomes), output), shellLost: false };
+  } catch (error) {
+    if (error instanceof SshError && error.output) outcomes.push(...parseSteps(error.output.stdout));
+    return finished(failureOf(error), shellIsGone(error));
+  }
+}
+
+/** Folders come first, as the uploads go into them; with a rollback, the previous versions are kept before anything. */
+function applyRequest(host: Host, change: Change): string {
+  const { plan, facts, runToken } = change;
+  const options: ApplyOptions = { runToken };
+  const folders = plan.actions.findIndex((action) => action.kind !== 'create-directory');
+  const beforeUpload = folders < 0 ? plan.actions.length : folders;
+  const rollback = host.options.rollback;
+  return [
+    rollback ? armScript(plan.actions, facts, { runToken, windowSeconds: rollback.windowSeconds }) : '',
+    stepsScript(plan.actions.slice(0, beforeUpload), 0, plan.actions, options),
+    plan.actions.some((action) => action.kind === 'write-file') ? uploadScript(plan.actions, options) : '',
+    stepsScript(plan.actions.slice(beforeUpload), beforeUpload, plan.actions, options),
+    probeCommands(host.services, { again: true }),
+  ].join('');
+}
+
+function notArmed(marker: { kind: string; args: string[] } | undefined): HostFailure {
+  return {
+    reason: 'command-failed',
+    message: `cannot keep the previous versions for a rollback: ${decodeHex(marker?.args[0] ?? '').trim() || 'no answer'}`,
+    hint: 'nothing was changed on this host; octoi needs systemd-run and room under /var/lib/octoi, or run with --no-rollback',
+  };
+}
+
+/** The facts read again after the steps are verified; a verified change clears its pending restarts; then the checks. */
+async function verifyAndCheck(host: Host, change: Change, actions: ActionRecord[], output: string): Promise<Applied['outcome']> {
+  host.options.onStep('verifying');
+  const after = parseProbe(output.slice(output.indexOf(`${MARKER} probe 1`)));
+  const result = verified(actions, verifyHost(change.plan.expectations, after));
+  const pending = [...new Set([...change.facts.pendingRestarts, ...restartedUnits(change.plan.actions)])];
+  if (!result.error && pending.length > 0) await host.shell.run(confirmScript(pending));
+  // A failed check is a failed verification: a rollback puts the previous version back.
+  return check(host, result, after.listeners);
+}
+
+/**
+ * A change that stands is confirmed (its switch stopped); one that failed is rolled back. When
+ * the shell was lost, the host's own switch puts the previous version back.
+ */
+async function confirmOrRollBack(
+  host: Host, change: Change, failure: HostFailure | undefined, shellLost: boolean, window: number | null,
+): Promise<Pick<ConvergeOutcome, 'error' | 'rollback'>> {
+  if (shellLost) {
+    if (!failure || window === null) return {};
     const hint = `the host puts the previous version back by itself within ${window} s unless another run takes over`;
-    return { ...result, error: { ...result.error, hint: result.error.hint ? `${result.error.hint}; ${hint}` : hint } };
+    return { error: { ...failure, hint: failure.hint ? `${failure.hint}; ${hint}` : hint } };
   }
   try {
-    if (!result.error) {
-      await shell.run(confirmChangeScript(runToken));
-      return result;
+    if (!failure) {
+      await host.shell.run(confirmChangeScript(change.runToken));
+      return {};
     }
-    return { ...result, ...(await rollBack(session, shell, services, plan, facts, runToken, result.error, checkStepOf(shell, options))) };
+    return await rollBack(host, change, failure);
   } catch (error) {
     const lost = failureOf(error);
-    return { ...result, error: { ...(result.error ?? lost), message: `${result.error ? `${result.error.message}; ` : ''}the change was not confirmed: ${lost.message}` } };
+    return { error: { ...(failure ?? lost), message: `${failure ? `${failure.message}; ` : ''}the change was not confirmed: ${lost.message}` } };
   }
 }
 
@@ -173,10 +281,9 @@ async function convergeInShell(session: HostSession, shell: HostShell, services:
  * Puts back the previous version after `failure`, checks that every file is as it was, and asks
  * the services that served before again: a rollback whose services do not answer did not work.
  */
-async function rollBack(
-  session: HostSession, shell: HostShell, services: DesiredService[], plan: HostPlan, facts: HostFacts, runToken: string, failure: HostFailure, checkStep: CheckStepOptions,
-): Promise<Pick<ConvergeOutcome, 'error' | 'rollback'>> {
-  const output = await shell.run(`${rollbackNowScript(runToken)}${probeCommands(services)}`);
+async function rollBack(host: Host, change: Change, failure: HostFailure): Promise<Pick<ConvergeOutcome, 'error' | 'rollback'>> {
+  const { plan, facts } = change;
+  const output = await host.shell.run(`${rollbackNowScript(change.runToken)}${probeCommands(host.services, { again: true })}`);
   const outcome = markerOf(output);
   const after = parseProbe(output.slice(output.indexOf(`${MARKER} probe 1`)));
   const differing = plan.actions.flatMap((action) => ('path' in action && action.kind !== 'create-directory' && action.kind !== 'remove-directory' ? [action.path] : []))
@@ -187,8 +294,8 @@ async function rollBack(
   ];
   if (problems.length === 0) {
     // Only what served before the change must answer again; a first deploy was rolled back to nothing.
-    const servedBefore = services.filter((service) => facts.units[service.socketUnit]?.activeState === 'active');
-    const rechecked = await withChecks({}, session, servedBefore, after.listeners, checkStep);
+    const servedBefore = host.services.filter((service) => facts.units[service.socketUnit]?.activeState === 'active');
+    const rechecked = await withChecks({}, host.session, servedBefore, after.listeners, checkStepOf(host));
     if (rechecked.error) problems.push(`after the rollback the checks fail: ${rechecked.error.message}`);
   }
   if (problems.length === 0) {
@@ -197,12 +304,17 @@ async function rollBack(
   return { rollback: 'rollback-failed', error: { ...failure, message: `${failure.message}; the rollback failed too: ${problems.join('; ')}`, hint: 'the host may serve neither version: look at it, then run again' } };
 }
 
-/** The shell keeps the lock while the services are asked whether they answer. */
-function checkStepOf(shell: HostShell, options: ConvergeOptions): CheckStepOptions {
-  return { onStep: options.onStep, keepWaiting: (work) => shell.whileBusy(work) };
+/** The services' checks, while the shell keeps the lock. */
+function check<T extends { error?: HostFailure }>(host: Host, result: T, listeners: HostFacts['listeners']): Promise<T & CheckStepResult> {
+  return withChecks(result, host.session, host.services, listeners, checkStepOf(host));
 }
 
-/** A failed upload leaves the host's shell waiting; a timeout or a lost link has ended it. */
+/** The shell keeps the lock while the services are asked whether they answer. */
+function checkStepOf(host: Host): CheckStepOptions {
+  return { onStep: host.options.onStep, keepWaiting: (work) => host.shell.whileBusy(work) };
+}
+
+/** A timeout or a lost link has ended the shell; a failed step leaves it waiting. */
 function shellIsGone(error: unknown): boolean {
   return error instanceof SshError && (error.output !== undefined || ['timeout', 'connection-lost', 'interrupted'].includes(error.reason));
 }
@@ -219,47 +331,6 @@ function notices(facts: HostFacts): Pick<ConvergeOutcome, 'notices'> {
 function markerOf(output: string): { kind: string; args: string[] } | undefined {
   const kinds = new Set<string>(Object.values(ROLLBACK_MARKERS));
   return splitLines(output).map(parseMarker).find((marker) => marker !== null && kinds.has(marker.kind)) ?? undefined;
-}
-
-async function applyAndVerify(
-  session: HostSession, shell: HostShell, services: DesiredService[], plan: HostPlan, facts: HostFacts, runToken: string, options: ConvergeOptions,
-): Promise<{ outcome: Omit<ConvergeOutcome, 'phase' | 'changes'>; shellLost: boolean }> {
-  const applyOptions: ApplyOptions = { runToken };
-  const outcomes: StepOutcome[] = [];
-  const finished = (error?: HostFailure, shellLost = false) => ({
-    outcome: { actions: actionRecords(plan, outcomes), problems: [], ...(error ? { error } : {}) },
-    shellLost,
-  });
-  try {
-    options.onStep('applying');
-    // Folders come first: as root, uploads go straight into them.
-    const folders = plan.actions.findIndex((action) => action.kind !== 'create-directory');
-    const beforeUpload = folders < 0 ? plan.actions.length : folders;
-    if (beforeUpload > 0 && session.become === undefined) {
-      outcomes.push(...parseSteps(await shell.run(stepsScript(plan.actions.slice(0, beforeUpload), 0, plan.actions, applyOptions))));
-      const failure = stepFailure(plan, outcomes);
-      if (failure) return finished(failure);
-    }
-    const first = session.become === undefined ? beforeUpload : 0;
-    Object.assign(applyOptions, await shell.whileBusy(() => uploadChangedFiles(session, plan, applyOptions.runToken, options)));
-    options.onStep('applying');
-    const rest = stepsScript(plan.actions.slice(first), first, plan.actions, applyOptions);
-    const cleanup = applyOptions.stagingDir === undefined ? '' : `${shellCommand(['rm', '-rf', '--', applyOptions.stagingDir])}\n`;
-    const output = await shell.run(`${rest}${cleanup}${probeCommands(services)}`);
-    outcomes.push(...parseSteps(output));
-    const failure = stepFailure(plan, outcomes);
-    if (failure) return finished(failure);
-    options.onStep('verifying');
-    const after = parseProbe(output.slice(output.indexOf(`${MARKER} probe 1`)));
-    const result = verified(actionRecords(plan, outcomes), verifyHost(plan.expectations, after));
-    const pending = [...new Set([...facts.pendingRestarts, ...restartedUnits(plan.actions)])];
-    if (!result.error && pending.length > 0) await shell.run(confirmScript(pending));
-    // A failed check is a failed verification: a rollback puts the previous version back.
-    return { outcome: await withChecks(result, session, services, after.listeners, checkStepOf(shell, options)), shellLost: false };
-  } catch (error) {
-    if (error instanceof SshError && error.output) outcomes.push(...parseSteps(error.output.stdout));
-    return finished(failureOf(error), shellIsGone(error));
-  }
 }
 
 /** Each planned action with what became of it: done, failed, not run, or unknown (it began and no answer came back). */
@@ -282,37 +353,15 @@ function stepFailure(plan: HostPlan, outcomes: readonly StepOutcome[]): HostFail
   return { reason, message, hint: 'the steps before it were applied; fix the cause and run again to finish' };
 }
 
-function writesOf(plan: HostPlan): { action: WriteAction; index: number }[] {
-  return plan.actions.flatMap((action, index) => (action.kind === 'write-file' ? [{ action, index }] : []));
-}
-
-/**
- * As root, each file goes up as a new temp file beside its target. A login user who is not root
- * (become) cannot write there: the files wait in a private folder of theirs, and the host's shell
- * copies them into place as root.
- */
-async function uploadChangedFiles(session: HostSession, plan: HostPlan, runToken: string, options: ConvergeOptions): Promise<Partial<ApplyOptions>> {
-  const writes = writesOf(plan);
-  if (writes.length === 0) return {};
-  options.onStep('uploading');
-  if (session.become !== undefined) {
-    const stagingDir = await createStagingDir(session);
-    await session.writeFiles(writes.map(({ action, index }) => ({ path: stagedPathFor(stagingDir, index), content: action.content })));
-    return { stagingDir };
+/** A temp file that could not be written: nothing was replaced, a full disk says so. */
+function uploadFailure(plan: HostPlan, failed: { action: number; stderr: string }, host: string): HostFailure {
+  const action = plan.actions[failed.action];
+  const path = action?.kind === 'write-file' ? action.path : `the file of step ${failed.action}`;
+  const kept = 'nothing was replaced, the old files are intact';
+  if (/No space left on device|Disk quota exceeded/.test(failed.stderr)) {
+    return { reason: 'disk-full', message: `no space left on ${host} to write ${path}`, hint: `free space in ${posix.dirname(path)} on the host; ${kept}` };
   }
-  await session.writeFiles(writes.map(({ action }) => ({ path: tempPathFor(action.path, runToken), content: action.content })));
-  return {};
-}
-
-/** A new folder only the login user can read (mktemp makes it 0700). */
-async function createStagingDir(session: HostSession): Promise<string> {
-  const result = await session.exec(shellCommand(['mktemp', '-d', '-t', 'octoi-upload.XXXXXXXX']));
-  const dir = result.stdout.trim();
-  if (result.exitCode !== 0 || !dir.startsWith('/')) {
-    throw new SshError('sftp-failed', session.target.name, `cannot create a staging folder for uploads: ${result.stderr.trim() || `mktemp printed "${dir}"`}`,
-      'the login user needs a writable temporary folder ($TMPDIR or /tmp)');
-  }
-  return dir;
+  return { reason: 'command-failed', message: `cannot write ${path} on ${host}: ${failed.stderr.trim() || 'no error output'}`, hint: kept };
 }
 
 /** Before and after of every file the plan writes or removes. */

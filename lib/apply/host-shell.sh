@@ -3,16 +3,23 @@
 # Serves requests from octoi: `run N` then N bytes of script, which runs in this same shell (the
 # functions stay defined, the lock stays held); `::octoi:: done` ends each answer. End of input
 # ends the shell and with it the lock, and so does waiting longer than its first argument in
-# seconds for a request (`ping` lines keep it waiting while octoi uploads): a controller whose
-# link died without closing the connection must not hold the host. The request line is read by
-# `read`, byte by byte, and the script by `head -c`, so neither reads past what it needs: octoi
-# writes the next request only after this answer.
+# seconds for a request, or for the rest of one once it began (`ping` lines keep it waiting while
+# octoi asks the services): a controller whose link died without closing the connection must not
+# hold the host. The request line is read by `read`, byte by byte, and the script by `head -c`, so
+# neither reads past what it needs: octoi writes the next request only after this answer. Files go
+# up inside a script, so a request cut off halfway has written nothing; a script that does not end
+# with the request's end line was cut off, and the shell ends without running any of it.
+# Set before this file: the request's end line.
+: "${octoi_request_end:?}"
 octoi_serve() {
   # shellcheck disable=SC2016 # the inner shell expands $octoi_line
-  while octoi_request=$(timeout "$1" /bin/sh -c 'IFS= read -r octoi_line && printf "%s" "$octoi_line"'); do
+  while octoi_request=$(timeout "$1" /bin/sh -c 'IFS= read -r octoi_line || exit
+printf "%s\n" "$octoi_line"
+case $octoi_line in "run "*) exec head -c "${octoi_line#run }" ;; esac'); do
     case $octoi_request in
       'run '*)
-        octoi_script=$(head -c "${octoi_request#run }") || return
+        octoi_script=${octoi_request#*"$octoi_nl"}
+        case $octoi_script in *"$octoi_nl$octoi_request_end") ;; *) return ;; esac
         eval "$octoi_script"
         octoi_marker 'done'
         ;;
@@ -29,7 +36,7 @@ octoi_lock() {
   fi
   # `command` keeps a failed redirection from ending the shell, as it would for a bare exec.
   # shellcheck disable=SC2174 # only octoi's lock folder is new: its parent is the system's
-  if ! mkdir -p -m 0700 -- "$1" 2>/dev/null || [ -L "$1" ] || [ -L "$1/lock" ] || ! command exec 9>>"$1/lock" 2>/dev/null; then
+  if ! { [ -d "$1" ] || mkdir -p -m 0700 -- "$1" 2>/dev/null; } || [ -L "$1" ] || [ -L "$1/lock" ] || ! command exec 9>>"$1/lock" 2>/dev/null; then
     octoi_marker lock denied
     return 1
   fi

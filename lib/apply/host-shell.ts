@@ -8,7 +8,7 @@ import { HOST_LAYOUT, type HostLayout } from '../host-layout.js';
 import type { HostSession } from '../ssh/session.js';
 import type { Conversation } from '../ssh/conversation.js';
 import { SshError } from '../ssh/errors.js';
-import { shellCommand, shellFile } from '../shell.js';
+import { shellAssignments, shellCommand, shellFile } from '../shell.js';
 import type { DesiredService } from '../units/types.js';
 import { STEP_FUNCTIONS } from './script.js';
 
@@ -35,9 +35,11 @@ const RUN_HOLDER = `pid ${process.pid} on ${hostname()}, started ${new Date().to
 
 const END = `${MARKER} end`;
 const DONE = `${MARKER} done`;
+/** The last line of every request: a script without it was cut off on its way. */
+const REQUEST_END = `# ${MARKER} end of request`;
 
 /** The functions that serve octoi's requests and take its lock (host-shell.sh). */
-const SERVE = shellFile(import.meta.url, 'host-shell.sh');
+const SERVE = `${shellAssignments({ octoi_request_end: REQUEST_END })}${shellFile(import.meta.url, 'host-shell.sh')}`;
 
 /**
  * One shell on the host for a whole converge: it takes octoi's lock on the host, reads the facts,
@@ -77,7 +79,23 @@ fi
 
   /** Runs a script in the host's shell and returns what it printed. */
   async run(script: string): Promise<string> {
-    this.conversation.write(`run ${Buffer.byteLength(script)}\n${script}`);
+    this.send(script);
+    return this.readUntilDone();
+  }
+
+  /** Sends a script to the host's shell; its output is read with `readUntil` and `readUntilDone`. */
+  send(script: string): void {
+    const request = `${script.endsWith('\n') ? script : `${script}\n`}${REQUEST_END}\n`;
+    this.conversation.write(`run ${Buffer.byteLength(request)}\n${request}`);
+  }
+
+  /** What the script sent last printed up to and including the marker line `kind`. */
+  readUntil(kind: string): Promise<string> {
+    return this.conversation.readUntil(`${MARKER} ${kind}`, this.timeoutMs);
+  }
+
+  /** The rest of what the script sent last printed, to its end. */
+  async readUntilDone(): Promise<string> {
     const output = await this.conversation.readUntil(DONE, this.timeoutMs);
     return output.slice(0, output.length - DONE.length - 1);
   }

@@ -27,7 +27,7 @@ octoi_record() {
   octoi_record_op=$2
   shift 2
   # shellcheck disable=SC2174 # only octoi's state folder is new: its parents are the system's
-  mkdir -p -m 0700 -- "${octoi_record_file%/*}" || return
+  [ -d "${octoi_record_file%/*}" ] || mkdir -p -m 0700 -- "${octoi_record_file%/*}" || return
   # The umask applies to the redirection inside the subshell: the record is root's alone.
   (
     umask 077
@@ -43,43 +43,58 @@ octoi_record() {
     } > "$octoi_record_file.new"
   ) && mv -f -- "$octoi_record_file.new" "$octoi_record_file"
 }
-# Arguments: the owned record, the folder.
-octoi_mkdir() { octoi_record "$1" add "dir $(octoi_hex "$2")" && mkdir -m 0755 -- "$2"; }
-octoi_rmdir() { rmdir -- "$2" && octoi_record "$1" drop "dir $(octoi_hex "$2")"; }
-octoi_remove() { rm -f -- "$2" && octoi_record "$1" drop "file $(octoi_hex "$2")"; }
-# Arguments: the owned record, the mode, the owner, this run's temp file, the target, then folders to fsync.
-octoi_install() {
-  chmod -- "$2" "$4" && chown -- "$3" "$4" && octoi_record "$1" add "file $(octoi_hex "$5")" && mv -f -T -- "$4" "$5" || return
-  shift 5
+# Each record line comes hex-encoded from octoi (`dir HEX`, `file HEX`, `group HEX`).
+# Arguments: the owned record, the folder, its record line.
+octoi_mkdir() { octoi_record "$1" add "$3" && mkdir -m 0755 -- "$2"; }
+octoi_rmdir() { rmdir -- "$2" && octoi_record "$1" drop "$3"; }
+octoi_remove() { rm -f -- "$2" && octoi_record "$1" drop "$3"; }
+octoi_groupadd() { octoi_record "$1" add "$3" && groupadd --system -- "$2"; }
+octoi_groupdel() { groupdel -- "$2" && octoi_record "$1" drop "$3"; }
+# Creates this run's temp file of an upload, new (O_EXCL: nothing already there is opened, a link
+# least of all) and 0600, from the base64 on stdin; a write that fails (a full disk) removes it.
+# Arguments: the temp file, then every temp file of the run to fsync once this last one is written.
+octoi_receive() {
+  octoi_temp=$1
+  shift
+  if [ -e "$octoi_temp" ] || [ -L "$octoi_temp" ]; then printf '%s exists\n' "$octoi_temp" >&2; return 1; fi
+  (set -C; umask 077; : > "$octoi_temp") || return
+  base64 -d > "$octoi_temp" || { rm -f -- "$octoi_temp"; return 1; }
   if [ $# -gt 0 ]; then sync -- "$@"; fi
 }
-octoi_groupadd() { octoi_record "$1" add "group $(octoi_hex "$2")" && groupadd --system -- "$2"; }
-octoi_groupdel() { groupdel -- "$2" && octoi_record "$1" drop "group $(octoi_hex "$2")"; }
-# As octoi_install, from a staged upload: copied into a new temp file beside the target first.
-# Arguments: the owned record, the staged file, the mode, the owner, the target, then folders to fsync.
-octoi_install_staged() {
-  octoi_staged=$2
-  octoi_target=$5
-  octoi_temp=$(mktemp -- "${octoi_target%/*}/.${octoi_target##*/}$octoi_temp_mark.XXXXXXXX") || return
-  # shellcheck disable=SC2015 # the temp file goes when either the copy or its sync fails
-  cat -- "$octoi_staged" > "$octoi_temp" && sync -- "$octoi_temp" || { rm -f -- "$octoi_temp"; return 1; }
-  octoi_record_owned=$1
-  octoi_mode=$3
-  octoi_owner=$4
-  shift 5
-  octoi_install "$octoi_record_owned" "$octoi_mode" "$octoi_owner" "$octoi_temp" "$octoi_target" "$@"
+# An upload's step: as octoi_step, with `upload` markers; nothing is written after a failure.
+# Arguments: the action's number, then octoi_receive's.
+octoi_upload() {
+  octoi_n=$1
+  shift
+  [ -z "$octoi_failed" ] || return 0
+  if octoi_err=$(octoi_receive "$@" 2>&1 >/dev/null); then
+    octoi_marker upload "$octoi_n" ok
+  else
+    octoi_rc=$?
+    octoi_failed=1
+    octoi_marker upload "$octoi_n" failed "$octoi_rc" "$(octoi_hex "$octoi_err")"
+  fi
 }
-# Arguments: the pending record, the restarts that a change makes necessary (one argument, a line
-# each), then the command that makes the change: the restarts are recorded before it runs.
-octoi_pending_then() {
-  octoi_pending_file=$1
-  octoi_pending_lines=$2
+# The owner is set before the mode, both before the rename, so a secret is never readable by
+# others; a file root creates is root's already, unless its folder hands down its group (setgid).
+# Arguments: the mode, the owner, this run's temp file, the target, then folders to fsync.
+octoi_install() {
+  if [ "$2" != root:root ] || [ -g "${4%/*}" ]; then chown -- "$2" "$3" || return; fi
+  chmod -- "$1" "$3" && mv -f -T -- "$3" "$4" || return
+  shift 4
+  if [ $# -gt 0 ]; then sync -- "$@"; fi
+}
+# Arguments: a record, lines to add to it (one argument, a line each), then the command that makes
+# the change they record: the lines are recorded before it runs.
+octoi_record_then() {
+  octoi_then_file=$1
+  octoi_then_lines=$2
   shift 2
   (
     IFS=$octoi_nl
     set -f
     # shellcheck disable=SC2086 # split into lines on purpose (IFS is a newline, globbing is off)
-    octoi_record "$octoi_pending_file" add $octoi_pending_lines
+    octoi_record "$octoi_then_file" add $octoi_then_lines
   ) && "$@"
 }
 # Arguments: the pending record, then the restarts that the reload makes necessary.

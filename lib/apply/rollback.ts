@@ -61,9 +61,10 @@ function savedFiles(actions: readonly Action[], facts: HostFacts): SavedFile[] {
 export function armScript(actions: readonly Action[], facts: HostFacts, options: RollbackOptions): string {
   const layout = options.layout ?? HOST_LAYOUT;
   const journal = journalDirectory(layout, options.runToken);
-  const keep = (from: string, to: string): string => `{ [ ! -f ${shellQuote(from)} ] || cat -- ${shellQuote(from)} > ${shellQuote(to)}; }`;
+  // The records are lines of text: the shell's builtins copy them, without a process each.
+  const keep = (from: string, to: string): string => `{ [ ! -f ${shellQuote(from)} ] || octoi_cat ${shellQuote(from)} > ${shellQuote(to)}; }`;
   const commands = [
-    shellCommand(['mkdir', '-p', '-m', '0700', '--', posix.dirname(journal)]),
+    `{ [ -d ${shellQuote(posix.dirname(journal))} ] || ${shellCommand(['mkdir', '-p', '-m', '0700', '--', posix.dirname(journal)])}; }`,
     shellCommand(['mkdir', '-m', '0700', '--', journal]),
     ...savedFiles(actions, facts).filter((file) => file.before).map((file) => `cat -- ${shellQuote(file.path)} > ${shellQuote(posix.join(journal, String(file.index)))}`),
     keep(ownedRecord(layout), posix.join(journal, 'owned')),
@@ -75,7 +76,8 @@ export function armScript(actions: readonly Action[], facts: HostFacts, options:
       '--timer-property=AccuracySec=1s', '--', '/bin/sh', posix.join(journal, 'rollback'), 'timer',
     ])]),
   ];
-  return markedOutcome(commands.join(' && '), ROLLBACK_MARKERS.armed, ROLLBACK_MARKERS.armFailed);
+  // Unarmed, the steps after it in the same request only report that they were skipped.
+  return markedOutcome(commands.join(' && '), ROLLBACK_MARKERS.armed, ROLLBACK_MARKERS.armFailed, 'octoi_failed=1');
 }
 
 /** Stops the switch and drops the journal: the run's change stands. */
@@ -174,7 +176,7 @@ function lines(commands: readonly string[]): string {
   return commands.map((command) => `${command}\n`).join('');
 }
 
-/** Runs `command` with its stdout dropped, then prints `ok` or `failed HEX(stderr)` as a marker. */
-function markedOutcome(command: string, ok: string, failed: string): string {
-  return `if octoi_err=$( { ${command}; } 2>&1 >/dev/null); then octoi_marker ${ok}; else octoi_marker ${failed} "$(octoi_hex "$octoi_err")"; fi\n`;
+/** Runs `command` with its stdout dropped, then prints `ok` or `failed HEX(stderr)` as a marker (and runs `onFailure`). */
+function markedOutcome(command: string, ok: string, failed: string, onFailure = ''): string {
+  return `if octoi_err=$( { ${command}; } 2>&1 >/dev/null); then octoi_marker ${ok}; else octoi_marker ${failed} "$(octoi_hex "$octoi_err")"${onFailure ? `; ${onFailure}` : ''}; fi\n`;
 }

@@ -2,18 +2,13 @@ import { posix } from 'node:path';
 import { OctoiError } from '../diagnostics.js';
 import { hexName, instancePattern } from '../facts/probe.js';
 import { decodeHex, parseMarker, splitLines } from '../facts/probe-format.js';
-import { HOST_LAYOUT, ownedRecord, pendingRecord, stagedPathFor, tempPathFor, type HostLayout } from '../host-layout.js';
+import { HOST_LAYOUT, ownedRecord, pendingRecord, tempPathFor, type HostLayout } from '../host-layout.js';
 import type { Action } from '../plan/types.js';
 import { shellCommand, shellFile } from '../shell.js';
 
 export interface ApplyOptions {
   /** Names this run's temp files: a name no earlier run used. */
   runToken: string;
-  /**
-   * Uploads wait in this folder of the login user (become): each is copied into a new temp file
-   * beside its target (so the rename stays in the target's file system), then installed as usual.
-   */
-  stagingDir?: string;
   layout?: HostLayout;
 }
 
@@ -42,53 +37,85 @@ export function restartedUnits(actions: readonly Action[]): string[] {
 
 /**
  * The steps of these actions as one script for the host's shell, their indexes as in the plan.
- * The last file installed also fsyncs every directory that received a file, so the renames are
- * durable before systemd is told about them. A script or environment of an Accept=no service
- * takes effect without a reload, only by the service's restart: the first file installed records
- * that restart as pending first, so a run that dies before it leaves it to the next.
+ * The first file installed records every file the plan writes as octoi's first, so each is
+ * recorded before it exists; the last also fsyncs every directory that received a file, so the
+ * renames are durable before systemd is told about them. A script or environment of an Accept=no
+ * service takes effect without a reload, only by the service's restart: the first file installed
+ * records that restart as pending first, so a run that dies before it leaves it to the next.
  */
 export function stepsScript(actions: readonly Action[], first: number, all: readonly Action[], options: ApplyOptions): string {
-  const writes = all.flatMap((action, index) => (action.kind === 'write-file' ? [{ index, path: action.path }] : []));
+  const layout = options.layout ?? HOST_LAYOUT;
+  const writes = writesOf(all);
   const lastWrite = writes[writes.length - 1]?.index;
-  const touched = [...new Set(writes.map((write) => posix.dirname(write.path)))].sort();
+  const touched = [...new Set(writes.map((write) => posix.dirname(write.action.path)))].sort();
   const restarts = restartedUnits(all);
   const serviceRestarts = all.flatMap((action) => (action.kind === 'restart-service' ? [action.unit] : []));
-  const pendingFirst = serviceRestarts.length > 0 ? ['octoi_pending_then', pendingRecord(options.layout ?? HOST_LAYOUT), pendingLines(serviceRestarts).join('\n')] : [];
+  const recordedFirst = [
+    'octoi_record_then', ownedRecord(layout), writes.map((write) => recordLine('file', safePath(write.action.path))).join('\n'),
+    ...(serviceRestarts.length > 0 ? ['octoi_record_then', pendingRecord(layout), pendingLines(serviceRestarts).join('\n')] : []),
+  ];
   const lines = actions.map((action, offset) => {
     const index = first + offset;
-    const staged = options.stagingDir === undefined ? undefined : stagedPathFor(options.stagingDir, index);
-    const argv = stepCommand(action, index === lastWrite ? touched : [], staged, restarts, options);
-    return shellCommand(['octoi_step', String(index), ...(index === writes[0]?.index ? pendingFirst : []), ...argv]);
+    const argv = stepCommand(action, index === lastWrite ? touched : [], restarts, options);
+    return shellCommand(['octoi_step', String(index), ...(index === writes[0]?.index ? recordedFirst : []), ...argv]);
   });
   return `${lines.join('\n')}\n`;
 }
 
-function stepCommand(action: Action, syncDirectories: string[], staged: string | undefined, restarts: string[], options: ApplyOptions): string[] {
+/** Marks the end of the uploads in the host shell's output. */
+export const UPLOADED = 'uploaded';
+
+/**
+ * Every file the plan writes, carried inside the script itself (base64, so any byte arrives as
+ * it is): each becomes a new 0600 temp file beside its target, and the last one fsyncs them all
+ * before any is installed. `UPLOADED` follows them, whatever became of them.
+ */
+export function uploadScript(all: readonly Action[], options: ApplyOptions): string {
+  const writes = writesOf(all);
+  const temps = writes.map((write) => tempPathFor(safePath(write.action.path), options.runToken));
+  const lines = writes.map((write, offset) => {
+    const sync = offset === writes.length - 1 ? temps : [];
+    const content = Buffer.from(write.action.content, 'utf8').toString('base64').replace(/.{1,76}/g, '$&\n');
+    return `${shellCommand(['octoi_upload', String(write.index), temps[offset] ?? '', ...sync])} <<'${UPLOAD_END}'\n${content}${UPLOAD_END}\n`;
+  });
+  return `${lines.join('')}octoi_marker ${UPLOADED}\n`;
+}
+
+/** The end of an upload's here-document: base64 has no `_`, so no line of content is this. */
+const UPLOAD_END = 'OCTOI_UPLOAD_END';
+
+function writesOf(all: readonly Action[]): { action: Extract<Action, { kind: 'write-file' }>; index: number }[] {
+  return all.flatMap((action, index) => (action.kind === 'write-file' ? [{ action, index }] : []));
+}
+
+function recordLine(kind: 'file' | 'dir' | 'group', name: string): string {
+  return `${kind} ${hexName(name)}`;
+}
+
+function stepCommand(action: Action, syncDirectories: string[], restarts: string[], options: ApplyOptions): string[] {
   const layout = options.layout ?? HOST_LAYOUT;
   const owned = ownedRecord(layout);
   switch (action.kind) {
     case 'create-directory':
-      return ['octoi_mkdir', owned, safePath(action.path)];
+      return ['octoi_mkdir', owned, safePath(action.path), recordLine('dir', action.path)];
     case 'create-group':
-      return ['octoi_groupadd', owned, action.group];
+      return ['octoi_groupadd', owned, action.group, recordLine('group', action.group)];
     case 'remove-group':
-      return ['octoi_groupdel', owned, action.group];
+      return ['octoi_groupdel', owned, action.group, recordLine('group', action.group)];
     case 'adopt-file':
-      return ['octoi_record', owned, 'add', `file ${hexName(safePath(action.path))}`];
+      return ['octoi_record', owned, 'add', recordLine('file', safePath(action.path))];
     case 'remove-temp-file':
     case 'remove-drop-in':
       return ['rm', '-f', '--', safePath(action.path)];
     case 'remove-file':
-      return ['octoi_remove', owned, safePath(action.path)];
+      return ['octoi_remove', owned, safePath(action.path), recordLine('file', action.path)];
     case 'remove-directory':
-      return ['octoi_rmdir', owned, safePath(action.path)];
+      return ['octoi_rmdir', owned, safePath(action.path), recordLine('dir', action.path)];
     case 'write-file': {
       const mode = action.mode.toString(8).padStart(4, '0');
       const owner = `root:${action.group ?? 'root'}`;
       const target = safePath(action.path);
-      return staged === undefined
-        ? ['octoi_install', owned, mode, owner, tempPathFor(target, options.runToken), target, ...syncDirectories]
-        : ['octoi_install_staged', owned, staged, mode, owner, target, ...syncDirectories];
+      return ['octoi_install', mode, owner, tempPathFor(target, options.runToken), target, ...syncDirectories];
     }
     case 'daemon-reload':
       return ['octoi_reload', pendingRecord(layout), ...pendingLines(restarts)];
@@ -137,6 +164,15 @@ export function parseSteps(text: string): StepOutcome[] {
     outcomes.set(outcome.action, outcome);
   }
   return [...outcomes.values()];
+}
+
+/** The upload that failed in a piece of the host shell's output, with what it wrote to stderr. */
+export function failedUpload(text: string): { action: number; stderr: string } | undefined {
+  for (const line of splitLines(text)) {
+    const marker = parseMarker(line);
+    if (marker?.kind === 'upload' && marker.args[1] === 'failed') return { action: Number(marker.args[0]), stderr: decodeHex(marker.args[3] ?? '') };
+  }
+  return undefined;
 }
 
 function stepOutcome([index, status, exitCode, stderr]: string[]): StepOutcome {

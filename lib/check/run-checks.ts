@@ -20,7 +20,7 @@ export interface CheckStepOptions {
 }
 
 /** The checks of a host and, when one failed, the failure they give the host (reason `check-failed`). */
-interface CheckStepResult {
+export interface CheckStepResult {
   checks?: CheckRecord[];
   error?: HostFailure;
 }

@@ -162,18 +162,21 @@ octoi_unit() {
   systemctl show -p "$octoi_unit_properties" -- "$@"
   octoi_marker unit-status "$?"
 }
-# Arguments: the service's name hex-encoded, the administrator's unit folder, the name, then the
-# system's unit folders. Prints the unit files of that name beside octoi's (NAME.service,
-# NAME@.service: the planner knows which are octoi's own), any in the system's folders, and every
-# drop-in of the socket, the services and the template's instances.
+# Arguments: the service's name hex-encoded, the administrator's unit folder, the name, the paths
+# of NAME.service and NAME@.service in that folder hex-encoded, then the system's unit folders.
+# Prints the unit files of that name beside octoi's (NAME.service, NAME@.service: the planner knows
+# which are octoi's own), any in the system's folders, and every drop-in of the socket, the services
+# and the template's instances. The two beside octoi's are there on every converged host: their
+# names come encoded, as encoding costs two processes.
 octoi_foreign() {
   octoi_service=$1
   octoi_etc=$2
   octoi_name=$3
-  shift 3
-  for octoi_path in "$octoi_etc/$octoi_name.service" "$octoi_etc/$octoi_name@.service"; do
-    if [ -e "$octoi_path" ] || [ -L "$octoi_path" ]; then octoi_marker unit-file "$octoi_service" "$(octoi_hex "$octoi_path")"; fi
-  done
+  octoi_path=$octoi_etc/$octoi_name.service
+  if [ -e "$octoi_path" ] || [ -L "$octoi_path" ]; then octoi_marker unit-file "$octoi_service" "$4"; fi
+  octoi_path=$octoi_etc/$octoi_name@.service
+  if [ -e "$octoi_path" ] || [ -L "$octoi_path" ]; then octoi_marker unit-file "$octoi_service" "$5"; fi
+  shift 5
   for octoi_dir in "$@"; do
     for octoi_path in "$octoi_dir/$octoi_name.socket" "$octoi_dir/$octoi_name@.service" "$octoi_dir/$octoi_name.service"; do
       if [ -e "$octoi_path" ] || [ -L "$octoi_path" ]; then octoi_marker unit-file "$octoi_service" "$(octoi_hex "$octoi_path")"; fi

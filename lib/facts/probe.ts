@@ -42,6 +42,8 @@ interface ProbeOptions {
   contents?: boolean;
   /** Also read each present service's exposure score (`octoi plan`, `octoi status`). */
   exposure?: boolean;
+  /** The facts read again in the shell that read them first: PID 1 and systemd's version are known. */
+  again?: boolean;
   layout?: HostLayout;
 }
 
@@ -96,7 +98,7 @@ export function probeCommands(services: readonly DesiredService[], options: Prob
   const lines = [
     'octoi_marker probe 1',
     'octoi_tools',
-    shellCommand(['octoi_init', layout.initName]),
+    ...(options.again ? [] : [shellCommand(['octoi_init', layout.initName])]),
     shellCommand(['octoi_records', ownedRecord(layout), pendingRecord(layout)]),
     fileSectionsCommand(files),
     ...(options.contents ? files.map((path) => sectionCommand('octoi_content', path)) : []),
@@ -107,7 +109,10 @@ export function probeCommands(services: readonly DesiredService[], options: Prob
     ...services.map((s) => sectionCommand('octoi_unit', s.socketUnit, [s.socketUnit, s.mainService, instancePattern(s.serviceTemplate)])),
     ...programs.map((path) => sectionCommand('octoi_program', path)),
     ...groupsCommand(services),
-    ...services.map((s) => sectionCommand('octoi_foreign', s.name, [unitDirectoryOf(s), s.name, ...layout.systemUnitDirectories])),
+    ...services.map((s) => {
+      const besideOctoi = [`${s.name}.service`, `${s.name}@.service`].map((unit) => hexName(posix.join(unitDirectoryOf(s), unit)));
+      return sectionCommand('octoi_foreign', s.name, [unitDirectoryOf(s), s.name, ...besideOctoi, ...layout.systemUnitDirectories]);
+    }),
     ...(options.exposure ? exposureCommands(services) : []),
     'octoi_listeners',
     'octoi_marker end',

@@ -42,6 +42,8 @@ export interface RemoteSession {
    * closes it, all in one SFTP session.
    */
   writeFiles(files: RemoteFile[]): Promise<void>;
+  /** Counts files that went up inside a command's input (a conversation's request) as uploads. */
+  countUploads(files: number): void;
   /**
    * A TCP connection the host itself opens to `address`:`port` (a `direct-tcpip` channel, as
    * `ssh -W`), so nothing needs to be installed or opened on the host. Rejects with a
@@ -411,6 +413,10 @@ class Session implements RemoteSession {
       connection.dispose();
       sftp.end();
     }
+  }
+
+  countUploads(files: number): void {
+    this.counters.uploads += files;
   }
 
   async close(): Promise<void> {

@@ -3,10 +3,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { armScript, confirmChangeScript, rollbackNowScript, switchUnit, takeOverScript } from '../../lib/apply/rollback.js';
-import { STEP_FUNCTIONS, stepsScript } from '../../lib/apply/script.js';
+import { STEP_FUNCTIONS, stepsScript, uploadScript } from '../../lib/apply/script.js';
 import { parseProbe } from '../../lib/facts/parse-probe.js';
 import { PROBE_FUNCTIONS, probeScript } from '../../lib/facts/probe.js';
-import { journalDirectory, ownedRecord, pendingRecord, tempPathFor } from '../../lib/host-layout.js';
+import { journalDirectory, ownedRecord, pendingRecord } from '../../lib/host-layout.js';
 import { planHost } from '../../lib/plan/plan.js';
 import type { DesiredService } from '../../lib/units/types.js';
 import { helloService, makeShellHost, type ShellHost } from '../facts/shell-host.js';
@@ -15,7 +15,7 @@ function hostScript(script: string): string {
   return `${PROBE_FUNCTIONS}${STEP_FUNCTIONS}${script}`;
 }
 
-/** Reads the host, plans, arms the rollback (when asked), uploads as SFTP would, and applies every step. */
+/** Reads the host, plans, arms the rollback (when asked), and uploads and applies every step as octoi does. */
 function converge(host: ShellHost, desired: DesiredService, token: string, arm: boolean): { output: string; facts: ReturnType<typeof parseProbe> } {
   const facts = parseProbe(host.run(probeScript([desired], { layout: host.layout })).stdout);
   const plan = planHost([desired], facts);
@@ -28,11 +28,11 @@ function converge(host: ShellHost, desired: DesiredService, token: string, arm: 
   }
   const options = { runToken: token, layout: host.layout };
   const folders = plan.actions.filter((action) => action.kind === 'create-directory').length;
-  host.run(hostScript(stepsScript(plan.actions.slice(0, folders), 0, plan.actions, options)));
-  for (const action of plan.actions) {
-    if (action.kind === 'write-file') writeFileSync(tempPathFor(action.path, token), action.content, { mode: 0o600, flag: 'wx' });
-  }
-  const applied = host.run(hostScript(stepsScript(plan.actions.slice(folders), folders, plan.actions, options)));
+  const applied = host.run(hostScript([
+    stepsScript(plan.actions.slice(0, folders), 0, plan.actions, options),
+    uploadScript(plan.actions, options),
+    stepsScript(plan.actions.slice(folders), folders, plan.actions, options),
+  ].join('')));
   assert.equal(applied.status, 0, applied.stderr);
   return { output, facts };
 }

@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lockProblem } from '../../lib/apply/host-shell.js';
 import { HostLockError } from '../../lib/host/failure.js';
-import { confirmScript, parseSteps, STEP_FUNCTIONS, stepsScript, type ApplyOptions } from '../../lib/apply/script.js';
+import { confirmScript, failedUpload, parseSteps, STEP_FUNCTIONS, stepsScript, uploadScript, type ApplyOptions } from '../../lib/apply/script.js';
 import { parseProbe } from '../../lib/facts/parse-probe.js';
 import { hexName, PROBE_FUNCTIONS, probeCommands, probeScript } from '../../lib/facts/probe.js';
-import { ownedRecord, pendingRecord, stagedPathFor, tempPathFor } from '../../lib/host-layout.js';
+import { pendingRecord, tempPathFor } from '../../lib/host-layout.js';
 import { planHost } from '../../lib/plan/plan.js';
 import type { Action } from '../../lib/plan/types.js';
-import type { DesiredService } from '../../lib/units/types.js';
 import { helloService, makeShellHost, type ShellHost } from '../facts/shell-host.js';
 
 /** Split one line of `sh` into words the way the shell would: bare words and '...' quoting only. */
@@ -91,14 +90,19 @@ describe('stepsScript with hostile names', () => {
   it('runs exactly the intended command for each action, in order, every word quoted', () => {
     const expected: string[][] = [
       ['rm', '-f', '--', `${EVIL}/.a.octoi-tmp.1`],
-      ['octoi_mkdir', owned, '/opt/s $(reboot)'],
+      ['octoi_mkdir', owned, '/opt/s $(reboot)', `dir ${hexName('/opt/s $(reboot)')}`],
       ['octoi_record', owned, 'add', `file ${hexName(`${EVIL}/b.socket`)}`],
-      // The first install records the Accept=no restart as pending before anything changes.
-      ['octoi_pending_then', '/var/lib/octoi/pending', `restart ${hexName('g;id.service')}`, 'octoi_install', owned, '0644', 'root:root', `${EVIL}/.a.socket.octoi-tmp.${TOKEN}`, `${EVIL}/a.socket`],
-      ['octoi_install', owned, '0750', 'root:octoi-secret-1', `/opt/s $(reboot)/.s.sh.octoi-tmp.${TOKEN}`, '/opt/s $(reboot)/s.sh', EVIL, '/opt/s $(reboot)'],
-      ['octoi_remove', owned, '/opt/old;reboot'],
+      // The first install records every file written as octoi's, and the Accept=no restart as
+      // pending, before anything changes.
+      [
+        'octoi_record_then', owned, `file ${hexName(`${EVIL}/a.socket`)}\nfile ${hexName('/opt/s $(reboot)/s.sh')}`,
+        'octoi_record_then', '/var/lib/octoi/pending', `restart ${hexName('g;id.service')}`,
+        'octoi_install', '0644', 'root:root', `${EVIL}/.a.socket.octoi-tmp.${TOKEN}`, `${EVIL}/a.socket`,
+      ],
+      ['octoi_install', '0750', 'root:octoi-secret-1', `/opt/s $(reboot)/.s.sh.octoi-tmp.${TOKEN}`, '/opt/s $(reboot)/s.sh', EVIL, '/opt/s $(reboot)'],
+      ['octoi_remove', owned, '/opt/old;reboot', `file ${hexName('/opt/old;reboot')}`],
       ['rm', '-f', '--', `${EVIL}/a.socket.d/x.conf`],
-      ['octoi_rmdir', owned, '/opt/old dir'],
+      ['octoi_rmdir', owned, '/opt/old dir', `dir ${hexName('/opt/old dir')}`],
       ['systemctl', 'enable', '--no-reload', '--', 'a$(id).socket'],
       ['octoi_reload', '/var/lib/octoi/pending', `restart ${hexName("b'.socket")}`, `restart ${hexName('g;id.service')}`],
       ['octoi_start_new', 'd$(id).socket'],
@@ -117,12 +121,14 @@ describe('stepsScript with hostile names', () => {
     assert.deepEqual(stepLines(stepsScript(actions.slice(14), 14, actions, options)).map((words) => words[1]), ['14', '15', '16', '17']);
   });
 
-  it('installs from the staging folder with become: a new temp file beside the target, then the same install', () => {
-    const staged = stepsScript(actions, 0, actions, { runToken: TOKEN, stagingDir: `/tmp/octoi-upload.${EVIL}` });
-    assert.deepEqual(stepLines(staged).slice(3, 5), [
-      ['octoi_step', '3', 'octoi_pending_then', '/var/lib/octoi/pending', `restart ${hexName('g;id.service')}`, 'octoi_install_staged', owned, `/tmp/octoi-upload.${EVIL}/3`, '0644', 'root:root', `${EVIL}/a.socket`],
-      ['octoi_step', '4', 'octoi_install_staged', owned, `/tmp/octoi-upload.${EVIL}/4`, '0750', 'root:octoi-secret-1', '/opt/s $(reboot)/s.sh', EVIL, '/opt/s $(reboot)'],
-    ]);
+  it('carries each written file inside the script, base64 in a here-document after its upload call', () => {
+    const upload = uploadScript(actions, options);
+    const check = spawnSync('/bin/sh', ['-n'], { input: `${PROBE_FUNCTIONS}${STEP_FUNCTIONS}${upload}`, encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stderr);
+    const temps = [`${EVIL}/.a.socket.octoi-tmp.${TOKEN}`, `/opt/s $(reboot)/.s.sh.octoi-tmp.${TOKEN}`];
+    const calls = upload.split("'OCTOI_UPLOAD_END'\n").slice(0, -1).map((part) => shellWords(part.slice(part.lastIndexOf('octoi_upload ')).replace(/ <<$/, '')));
+    assert.deepEqual(calls, [['octoi_upload', '3', temps[0]], ['octoi_upload', '4', temps[1], ...temps]]);
+    assert.ok(upload.endsWith('OCTOI_UPLOAD_END\noctoi_marker uploaded\n'));
   });
 
   it('refuses paths that are not absolute and normalised', () => {
@@ -179,18 +185,20 @@ describe('the steps run by /bin/sh', () => {
       ['remove-temp-file', 'create-directory', 'write-file', 'write-file', 'write-file', 'enable-socket', 'daemon-reload', 'start-socket'],
     );
     const options: ApplyOptions = { runToken: TOKEN, layout: host.layout };
-    // The folder first, as octoi does it before uploading into it.
-    const folders = parseSteps(host.run(hostScript(stepsScript(plan.actions.slice(0, 2), 0, plan.actions, options))).stdout);
-    assert.deepEqual(folders, [{ action: 0, status: 'ok' }, { action: 1, status: 'ok' }]);
-    assert.equal(statSync(join(host.root, 'opt', 'hello')).mode & 0o7777, 0o755);
-    // What SFTP does: a new file, never an existing path.
-    for (const file of desired.files) writeFileSync(tempPathFor(file.path, TOKEN), file.content, { mode: 0o600, flag: 'wx' });
     host.failSystemctl('daemon-reload', 'Failed to reload daemon: Access denied\n');
-
-    const result = host.run(hostScript(`${stepsScript(plan.actions.slice(2), 2, plan.actions, options)}${probeCommands([desired], { layout: host.layout })}`));
+    // As octoi sends it: the folder first, the files uploaded into it, then the rest.
+    const result = host.run(hostScript([
+      stepsScript(plan.actions.slice(0, 2), 0, plan.actions, options),
+      uploadScript(plan.actions, options),
+      stepsScript(plan.actions.slice(2), 2, plan.actions, options),
+      probeCommands([desired], { layout: host.layout }),
+    ].join('')));
     assert.equal(result.status, 0, result.stderr);
+    assert.equal(statSync(join(host.root, 'opt', 'hello')).mode & 0o7777, 0o755);
+    assert.equal(failedUpload(result.stdout), undefined);
     assert.deepEqual(parseSteps(result.stdout), [
-      { action: 2, status: 'ok' },
+      { action: 0, status: 'ok' },
+      { action: 1, status: 'ok' },      { action: 2, status: 'ok' },
       { action: 3, status: 'ok' },
       { action: 4, status: 'ok' },
       { action: 5, status: 'ok' },
@@ -269,28 +277,35 @@ describe('the steps run by /bin/sh', () => {
     assert.deepEqual(shell.systemctlCalls(), ['start -- hello.socket', 'disable --no-reload -- hello.socket', 'daemon-reload']);
   });
 
-  it('with a staging folder, installs each staged file into a new temp file beside its target', () => {
+  it('uploads any bytes exactly into new 0600 temp files, and never opens a path that exists', () => {
     const shell = makeShellHost();
     after(() => shell.cleanup());
-    const unitDir = join(shell.root, 'staged', 'systemd');
-    mkdirSync(unitDir, { recursive: true });
-    const desired: DesiredService = helloService(unitDir, join(shell.root, 'staged', 'opt', 'hello'));
-    const plan = planHost([desired], parseProbe(shell.run(probeScript([desired], { layout: shell.layout })).stdout));
-    const stagingDir = join(shell.root, 'upload');
-    mkdirSync(stagingDir, { mode: 0o700 });
-    plan.actions.forEach((action, index) => {
-      if (action.kind === 'write-file') writeFileSync(stagedPathFor(stagingDir, index), action.content, { mode: 0o600 });
-    });
-    const result = shell.run(hostScript(`${stepsScript(plan.actions, 0, plan.actions, { runToken: TOKEN, stagingDir, layout: shell.layout })}${probeCommands([desired], { layout: shell.layout })}`));
+    const dir = join(shell.root, 'opt');
+    mkdirSync(dir);
+    const contents = ['', 'no newline at the end', '\n\n', "quotes ' \" $(id) `id` \\ %s OCTOI_UPLOAD_END\nOCTOI_UPLOAD_END\n", 'é ✓ \u0001\u007f'.repeat(5000)];
+    const writes: Action[] = contents.map((content, index) => ({ kind: 'write-file', path: join(dir, `f${index}`), content, mode: 0o644, change: 'create', service: 's' }));
+    const options: ApplyOptions = { runToken: TOKEN, layout: shell.layout };
+    const result = shell.run(hostScript(uploadScript(writes, options)));
     assert.equal(result.status, 0, result.stderr);
-    assert.ok(parseSteps(result.stdout).every((step) => step.status === 'ok'), result.stdout);
-    const facts = parseProbe(result.stdout.slice(result.stdout.indexOf('::octoi:: probe 1')));
-    for (const file of desired.files) {
-      assert.equal(readFileSync(file.path, 'utf8'), file.content);
-      assert.equal(facts.files[file.path]?.mode, file.mode);
-    }
-    assert.deepEqual(facts.leftoverTempFiles, []);
-    assert.equal(recordLines(ownedRecord(shell.layout)).length, 5, 'the three files and the two folders octoi made are recorded');
+    assert.equal(failedUpload(result.stdout), undefined, result.stdout);
+    contents.forEach((content, index) => {
+      const temp = tempPathFor(join(dir, `f${index}`), TOKEN);
+      assert.equal(readFileSync(temp, 'utf8'), content);
+      assert.equal(statSync(temp).mode & 0o7777, 0o600);
+    });
+
+    // The same temp names again: each exists now (a link would too), so the first fails and nothing more is written.
+    const again = shell.run(hostScript(`${uploadScript(writes, { ...options, runToken: TOKEN })}${stepsScript(writes, 0, writes, options)}`));
+    assert.match(failedUpload(again.stdout)?.stderr ?? '', /exists/);
+    assert.equal(failedUpload(again.stdout)?.action, 0);
+    assert.ok(parseSteps(again.stdout).every((step) => step.status === 'skipped'), again.stdout);
+    assert.match(again.stdout, /::octoi:: uploaded\n/);
+
+    const victim = join(shell.root, 'victim');
+    symlinkSync(victim, tempPathFor(join(dir, 'f0'), 'l1nk'));
+    const linked = shell.run(hostScript(uploadScript(writes.slice(0, 1), { ...options, runToken: 'l1nk' })));
+    assert.match(failedUpload(linked.stdout)?.stderr ?? '', /exists/);
+    assert.ok(!existsSync(victim), 'a dangling link planted at the temp path is not followed');
   });
 });
 

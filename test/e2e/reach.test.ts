@@ -127,7 +127,7 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
     }
   });
 
-  it('converges as the user deploy with become: files are root-owned, nothing is left in the staging folder', async () => {
+  it('converges as the user deploy with become: files are root-owned, no upload waits in a folder of the login user', async () => {
     const deploy = { ansible_user: 'deploy', ansible_become: true };
     const path = await inventory('deploy.yml', { gw01: deploy, gw03: deploy });
     const playbook = await file('become.yml', servicePlaybook('reach-become', 14101));
@@ -147,7 +147,7 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
       assert.equal(await served(host, 14101), 'reach-become\n');
       assert.ok((await logins(host, 'deploy')).length > 0, 'logged in as deploy');
       const staging = await suite.lab.exec(host, ['sh', '-c', 'ls -d /tmp/octoi-upload.* 2>/dev/null; true']);
-      assert.equal(staging.stdout, '', 'the staging folder is removed');
+      assert.equal(staging.stdout, '', 'the files go up inside the request to the root shell, never through a staging folder');
     }
     const again = await play(playbook, path);
     assert.equal(again.exitCode, ExitCode.ok, again.stdout + again.stderr);

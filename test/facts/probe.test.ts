@@ -71,6 +71,17 @@ describe('probeScript run by /bin/sh', () => {
     ]);
   });
 
+  it("reads the facts again without asking PID 1's name and systemd's version, which the first read told", () => {
+    const service = helloService(join(host.root, 'etc', 'again'), join(host.root, 'opt', 'again'));
+    const first = host.run(probeScript([service], { layout: host.layout })).stdout;
+    const again = host.run(probeScript([service], { layout: host.layout, again: true })).stdout;
+    assert.match(first, /^::octoi:: init$/m);
+    assert.doesNotMatch(again, /^::octoi:: init$/m);
+    const { unsupported: _first, ...facts } = parseProbe(first);
+    const { unsupported: _again, ...factsAgain } = parseProbe(again);
+    assert.deepEqual(factsAgain, facts);
+  });
+
   it('tells whether each program of an `exec` service is there to run, following links, whatever its name', () => {
     const bin = join(host.root, 'usr', `bin ${HOSTILE}`);
     mkdirSync(bin, { recursive: true });

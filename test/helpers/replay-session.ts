@@ -92,6 +92,9 @@ export function replaySession(target: SshTarget, transcript: SessionTranscript):
       if (failure) throw fail(failure);
       counters.uploads += files.length;
     },
+    countUploads(files) {
+      counters.uploads += files;
+    },
     async openTcp(address, port) {
       next('exec', `open TCP ${address}:${port}`);
       throw new Error('a captured session opens no TCP connection');

@@ -94,6 +94,7 @@ function recordedSession(session: HostSession, exchanges: Exchange[]): HostSessi
       }
       exchanges.push({ call: 'writeFiles', paths });
     },
+    countUploads: (files) => session.countUploads(files),
     openTcp: () => Promise.reject(new Error('the captured playbook declares no check')),
     close: () => session.close(),
     ...(session.become === undefined ? {} : { become: session.become }),
