@@ -3,22 +3,24 @@
 # Serves requests from octoi: `run N` then N bytes of script, which runs in this same shell (the
 # functions stay defined, the lock stays held); `::octoi:: done` ends each answer. End of input
 # ends the shell and with it the lock, and so does waiting longer than its first argument in
-# seconds for a request, or for the rest of one once it began (`ping` lines keep it waiting while
-# octoi asks the services): a controller whose link died without closing the connection must not
-# hold the host. The request line is read by `read`, byte by byte, and the script by `head -c`, so
-# neither reads past what it needs: octoi writes the next request only after this answer. Files go
+# seconds for a request (`ping` lines keep it waiting while octoi asks the services), or for the
+# rest of one once it began, a second more per KiB: a controller whose link died without closing
+# the connection must not hold the host. The request line is read by `read`, byte by byte, and the
+# script by `head -c`, so neither reads past what it needs: octoi writes the next request only after this answer. Files go
 # up inside a script, so a request cut off halfway has written nothing; a script that does not end
 # with the request's end line was cut off, and the shell ends without running any of it.
-# Set before this file: the request's end line.
-: "${octoi_request_end:?}"
+# Set before this file: the request's end line, and probe.sh's newline.
+: "${octoi_request_end:?}" "${octoi_nl:?}"
 octoi_serve() {
   # shellcheck disable=SC2016 # the inner shell expands $octoi_line
   while octoi_request=$(timeout "$1" /bin/sh -c 'IFS= read -r octoi_line || exit
-printf "%s\n" "$octoi_line"
-case $octoi_line in "run "*) exec head -c "${octoi_line#run }" ;; esac'); do
+printf "%s\n" "$octoi_line"'); do
     case $octoi_request in
       'run '*)
-        octoi_script=${octoi_request#*"$octoi_nl"}
+        octoi_size=${octoi_request#run }
+        # A large request may take longer than the wait for it, as long as it keeps coming: at a KiB a
+        # second at least. A body cut short by the bound, or by a lost link, is never run.
+        octoi_script=$(timeout "$(($1 + octoi_size / 1024))" head -c "$octoi_size") || return
         case $octoi_script in *"$octoi_nl$octoi_request_end") ;; *) return ;; esac
         eval "$octoi_script"
         octoi_marker 'done'

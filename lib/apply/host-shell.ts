@@ -39,7 +39,13 @@ const DONE = `${MARKER} done`;
 const REQUEST_END = `# ${MARKER} end of request`;
 
 /** The functions that serve octoi's requests and take its lock (host-shell.sh). */
-const SERVE = `${shellAssignments({ octoi_request_end: REQUEST_END })}${shellFile(import.meta.url, 'host-shell.sh')}`;
+export const SERVE_FUNCTIONS = `${shellAssignments({ octoi_request_end: REQUEST_END })}${shellFile(import.meta.url, 'host-shell.sh')}`;
+
+/** `script` as the host's shell reads a request: its size, then its text, then the end line. */
+export function framedRequest(script: string): string {
+  const request = `${script.endsWith('\n') ? script : `${script}\n`}${REQUEST_END}\n`;
+  return `run ${Buffer.byteLength(request)}\n${request}`;
+}
 
 /**
  * One shell on the host for a whole converge: it takes octoi's lock on the host, reads the facts,
@@ -59,7 +65,7 @@ export class HostShell {
     const lock = shellCommand(['octoi_lock', layout.lockDirectory, options.lock === 'exclusive' ? '-x' : '-s', String(options.lockWaitSeconds), RUN_HOLDER]);
     // The first newline ends whatever a chatty login shell printed without one, so markers start their lines.
     const script = `printf '\\n'
-${PROBE_FUNCTIONS}${STEP_FUNCTIONS}${SERVE}if ${lock}; then
+${PROBE_FUNCTIONS}${STEP_FUNCTIONS}${SERVE_FUNCTIONS}if ${lock}; then
 ${probeCommands(services, { contents: options.contents, exposure: options.exposure ?? false, layout })}${shellCommand(['octoi_serve', String(IDLE_SECONDS)])}
 else
   octoi_marker end
@@ -85,8 +91,7 @@ fi
 
   /** Sends a script to the host's shell; its output is read with `readUntil` and `readUntilDone`. */
   send(script: string): void {
-    const request = `${script.endsWith('\n') ? script : `${script}\n`}${REQUEST_END}\n`;
-    this.conversation.write(`run ${Buffer.byteLength(request)}\n${request}`);
+    this.conversation.write(framedRequest(script));
   }
 
   /** What the script sent last printed up to and including the marker line `kind`. */
