@@ -197,7 +197,7 @@ function octoiCounters(json, hosts) {
     throw new Error(`octoi run did not converge every host: ${JSON.stringify(bad.slice(0, 3))}`);
   }
   const perHost = (key) => Math.max(...entries.map(([, entry]) => entry[key] ?? NaN));
-  return { execs: perHost('execs'), uploads: perHost('uploads'), sftpSessions: perHost('sftpSessions'), status: [...new Set(entries.map(([, e]) => e.status))].join('/') };
+  return { execs: perHost('execs'), uploads: perHost('uploads'), status: [...new Set(entries.map(([, e]) => e.status))].join('/') };
 }
 
 async function runOctoi(scenario, playbook, inventory, hosts) {
@@ -213,14 +213,14 @@ async function runFloor(inventory, hosts) {
   const { stdout: _stdout, ...result } = await measure('floor', process.execPath, args);
   const report = JSON.parse(readFileSync(json, 'utf8'));
   if (report.hosts !== hosts) throw new Error(`floor reached ${report.hosts} hosts, not ${hosts}`);
-  return { ...result, execs: Math.max(...Object.values(report.execs)), uploads: 0, sftpSessions: 0, command: shownCommand(`node ${relative(root, args[0])} ${args.slice(1).join(' ')}`) };
+  return { ...result, execs: Math.max(...Object.values(report.execs)), uploads: 0, command: shownCommand(`node ${relative(root, args[0])} ${args.slice(1).join(' ')}`) };
 }
 
 /** `ssh HOST true` per host, with OpenSSH's default key exchange or the one given. */
 async function runOpenSshFloor(inventory, kex) {
   const args = [join(root, 'bench/openssh-floor.mjs'), '-i', inventory, '-f', String(forks), ...(kex ? ['--', '-o', `KexAlgorithms=${kex}`] : [])];
   const { stdout: _stdout, ...result } = await measure(`OpenSSH floor ${kex ?? 'default KEX'}`, process.execPath, args);
-  return { ...result, execs: 1, uploads: 0, sftpSessions: 0, command: shownCommand(`node ${relative(root, args[0])} ${args.slice(1).join(' ')}`) };
+  return { ...result, execs: 1, uploads: 0, command: shownCommand(`node ${relative(root, args[0])} ${args.slice(1).join(' ')}`) };
 }
 
 /** ANSIBLE_CONFIG picks the variant; fresh starts with no ControlPersist master, the re-run reuses the fresh run's. */
@@ -331,7 +331,6 @@ function summarize(result) {
       peakFds: Math.max(...set.map((s) => s.peakFds)),
       execs: set[0].execs,
       uploads: set[0].uploads,
-      sftpSessions: set[0].sftpSessions,
       loads: set.map((s) => s.load),
       command: set[0].command,
     };
@@ -375,12 +374,12 @@ function markdown(info, rows, results, startup) {
   const { octoi: up, node } = startup;
   const ms = (median, min, max) => `${f(median * 1000, 0)} ms (${f(min * 1000, 0)}–${f(max * 1000, 0)})`;
   out.push(`Start-up, process start to the first connection attempt (${startup.runs} runs): octoi ${ms(up.median, up.min, up.max)} wall, ${ms(up.cpuMedian, up.cpuMin, up.cpuMax)} CPU; \`node -e\` connecting at once ${ms(node.median, node.min, node.max)} wall, ${ms(node.cpuMedian, node.cpuMin, node.cpuMax)} CPU; load ${up.load}.`);
-  out.push('', '| hosts | run | median s (min–max) | / OpenSSH curve25519 | / ssh2 floor | cmds/host | uploads/host | SFTP/host | controller CPU s | controller CPU ms/host | hosts CPU ms/host | peak RSS MB | peak fds | load (1 min) |');
-  out.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  out.push('', '| hosts | run | median s (min–max) | / OpenSSH curve25519 | / ssh2 floor | cmds/host | uploads/host | controller CPU s | controller CPU ms/host | hosts CPU ms/host | peak RSS MB | peak fds | load (1 min) |');
+  out.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const row of rows) {
     const medianOf = (tool, scenario) => rows.find((r) => r.hosts === row.hosts && r.tool === tool && r.scenario === scenario)?.median;
     const ratio = (floor) => (row.tool === 'octoi' ? `${f(row.median / floor)}×` : '');
-    const counters = row.tool.startsWith('ansible') ? ['', '', ''] : [row.execs, row.uploads, row.sftpSessions];
+    const counters = row.tool.startsWith('ansible') ? ['', ''] : [row.execs, row.uploads];
     const perHost = (cpuSeconds) => f((cpuSeconds * 1000) / row.hosts, 1);
     const fds = row.tool === 'octoi' || row.tool === 'floor' ? row.peakFds : '';
     out.push(`| ${row.hosts} | ${row.tool} ${row.scenario} | ${f(row.median)} (${f(row.min)}–${f(row.max)}) | ${ratio(medianOf('openssh', 'curve25519'))} | ${ratio(medianOf('floor', 'connect'))} | ${counters.join(' | ')} | ${f(row.cpuSeconds)} | ${perHost(row.cpuSeconds)} | ${perHost(row.hostsCpuSeconds)} | ${f(row.rssMb, 0)}${row.runs > 1 ? ` (max ${f(row.rssMaxMb, 0)})` : ''} | ${fds} | ${f(Math.min(...row.loads), 1)}–${f(Math.max(...row.loads), 1)} |`);

@@ -39,7 +39,5 @@ const failureReasonOf: Record<SshFailureReason, FailureReason> = {
   'host-key-changed': 'host-key',
   'host-key-revoked': 'host-key',
   'connection-lost': 'connection-lost',
-  'disk-full': 'disk-full',
-  'sftp-failed': 'command-failed',
   interrupted: 'interrupted',
 };

@@ -28,7 +28,6 @@ export interface JsonHostEntry {
   checks?: CheckRecord[];
   execs: number;
   uploads: number;
-  sftpSessions: number;
   durationMs: number;
   /** `octoi plan`: each service's exposure score on the host, null when unknown. */
   exposure?: HostResult['exposure'];
@@ -88,7 +87,6 @@ export function jsonHostEntry(result: HostResult): JsonHostEntry {
     ...(result.checks ? { checks: result.checks } : {}),
     execs: result.execs,
     uploads: result.uploads,
-    sftpSessions: result.sftpSessions,
     durationMs: result.durationMs,
     ...(result.exposure ? { exposure: result.exposure } : {}),
     ...(result.error ? { error: { reason: result.error.reason, message: result.error.message } } : {}),

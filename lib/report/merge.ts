@@ -54,7 +54,7 @@ function reportOf(file: string, value: unknown): JsonReport {
 
 function isHostEntry(entry: unknown): entry is JsonHostEntry {
   if (!isRecord(entry) || !statuses.includes(entry.status as HostStatus) || typeof entry.phase !== 'string') return false;
-  const counts = [entry.execs, entry.uploads, entry.sftpSessions, entry.durationMs].every((count) => typeof count === 'number');
+  const counts = [entry.execs, entry.uploads, entry.durationMs].every((count) => typeof count === 'number');
   const actions = Array.isArray(entry.actions) && entry.actions.every((action) => isRecord(action) && typeof action.kind === 'string' && typeof action.description === 'string' && typeof action.outcome === 'string');
   const problems = Array.isArray(entry.problems) && entry.problems.length === (Array.isArray(entry.serviceProblems) ? entry.serviceProblems.length : 0);
   return counts && actions && problems && Array.isArray(entry.services);
@@ -153,7 +153,6 @@ export function hostResultOf(host: string, entry: JsonHostEntry): HostResult {
     ...(entry.notices ? { notices: entry.notices } : {}),
     execs: entry.execs,
     uploads: entry.uploads,
-    sftpSessions: entry.sftpSessions,
     durationMs: entry.durationMs,
   };
 }

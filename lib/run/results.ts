@@ -26,12 +26,11 @@ export function mergeHostResults(host: string, results: readonly HostResult[]): 
     ...(results.some((result) => result.notices) ? { notices: results.flatMap((result) => result.notices ?? []) } : {}),
     execs: sum(results, 'execs'),
     uploads: sum(results, 'uploads'),
-    sftpSessions: sum(results, 'sftpSessions'),
     durationMs: sum(results, 'durationMs'),
   };
 }
 
-function sum(results: readonly HostResult[], key: 'execs' | 'uploads' | 'sftpSessions' | 'durationMs'): number {
+function sum(results: readonly HostResult[], key: 'execs' | 'uploads' | 'durationMs'): number {
   return results.reduce((total, result) => total + result[key], 0);
 }
 

@@ -137,7 +137,7 @@ function hostWork(playIndex: number, play: Play, options: RunOptions): HostWork<
   return {
     connecting: (host) => options.onEvent({ type: 'host-step', host, step: 'connecting' }),
     connected: (host, session, startedAt) => runHost(host, session, startedAt, servicesOf(options.desired, playIndex, host), play, options),
-    failed: (host, { status, failure, phase, durationMs }) => ({ host, status, phase, actions: [], changes: [], problems: [], error: failure, execs: 0, uploads: 0, sftpSessions: 0, durationMs }),
+    failed: (host, { status, failure, phase, durationMs }) => ({ host, status, phase, actions: [], changes: [], problems: [], error: failure, execs: 0, uploads: 0, durationMs }),
     notStarted: (host) => skipped(host, 'interrupted', 'not touched: the run was interrupted before this host started'),
   };
 }
@@ -157,11 +157,11 @@ async function runHost(host: string, session: HostSession, started: number, serv
 }
 
 function countersSince(before: SessionCounters, now: SessionCounters): SessionCounters {
-  return { execs: now.execs - before.execs, uploads: now.uploads - before.uploads, sftpSessions: now.sftpSessions - before.sftpSessions };
+  return { execs: now.execs - before.execs, uploads: now.uploads - before.uploads };
 }
 
 function skipped(host: string, reason: FailureReason, message: string): HostResult {
-  return { host, status: 'skipped', phase: 'connect', actions: [], changes: [], problems: [], error: { reason, message }, execs: 0, uploads: 0, sftpSessions: 0, durationMs: 0 };
+  return { host, status: 'skipped', phase: 'connect', actions: [], changes: [], problems: [], error: { reason, message }, execs: 0, uploads: 0, durationMs: 0 };
 }
 
 function isFailure(status: HostStatus): boolean {

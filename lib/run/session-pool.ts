@@ -69,7 +69,6 @@ function withBecome(session: RemoteSession, become: BecomeOptions | undefined): 
     },
     exec: (command, options) => session.exec(command, options),
     converse: (command, options) => session.converse(command, options),
-    writeFiles: (files) => session.writeFiles(files),
     countUploads: (files) => session.countUploads(files),
     openTcp: (address, port) => session.openTcp(address, port),
     close: () => session.close(),

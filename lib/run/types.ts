@@ -14,8 +14,6 @@ export interface HostResult extends ConvergeOutcome {
   execs: number;
   /** Files written on this host. */
   uploads: number;
-  /** SFTP sessions opened on this host (all uploads of a step share one). */
-  sftpSessions: number;
   durationMs: number;
 }
 

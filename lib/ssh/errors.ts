@@ -8,9 +8,6 @@ export type SshFailureReason =
   | 'host-key-changed'
   | 'host-key-revoked'
   | 'connection-lost'
-  | 'disk-full'
-  /** An SFTP operation the server refused for another reason (permissions, missing folder). */
-  | 'sftp-failed'
   | 'interrupted';
 
 /**
@@ -85,11 +82,6 @@ export function toSshError(error: unknown, host: string, where: string): SshErro
   if (level === 'client-authentication') {
     return new SshError('auth', host, `authentication to ${where} failed: ${message}`,
       'check the user and the identity files (IdentityFile, ansible_ssh_private_key_file) or the ssh-agent');
-  }
-  // Text a login shell prints before the SFTP server starts is read as the first packet's length.
-  if (/Packet length \d+ exceeds max length/.test(message)) {
-    return new SshError('sftp-failed', host, `the login shell on ${where} prints text before commands (~/.bashrc or ~/.profile?), which breaks SFTP: ${message}`,
-      'octoi needs a silent non-interactive shell: print only in interactive shells (e.g. [ -t 1 ] && echo ...)');
   }
   if (/Channel open failure/.test(message)) {
     return new SshError('unreachable', host, `the jump host could not open a connection to ${where}: ${message}`,

@@ -1,5 +1,5 @@
 import { NodeSSH, type Config } from 'node-ssh';
-import type { Client, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
+import type { Client, ServerHostKeyAlgorithm } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import type { BecomeOptions } from './become.js';
 import { planAuthentication, type AuthOptions } from './auth.js';
@@ -8,11 +8,9 @@ import { Conversation, type ConversationOptions } from './conversation.js';
 import { runCommand, type ExecOptions, type ExecResult } from './exec.js';
 import { hostKeyAlgorithmsForTarget, verifyHostKey } from './host-key-policy.js';
 import { KnownHostsCache } from './known-hosts.js';
-import { writeFilesOverSftp, type RemoteFile } from './sftp-write.js';
 import type { SshTarget } from './types.js';
 
 export type { ExecOptions, ExecResult } from './exec.js';
-export type { RemoteFile } from './sftp-write.js';
 
 export interface ConnectOptions extends AuthOptions {
   /** TCP connect + handshake + authentication, per hop. Default: the target's ConnectTimeout, else 15 s. */
@@ -28,7 +26,6 @@ export interface ConnectOptions extends AuthOptions {
 export interface SessionCounters {
   execs: number;
   uploads: number;
-  sftpSessions: number;
 }
 
 export interface RemoteSession {
@@ -36,12 +33,6 @@ export interface RemoteSession {
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /** One remote command to talk to over stdin and stdout (counted as one command). */
   converse(command: string, options?: ConversationOptions): Promise<Conversation>;
-  /**
-   * Creates each file at exactly `path`, which must not exist (O_EXCL: nothing already there, a
-   * link least of all, is opened), with mode 0600; writes, fsyncs (OpenSSH's fsync extension) and
-   * closes it, all in one SFTP session.
-   */
-  writeFiles(files: RemoteFile[]): Promise<void>;
   /** Counts files that went up inside a command's input (a conversation's request) as uploads. */
   countUploads(files: number): void;
   /**
@@ -299,10 +290,8 @@ export class Connector {
 }
 
 class Session implements RemoteSession {
-  readonly counters: SessionCounters = { execs: 0, uploads: 0, sftpSessions: 0 };
+  readonly counters: SessionCounters = { execs: 0, uploads: 0 };
   private closed = false;
-  /** Why the connection went down (e.g. `Keepalive timeout`), to explain the failure it causes. */
-  private lastError: Error | undefined;
 
   constructor(
     readonly target: SshTarget,
@@ -312,23 +301,6 @@ class Session implements RemoteSession {
     private readonly options: ConnectOptions,
   ) {
     client.once('close', () => this.release());
-    client.on('error', (error: Error) => {
-      this.lastError = error;
-    });
-  }
-
-  /**
-   * Rejects once the connection closes. ssh2 never answers SFTP requests still in flight when the
-   * connection dies (a cut link found by the keep-alives), so an upload must not wait on them alone.
-   */
-  private connectionLost(): { lost: Promise<never>; dispose: () => void } {
-    let onClose = (): void => {};
-    const lost = new Promise<never>((_, reject) => {
-      onClose = () => reject(toSshError(this.lastError ?? Object.assign(new Error('the connection closed'), { code: 'ECONNRESET' }),
-        this.target.name, this.target.name));
-      this.client.once('close', onClose);
-    });
-    return { lost, dispose: () => this.client.off('close', onClose) };
   }
 
   private release(): void {
@@ -376,42 +348,6 @@ class Session implements RemoteSession {
       return await openDirectTcp(this.client, address, port);
     } catch (error) {
       throw channelOpenError(error) ?? this.failure(error);
-    }
-  }
-
-  async writeFiles(files: RemoteFile[]): Promise<void> {
-    this.ensureOpen();
-    let sftp: SFTPWrapper;
-    try {
-      sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
-        this.client.sftp((error, wrapper) => (error ? reject(error) : resolve(wrapper))));
-    } catch (error) {
-      throw this.failure(error);
-    }
-    this.counters.sftpSessions += 1;
-    const timeoutMs = this.options.commandTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    // An upload is bounded like a command: a stalled SFTP session must not hold the run forever.
-    const stalled = new Promise<never>((_, reject) => {
-      if (timeoutMs === undefined) return;
-      timer = setTimeout(() => {
-        sftp.end();
-        reject(new SshError('timeout', this.target.name, `the upload to ${this.target.name} took longer than ${timeoutMs / 1000} s`,
-          'the host or its disk is too slow, or the link stalled; raise --command-timeout or check the host'));
-      }, timeoutMs);
-    });
-    const connection = this.connectionLost();
-    // A session that breaks (a garbled packet) answers no request still in flight.
-    const broken = new Promise<never>((_, reject) => sftp.once('error', reject));
-    try {
-      await Promise.race([writeFilesOverSftp(sftp, files, this.target.name), stalled, connection.lost, broken]);
-      this.counters.uploads += files.length;
-    } catch (error) {
-      throw this.failure(error);
-    } finally {
-      clearTimeout(timer);
-      connection.dispose();
-      sftp.end();
     }
   }
 

@@ -31,8 +31,7 @@ export type Exchange =
   /** The shell's stdin ended: how it exited. */
   | { call: 'end'; exitCode: number | null; signal: string | null; stderr: string }
   | { call: 'exec'; command: string; result: ExecResult }
-  | { call: 'exec'; command: string; failure: CapturedFailure }
-  | { call: 'writeFiles'; paths: string[]; failure?: CapturedFailure };
+  | { call: 'exec'; command: string; failure: CapturedFailure };
 
 export interface SessionTranscript {
   /** Where and how it was captured. */
@@ -55,7 +54,7 @@ export interface ReplaySession extends HostSession {
 export function replaySession(target: SshTarget, transcript: SessionTranscript): ReplaySession {
   const pending = [...transcript.exchanges];
   const offScript: string[] = [];
-  const counters: SessionCounters = { execs: 0, uploads: 0, sftpSessions: 0 };
+  const counters: SessionCounters = { execs: 0, uploads: 0 };
   const next = <C extends Exchange['call']>(call: C, request: string): Extract<Exchange, { call: C }> => {
     const exchange = pending[0];
     if (exchange?.call !== call) {
@@ -85,12 +84,6 @@ export function replaySession(target: SshTarget, transcript: SessionTranscript):
     async converse(command, options) {
       counters.execs += 1;
       return Conversation.open(client, command, target.name, options);
-    },
-    async writeFiles(files) {
-      counters.sftpSessions += 1;
-      const { failure } = next('writeFiles', files.map((file) => file.path).join(' '));
-      if (failure) throw fail(failure);
-      counters.uploads += files.length;
     },
     countUploads(files) {
       counters.uploads += files;

@@ -134,7 +134,6 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     'StrictModes no',
     'PidFile none',
     'LogLevel VERBOSE',
-    'Subsystem sftp internal-sftp',
     ...(options.config ?? []),
   ];
   const configPath = join(dir, 'sshd_config');

@@ -14,7 +14,7 @@ const wrong: CheckRecord = {
   message: "port 13063 on ::1 answered 'Hello Wrold\\n' (12 bytes) and closed the connection after 0.1 s; expected \"Hello World\"",
 };
 const host = (checks: CheckRecord[], failed = false): HostResult => ({
-  host: 'gw01', status: failed ? 'failed' : 'ok', phase: 'check', actions: [], changes: [], problems: [], checks, execs: 1, uploads: 0, sftpSessions: 0, durationMs: 300,
+  host: 'gw01', status: failed ? 'failed' : 'ok', phase: 'check', actions: [], changes: [], problems: [], checks, execs: 1, uploads: 0, durationMs: 300,
   ...(failed ? { error: { reason: 'check-failed' as const, message: `hello: ${wrong.message}`, hint: 'see what it answered' } } : {}),
 });
 

@@ -16,14 +16,14 @@ import { shardPlays } from '../../lib/run/shard.js';
 import type { HostResult, ReportedCommand, Shard } from '../../lib/run/types.js';
 import { runOctoi } from '../helpers/cli.js';
 
-const base = { actions: [], changes: [], problems: [], execs: 1, uploads: 0, sftpSessions: 0 };
+const base = { actions: [], changes: [], problems: [], execs: 1, uploads: 0 };
 const write = (service: string, path: string) => ({ kind: 'write-file' as const, path, content: 'x\n', mode: 0o644, change: 'create' as const, service });
 const passed: CheckRecord = { service: 'hello', address: '127.0.0.1:13063', expect: '"Hello World"', outcome: 'passed', bytes: 12, durationMs: 40 };
 
 /** One host of each kind a run ends with, with a service whose name holds a colon. */
 const fleet: HostResult[] = [
   {
-    ...base, host: 'gw01', status: 'changed', phase: 'check', execs: 3, uploads: 2, sftpSessions: 1, durationMs: 812, checks: [passed],
+    ...base, host: 'gw01', status: 'changed', phase: 'check', execs: 3, uploads: 2, durationMs: 812, checks: [passed],
     actions: [
       { action: write('hello', '/etc/systemd/system/hello.socket'), outcome: 'done', description: '+ create /etc/systemd/system/hello.socket' },
       { action: { kind: 'daemon-reload' }, outcome: 'done', description: '~ systemctl daemon-reload' },
@@ -32,7 +32,7 @@ const fleet: HostResult[] = [
   },
   { ...base, host: 'gw02', status: 'ok', phase: 'verify', durationMs: 301, notices: ['the dead-man switch of an earlier run put the previous version back'] },
   {
-    ...base, host: 'gw03', status: 'failed', phase: 'verify', execs: 4, uploads: 1, sftpSessions: 1, durationMs: 950, rollback: 'rolled-back',
+    ...base, host: 'gw03', status: 'failed', phase: 'verify', execs: 4, uploads: 1, durationMs: 950, rollback: 'rolled-back',
     actions: [{ action: write('echo:v2', '/etc/systemd/system/echo:v2.socket'), outcome: 'done', description: '+ create /etc/systemd/system/echo:v2.socket' }],
     problems: [{ service: 'echo:v2', message: 'v2: nothing listens on 13064' }],
     error: { reason: 'verify-failed', message: 'echo:v2: nothing listens on 13064', hint: 'see journalctl -u echo:v2.socket' },

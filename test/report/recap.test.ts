@@ -23,10 +23,9 @@ const changed: HostResult = {
   problems: [],
   execs: 2,
   uploads: 1,
-  sftpSessions: 1,
   durationMs: 812,
 };
-const inSync: HostResult = { host: 'gw02', status: 'ok', phase: 'verify', actions: [], changes: [], problems: [], execs: 1, uploads: 0, sftpSessions: 0, durationMs: 301 };
+const inSync: HostResult = { host: 'gw02', status: 'ok', phase: 'verify', actions: [], changes: [], problems: [], execs: 1, uploads: 0, durationMs: 301 };
 const unreachable: HostResult = {
   host: 'gateway-long-name',
   status: 'unreachable',
@@ -37,7 +36,6 @@ const unreachable: HostResult = {
   error: { reason: 'unreachable', message: 'connect ECONNREFUSED 10.0.0.3:22', hint: 'is sshd running?' },
   execs: 0,
   uploads: 0,
-  sftpSessions: 0,
   durationMs: 12,
 };
 
@@ -95,7 +93,6 @@ describe('JSON report', () => {
       services: ['x'],
       execs: 2,
       uploads: 1,
-      sftpSessions: 1,
       durationMs: 812,
     });
     assert.deepEqual([report.command, report.runId, report.shard], ['play', 'f00d', { index: 2, count: 3 }]);
@@ -110,7 +107,7 @@ describe('results over several plays', () => {
     const merged = mergeHostResults('gw01', [changed, { ...inSync, host: 'gw01' }]);
     assert.equal(merged.status, 'changed');
     assert.equal(merged.execs, 3);
-    assert.equal(merged.sftpSessions, 1);
+    assert.equal(merged.uploads, 1);
     assert.equal(merged.actions.length, 1);
     const failed = mergeHostResults('gw01', [changed, { ...inSync, host: 'gw01', status: 'failed', error: { reason: 'verify-failed', message: 'x' } }]);
     assert.equal(failed.status, 'failed');

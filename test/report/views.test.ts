@@ -24,11 +24,11 @@ const skippedKey: Diagnostic = {
 };
 
 const drifted: HostResult = {
-  host: 'gw01', status: 'changed', phase: 'verify', changes: ['hello.socket ListenStream 13063→13064'], problems: [], execs: 2, uploads: 0, sftpSessions: 0, durationMs: 400,
+  host: 'gw01', status: 'changed', phase: 'verify', changes: ['hello.socket ListenStream 13063→13064'], problems: [], execs: 2, uploads: 0, durationMs: 400,
   actions: [{ action: { kind: 'write-file', path: '/etc/systemd/system/hello.socket', content: 'x\n', mode: 0o644, change: 'update', service: 'hello' }, outcome: 'planned', description: '~ update /etc/systemd/system/hello.socket' }],
   exposure: { hello: { score: 1.2, label: 'OK' } },
 };
-const inSync: HostResult = { host: 'gw02', status: 'ok', phase: 'verify', actions: [], changes: [], problems: [], execs: 1, uploads: 0, sftpSessions: 0, durationMs: 300, exposure: { hello: { score: 1.2, label: 'OK' } } };
+const inSync: HostResult = { host: 'gw02', status: 'ok', phase: 'verify', actions: [], changes: [], problems: [], execs: 1, uploads: 0, durationMs: 300, exposure: { hello: { score: 1.2, label: 'OK' } } };
 const started: RunStarted = {
   type: 'run-started', command: 'plan', runId: 'c0ffee', playbook: 'site.yml', hosts: ['gw01', 'gw02'], check: true, services: { gw01: ['hello'], gw02: ['hello', 'echo'] },
 };

@@ -84,16 +84,6 @@ function recordedSession(session: HostSession, exchanges: Exchange[]): HostSessi
     async converse(command, options) {
       return recordedConversation(await session.converse(command, options), exchanges, { call: 'converse', output: '' });
     },
-    async writeFiles(files) {
-      const paths = files.map((file) => file.path);
-      try {
-        await session.writeFiles(files);
-      } catch (error) {
-        exchanges.push({ call: 'writeFiles', paths, failure: failureOf(error) });
-        throw error;
-      }
-      exchanges.push({ call: 'writeFiles', paths });
-    },
     countUploads: (files) => session.countUploads(files),
     openTcp: () => Promise.reject(new Error('the captured playbook declares no check')),
     close: () => session.close(),

@@ -95,13 +95,13 @@ describe('a fleet of replayed hosts', () => {
     assert.equal(fresh.error, undefined);
     assert.ok(fresh.actions.length > 0 && fresh.actions.every((action) => action.outcome === 'done'), outcomes(fresh).join(', '));
     assert.deepEqual(fresh.problems, []);
-    // One shell for the whole converge, one SFTP session for the three files.
-    assert.deepEqual([fresh.execs, fresh.uploads, fresh.sftpSessions], [1, 3, 1]);
-    assert.deepEqual(stepsOf(events, 'fresh1'), ['connecting', 'reading facts', 'applying', 'uploading', 'applying', 'verifying']);
+    // One shell for the whole converge, the three files written through it.
+    assert.deepEqual([fresh.execs, fresh.uploads], [1, 3]);
+    assert.deepEqual(stepsOf(events, 'fresh1'), ['connecting', 'reading facts', 'uploading', 'applying', 'verifying']);
 
     const inSync = result('insync1');
     assert.deepEqual([inSync.actions, inSync.changes, inSync.problems, inSync.error], [[], [], [], undefined]);
-    assert.deepEqual([inSync.execs, inSync.uploads, inSync.sftpSessions], [1, 0, 0]);
+    assert.deepEqual([inSync.execs, inSync.uploads], [1, 0]);
     assert.deepEqual(stepsOf(events, 'insync1'), ['connecting', 'reading facts', 'verifying']);
 
     const broken = result('broken1');

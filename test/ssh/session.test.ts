@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,64 +139,6 @@ describe('exec', () => {
     setTimeout(() => controller.abort(), 200);
     await rejectsWith(running, 'interrupted');
     await session.close();
-  });
-});
-
-describe('writeFiles', () => {
-  test('creates every file exactly, mode 0600, in one SFTP session', async () => {
-    const root = join(work, 'upload', 'deep');
-    mkdirSync(join(root, 'a'), { recursive: true });
-    mkdirSync(join(root, 'b'), { recursive: true });
-    const files = Array.from({ length: 25 }, (_, index) => ({
-      path: join(root, index % 2 ? 'a' : 'b', `file-${index}.tmp`),
-      content: `content ${index}\n${'x'.repeat(index * 1000)}`,
-    }));
-    files.push({ path: join(root, 'a', 'empty.tmp'), content: '' });
-    files.push({ path: join(root, 'a', 'big.tmp'), content: 'y'.repeat(300_000) });
-    await withSession(loopbackTarget(sshd, knownHosts), async (session) => {
-      await session.writeFiles(files);
-      assert.deepEqual(session.counters, { execs: 0, uploads: files.length, sftpSessions: 1 });
-    });
-    for (const file of files) {
-      assert.equal(readFileSync(file.path, 'utf8'), file.content);
-      assert.equal(statSync(file.path).mode & 0o777, 0o600);
-    }
-  });
-
-  test('never opens a path that exists: a file, or a link to a file elsewhere, is left as it is', async () => {
-    const victim = tempFile('victim', 'root-owned text');
-    const link = join(work, 'planted-link.tmp');
-    symlinkSync(victim, link);
-    const existing = tempFile('existing.tmp', 'old');
-    await withSession(loopbackTarget(sshd, knownHosts), async (session) => {
-      await rejectsWith(session.writeFiles([{ path: link, content: 'attack' }]), 'sftp-failed');
-      await rejectsWith(session.writeFiles([{ path: existing, content: 'new' }]), 'sftp-failed');
-    });
-    assert.equal(readFileSync(victim, 'utf8'), 'root-owned text', 'the link was not followed');
-    assert.equal(readFileSync(existing, 'utf8'), 'old');
-  });
-
-  test('a full file system is reported as disk-full', async () => {
-    const mountPoint = join(work, 'small-fs');
-    execFileSync('mkdir', ['-p', mountPoint]);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint]);
-    try {
-      await withSession(loopbackTarget(sshd, knownHosts), async (session) => {
-        const error = await rejectsWith(
-          session.writeFiles([{ path: join(mountPoint, 'big.tmp'), content: 'z'.repeat(1_000_000) }]), 'disk-full');
-        assert.match(error.message, /no space left/);
-      });
-    } finally {
-      execFileSync('umount', [mountPoint]);
-    }
-  });
-
-  test('a refused write is sftp-failed, naming the path', async () => {
-    await withSession(loopbackTarget(sshd, knownHosts), async (session) => {
-      const path = join(work, 'missing-folder', 'file.tmp');
-      const error = await rejectsWith(session.writeFiles([{ path, content: 'x' }]), 'sftp-failed');
-      assert.ok(error.message.includes(path));
-    });
   });
 });
 
