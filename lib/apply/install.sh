@@ -9,16 +9,22 @@
 : "${octoi_nl:?}" "${octoi_temp_mark:?}"
 octoi_failed=
 octoi_step() {
-  octoi_n=$1
-  shift
-  if [ -n "$octoi_failed" ]; then octoi_marker step "$octoi_n" skipped; return 0; fi
-  octoi_marker step "$octoi_n" begin
+  if [ -n "$octoi_failed" ]; then octoi_marker step "$1" skipped; return 0; fi
+  octoi_marker step "$1" begin
+  octoi_outcome step "$@"
+}
+# Runs a command and prints its outcome as a `KIND N ok` or `KIND N failed CODE HEX` marker line;
+# a failure skips every step after it. Arguments: the marker's kind, the action's number, the command.
+octoi_outcome() {
+  octoi_outcome_kind=$1
+  octoi_n=$2
+  shift 2
   if octoi_err=$("$@" 2>&1 >/dev/null); then
-    octoi_marker step "$octoi_n" ok
+    octoi_marker "$octoi_outcome_kind" "$octoi_n" ok
   else
     octoi_rc=$?
     octoi_failed=1
-    octoi_marker step "$octoi_n" failed "$octoi_rc" "$(octoi_hex "$octoi_err")"
+    octoi_marker "$octoi_outcome_kind" "$octoi_n" failed "$octoi_rc" "$(octoi_hex "$octoi_err")"
   fi
 }
 # Arguments: a record file, add or drop, then whole lines (add keeps each line once).
@@ -64,16 +70,10 @@ octoi_receive() {
 # An upload's step: as octoi_step, with `upload` markers; nothing is written after a failure.
 # Arguments: the action's number, then octoi_receive's.
 octoi_upload() {
-  octoi_n=$1
-  shift
   [ -z "$octoi_failed" ] || return 0
-  if octoi_err=$(octoi_receive "$@" 2>&1 >/dev/null); then
-    octoi_marker upload "$octoi_n" ok
-  else
-    octoi_rc=$?
-    octoi_failed=1
-    octoi_marker upload "$octoi_n" failed "$octoi_rc" "$(octoi_hex "$octoi_err")"
-  fi
+  octoi_upload_n=$1
+  shift
+  octoi_outcome upload "$octoi_upload_n" octoi_receive "$@"
 }
 # The owner is set before the mode, both before the rename, so a secret is never readable by
 # others; a file root creates is root's already, unless its folder hands down its group (setgid).
