@@ -26,6 +26,8 @@ export interface RunOptions extends ReachOptions {
   onEvent?: RunEventListener;
   /** How long a host held by another octoi run is waited for (default 30 s). */
   lockWaitSeconds?: number;
+  /** When the run's reported time starts, in ms since the epoch (e.g. `performance.timeOrigin`); default: the call. */
+  startedAt?: number;
 }
 
 export interface ApplyOptions extends RunOptions {
@@ -108,6 +110,7 @@ async function run(fleet: Fleet | PreparedFleet, options: RunOptions, mode: { co
       sessions,
       onEvent: options.onEvent ?? ignoreEvents,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.startedAt === undefined ? {} : { startedAt: options.startedAt }),
     }),
   );
 }
