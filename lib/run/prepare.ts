@@ -41,7 +41,7 @@ interface PrepareOptions {
   vault?: VaultPasswordOptions;
 }
 
-export interface PlaySelection {
+interface PlaySelection {
   /** `--limit` patterns: they narrow every play. */
   limit?: readonly string[];
   /** Extra vars (`-e`), which `name:` and `hosts:` may use. */
@@ -58,7 +58,7 @@ export function selectPlays(playbook: Playbook, inventory: Inventory, selection:
 }
 
 /** Every host of the plays once, in inventory order. */
-export function hostsOfPlays(plays: readonly PlayTarget[]): string[] {
+function hostsOfPlays(plays: readonly PlayTarget[]): string[] {
   return [...new Set(plays.flatMap((target) => target.hosts))];
 }
 
