@@ -17,6 +17,7 @@ const LAYERS = [
   'status',
   'report',
   'lab',
+  'api',
   'cli',
 ];
 

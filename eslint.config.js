@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 export default defineConfig(
   { ignores: ['dist/', 'node_modules/'] },
   {
-    files: ['lib/**/*.ts', 'test/**/*.ts'],
+    files: ['lib/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {

@@ -5,7 +5,7 @@
 // node bench/floor.mjs -i INVENTORY [-f FORKS] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { resolveTargets } from '../dist/lib/cli/targets.js';
+import { resolveTargets } from '../dist/lib/run/targets.js';
 import { loadInventory } from '../dist/lib/inventory/index.js';
 import { selectHosts } from '../dist/lib/inventory/pattern.js';
 import { forEachLimited } from '../dist/lib/concurrency.js';
@@ -21,7 +21,7 @@ const { values } = parseArgs({
 const started = performance.now();
 const inventory = await loadInventory(values.inventory ?? []);
 const hosts = selectHosts(inventory, 'all', []);
-const sessions = new SessionPool(await resolveTargets(inventory, hosts, undefined, false), { connectTimeoutMs: 15_000, commandTimeoutMs: 120_000 });
+const sessions = new SessionPool(await resolveTargets(inventory, hosts), { connectTimeoutMs: 15_000, commandTimeoutMs: 120_000 });
 const failures = [];
 const execs = {};
 try {

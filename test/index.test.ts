@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { desiredService, describeAction, parsePlaybook, planHost, type HostFacts } from '../lib/index.js';
+import { fixedServices } from './helpers/plays.js';
 
 const playbook = `- name: hello
   hosts: gateways
@@ -36,7 +37,7 @@ const freshHost: HostFacts = {
 describe('the library API', () => {
   it('loads a playbook and plans a fresh host with the same steps the command line takes', async () => {
     const { plays } = await parsePlaybook('inline.yml', playbook);
-    const services = plays[0]!.services.map(desiredService);
+    const services = fixedServices(plays[0]).map(desiredService);
     const plan = planHost(services, freshHost);
     assert.deepEqual(plan.actions.map(describeAction), [
       '+ create directory /opt/hello (0755)',

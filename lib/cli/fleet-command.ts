@@ -11,7 +11,8 @@ import { broadcast, type View } from '../report/view.js';
 import { SessionPool, type HostTarget } from '../run/session-pool.js';
 import type { RunEventListener } from '../run/types.js';
 import { prepareRun, withInventoryWarnings, type PreparedRun } from '../run/prepare.js';
-import { configuredConnections, fleetOptionsUsage, resolveTargets, type FleetSettings } from './targets.js';
+import { resolveTargets } from '../run/targets.js';
+import { fleetOptionsUsage, type FleetSettings } from './targets.js';
 import { inputErrorOf, reportError } from './exit.js';
 
 export const reportOptions = {
@@ -94,8 +95,7 @@ export async function prepareFleet(command: FleetCommand, playbookFile: string, 
 
 /** How to reach each host: the inventory's connection variables, ssh_config, ansible.cfg's defaults and --accept-new. */
 export function connectionTargets(inventory: Inventory, hosts: readonly string[], values: Pick<PlaybookValues, 'ssh-config' | 'accept-new'>, config: AnsibleConfig): Promise<Map<string, HostTarget>> {
-  const connections = configuredConnections(config, values['accept-new']);
-  return resolveTargets(inventory, hosts, values['ssh-config'], connections.acceptNew, connections.options);
+  return resolveTargets(inventory, hosts, { sshConfig: values['ssh-config'], acceptNew: values['accept-new'], ansibleConfig: config });
 }
 
 /** The views a run of play, plan or check shows: the terminal's or plain lines, and the report files asked for. */

@@ -1,9 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ExitCode } from '../exit-codes.js';
 import { idempotence, planSummary } from '../run/results.js';
-import { refuseSshPortListeners } from '../run/ssh-port-guard.js';
-import { runPlaybook } from '../run/run-playbook.js';
-import type { RunEventListener } from '../run/types.js';
+import { apply, plan } from '../api/run.js';
 import { exitCodeOfPlan, exitCodeOfRun, reportError, usageError } from './exit.js';
 import { commonOptions, prepareFleet, reportOptions, runFleetCommand, runViews } from './fleet-command.js';
 import { fleetOptions, fleetSettings, readAnsibleConfig } from './targets.js';
@@ -68,27 +66,21 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
       if (!playbookFile || extra.length > 0) throw usageError(`octoi ${mode} takes exactly one playbook`, usage);
       const config = readAnsibleConfig();
       const settings = fleetSettings(values, config);
-      const check = mode === 'plan' || values.check === true;
-      const diff = mode === 'plan' || values.diff === true;
       const rollback = values['no-rollback'] === true ? null : { windowSeconds: rollbackWindow(String(values['rollback-window'] ?? '300')) };
       const { prepared, targets } = await prepareFleet(command, playbookFile, values, config, settings);
-      refuseSshPortListeners(prepared.desired, targets);
-      const sessions = command.connect(targets, settings);
+      const fleet = { ...prepared, targets };
       const { forks, lockWaitSeconds, commandTimeoutMs } = settings;
-      const run = (runCheck: boolean, runDiff: boolean, onEvent: RunEventListener, exposure = false, startedAt?: number) =>
-        runPlaybook({
-          command: mode, runId: prepared.runId, shard: prepared.shard, playbookFile: prepared.playbook.file, plays: prepared.plays, desired: prepared.desired,
-          forks, check: runCheck, diff: runDiff, exposure, sessions, onEvent, signal: command.signal, lockWaitSeconds, commandTimeoutMs, rollback,
-          ...(startedAt === undefined ? {} : { startedAt }),
-        });
-      const summary = await run(check, diff, command.show, mode === 'plan', performance.timeOrigin);
+      const options = { forks, sessions: command.connect(targets, settings), onEvent: command.show, signal: command.signal, lockWaitSeconds, commandTimeoutMs };
+      // The first run's time counts from the process's start, as the user waited for it.
+      const first = { ...options, startedAt: performance.timeOrigin };
+      const summary = mode === 'plan' ? await plan(fleet, first) : await apply(fleet, { ...first, check: values.check === true, diff: values.diff === true, rollback });
       if (mode === 'plan') {
         command.show(planSummary(summary.results));
         return exitCodeOfPlan(summary.results, summary.interrupted);
       }
       if (values['assert-idempotent'] && exitCodeOfRun(summary.results, summary.interrupted) === ExitCode.ok) {
         // Molecule's idempotence step, built in: a second pass over the same hosts must plan nothing.
-        const second = await run(true, false, () => {});
+        const second = await apply(fleet, { ...options, onEvent: () => {}, check: true, rollback });
         const verdict = idempotence(second.results);
         command.show(verdict);
         return verdict.drifting.length === 0 ? exitCodeOfRun(second.results, second.interrupted) : ExitCode.changesPending;

@@ -3,9 +3,8 @@ import type { AnsibleConfig } from '../config/ansible-cfg.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadInventory, selectHosts } from '../inventory/index.js';
 import { withInventoryWarnings } from '../run/prepare.js';
-import type { HostTarget } from '../run/session-pool.js';
 import { loadVaultKeyring } from '../source/vault.js';
-import { discoveryQueries, playbookQueries, readFleetStatus, type StatusQuery } from '../status/read-status.js';
+import { status, type StatusFleet } from '../api/status.js';
 import { UNIT_DIRECTORY } from '../units/names.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
 import { connectionTargets, prepareFleet, runFleetCommand, statusViews, type FleetCommand, type PlaybookValues } from './fleet-command.js';
@@ -46,9 +45,8 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
       const config = readAnsibleConfig();
       const settings = fleetSettings(values, config);
       // Everything is read and checked before any host is contacted.
-      const { queries, targets } = playbookFile ? await playbookFleet(command, playbookFile, values, config, settings) : await inventoryFleet(command, values, config, settings);
-      const sessions = command.connect(targets, settings);
-      const read = await readFleetStatus(queries, { sessions, forks: settings.forks, signal: command.signal }, command.show);
+      const fleet = playbookFile ? await playbookFleet(command, playbookFile, values, config, settings) : await inventoryFleet(command, values, config, settings);
+      const read = await status(fleet, { forks: settings.forks, sessions: command.connect(fleet.targets, settings), signal: command.signal, onEvent: command.show });
       return exitCodeOfRun(Object.values(read.hosts), read.interrupted);
     });
   } catch (error) {
@@ -56,24 +54,16 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
   }
 }
 
-interface StatusFleet {
-  queries: Map<string, StatusQuery>;
-  targets: Map<string, HostTarget>;
-}
-
 /** The services a playbook targets each host with. */
 async function playbookFleet(command: FleetCommand, playbookFile: string, values: PlaybookValues, config: AnsibleConfig, settings: FleetSettings): Promise<StatusFleet> {
   const { prepared, targets } = await prepareFleet(command, playbookFile, values, config, settings);
-  return { queries: playbookQueries(prepared), targets };
+  return { ...prepared, targets };
 }
 
 /** Every host of the inventory (or of --limit), asked for the services its units show. */
 async function inventoryFleet(command: FleetCommand, values: PlaybookValues, config: AnsibleConfig, settings: FleetSettings): Promise<StatusFleet> {
   const inventory = await loadInventory(settings.inventories, { vault: await loadVaultKeyring(settings.vault) });
-  const fleet = await withInventoryWarnings(inventory, async () => {
-    const queries = discoveryQueries(selectHosts(inventory, 'all', settings.limit));
-    return { queries, targets: await connectionTargets(inventory, [...queries.keys()], values, config) };
-  });
+  const targets = await withInventoryWarnings(inventory, () => connectionTargets(inventory, selectHosts(inventory, 'all', settings.limit), values, config));
   command.warn(inventory);
-  return fleet;
+  return { inventory, targets };
 }

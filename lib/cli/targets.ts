@@ -1,12 +1,6 @@
-import { existsSync } from 'node:fs';
-import { connectionDefaults, loadAnsibleConfig, type AnsibleConfig } from '../config/ansible-cfg.js';
-import { formatDiagnostic, OctoiError, type Diagnostic } from '../diagnostics.js';
-import { becomeOptions, inventoryConnection, type ConnectionOptions } from '../inventory/connection.js';
-import type { Inventory } from '../inventory/index.js';
+import { loadAnsibleConfig, type AnsibleConfig } from '../config/ansible-cfg.js';
+import { formatDiagnostic } from '../diagnostics.js';
 import type { VaultPasswordOptions } from '../source/vault.js';
-import { resolveSshTarget, SshConfigCache } from '../ssh/ssh-config.js';
-import type { HostTarget } from '../run/session-pool.js';
-import type { ConnectionRefusal, InventoryConnection } from '../ssh/types.js';
 import { usageError } from './exit.js';
 
 /** The options of every command that reaches hosts, for `parseArgs`. */
@@ -92,58 +86,6 @@ export function readAnsibleConfig(stderr: NodeJS.WritableStream = process.stderr
   for (const warning of config.warnings) stderr.write(`${formatDiagnostic(warning)}\n`);
   if (config.file && config.ignored.length > 0) stderr.write(`octoi: warning: ${config.file.path}: octoi ignores ${config.ignored.join(', ')}\n`);
   return config;
-}
-
-/** What ansible.cfg adds to the connection settings: defaults below the inventory's, and accept-new. */
-export function configuredConnections(config: AnsibleConfig, acceptNew: boolean): { acceptNew: boolean; options: ConnectionOptions } {
-  return { acceptNew: acceptNew || config.settings.get('host_key_checking')?.value === false, options: { defaults: connectionDefaults(config) } };
-}
-
-/**
- * Shared by every command that reaches hosts: inventory connection variables + ssh_config (the
- * inventory's `-F` before the command line's, as ssh takes the last one) and become, resolved
- * before connecting; each ssh_config file is parsed once for all hosts. --accept-new holds for the
- * jump hosts too. Every host's problems are reported at once; a host octoi will not reach (another
- * connection type, a login password, a key file that is not there) is refused on its own and the
- * others go on.
- */
-export async function resolveTargets(inventory: Inventory, hosts: readonly string[], configFile: string | undefined, acceptNew: boolean, options: ConnectionOptions = {}): Promise<Map<string, HostTarget>> {
-  const targets = new Map<string, HostTarget>();
-  const problems: Diagnostic[] = [];
-  const cache = new SshConfigCache();
-  for (const host of hosts) {
-    let connection;
-    try {
-      connection = inventoryConnection(inventory, host, options);
-    } catch (error) {
-      if (!(error instanceof OctoiError)) throw error;
-      problems.push(...error.diagnostics);
-      continue;
-    }
-    const refusal = connection.refusal ?? missingKeyFile(connection);
-    if (refusal) {
-      targets.set(host, { refusal });
-      continue;
-    }
-    const ssh = await resolveSshTarget(connection, { configFile: connection.configFile ?? configFile, cache });
-    for (const hop of [ssh, ...ssh.proxyJump]) {
-      if (acceptNew && hop.strictHostKeyChecking === 'yes') hop.strictHostKeyChecking = 'accept-new';
-    }
-    const become = becomeOptions(connection, process.env);
-    targets.set(host, become === undefined ? { ssh } : { ssh, become });
-  }
-  if (problems.length > 0) throw new OctoiError('invalid-input', problems);
-  return targets;
-}
-
-/** ssh only warns about a missing `-i` key and tries others; a key the inventory names must be there. */
-function missingKeyFile(connection: InventoryConnection): ConnectionRefusal | undefined {
-  if (connection.identityFile === undefined || existsSync(connection.identityFile)) return undefined;
-  return {
-    field: 'ansible_ssh_private_key_file',
-    message: `the private key file ${connection.identityFile} (ansible_ssh_private_key_file) does not exist`,
-    hint: 'correct the path (a relative one starts in the folder octoi runs in), or remove the variable to use ssh_config and the ssh-agent',
-  };
 }
 
 function positiveInteger(text: string, option: string): number {

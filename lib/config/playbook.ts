@@ -1,13 +1,13 @@
 import { dirname } from 'node:path';
-import { OctoiError, formatPosition, type Diagnostic } from '../diagnostics.js';
-import { listenersCollide } from './listen.js';
+import { hasErrors, OctoiError, type Diagnostic } from '../diagnostics.js';
 import { fileScriptReader, type ScriptReader } from './script-source.js';
 import { parsePlayTemplates } from './play-templates.js';
+import { buildServices, cleanOf, PLAYBOOK_ROOT, templatedServices } from './play-services.js';
 import { DEFAULT_HARDENING, type HardeningLevel } from '../units/hardening.js';
-import { buildService, Findings, type RawService } from './service.js';
-import type { BatchSize, Play, Playbook, ServiceSpec } from './types.js';
-import { byPosition, fieldName, schemaValidator, type SourceValidator } from './validate.js';
-import { parseYamlSource, readYamlSource, type YamlPath, type YamlResult } from '../source/yaml-source.js';
+import { Findings, type RawService } from './service.js';
+import type { BatchSize, Play, Playbook } from './types.js';
+import { byPosition, schemaValidator, type SourceValidator } from './validate.js';
+import { parseYamlSource, readYamlSource, type YamlPath, type YamlSource } from '../source/yaml-source.js';
 
 export type { ScriptReader } from './script-source.js';
 
@@ -26,23 +26,42 @@ interface RawPlay {
 
 type RawBatchSize = number | string;
 
-/** Names the document in field paths: `plays[0].services[1].listen`. */
-export const PLAYBOOK_ROOT = 'plays';
 let validatePlaybookSchema: SourceValidator | undefined;
 
-/** Reads, validates and resolves a playbook file; throws `OctoiError('invalid-input')` with every problem found. */
-export async function loadPlaybook(file: string): Promise<Playbook> {
-  return playbookFrom(await readYamlSource(file), fileScriptReader(dirname(file)));
+/** A playbook and every problem found in it: `playbook` is null when one of them is an error. */
+export type PlaybookValidation = { playbook: Playbook; diagnostics: Diagnostic[] } | { playbook: null; diagnostics: Diagnostic[] };
+
+export interface PlaybookSource {
+  /** The playbook's text, when it is already in memory; else `file` is read. */
+  text?: string;
+  /** Serves `script.src` (default: files beside the playbook). */
+  readScript?: ScriptReader;
+}
+
+/**
+ * Reads, validates and resolves a playbook file. Never throws for a mistake in the input (a file
+ * that cannot be read included): each is a diagnostic with its position, field and hint.
+ */
+export async function validatePlaybook(file: string, source: PlaybookSource = {}): Promise<PlaybookValidation> {
+  const parsed = source.text === undefined ? await readYamlSource(file) : parseYamlSource(file, source.text);
+  if (!parsed.source) return { playbook: null, diagnostics: parsed.diagnostics };
+  const result = await playbookFrom(parsed.source, source.readScript ?? fileScriptReader(dirname(file)));
+  return hasErrors(result.diagnostics) ? { playbook: null, diagnostics: result.diagnostics } : result;
+}
+
+/** `validatePlaybook` that throws `OctoiError('invalid-input')` with every problem found. */
+export async function loadPlaybook(file: string, source: PlaybookSource = {}): Promise<Playbook> {
+  const { playbook, diagnostics } = await validatePlaybook(file, source);
+  if (!playbook) throw new OctoiError('invalid-input', diagnostics);
+  return playbook;
 }
 
 /** `loadPlaybook` for text already in memory; `readScript` serves `script.src` (default: files beside `file`). */
-export async function parsePlaybook(file: string, text: string, readScript: ScriptReader = fileScriptReader(dirname(file))): Promise<Playbook> {
-  return playbookFrom(parseYamlSource(file, text), readScript);
+export function parsePlaybook(file: string, text: string, readScript?: ScriptReader): Promise<Playbook> {
+  return loadPlaybook(file, { text, ...(readScript ? { readScript } : {}) });
 }
 
-async function playbookFrom(parsed: YamlResult, readScript: ScriptReader): Promise<Playbook> {
-  if (!parsed.source) throw new OctoiError('invalid-input', parsed.diagnostics);
-  const source = parsed.source;
+async function playbookFrom(source: YamlSource, readScript: ScriptReader): Promise<{ playbook: Playbook; diagnostics: Diagnostic[] }> {
   validatePlaybookSchema ??= schemaValidator('playbook.schema.json', PLAYBOOK_ROOT);
   const schemaProblems = validatePlaybookSchema(source);
   const isClean = cleanOf(schemaProblems);
@@ -50,21 +69,7 @@ async function playbookFrom(parsed: YamlResult, readScript: ScriptReader): Promi
   const rawPlays = Array.isArray(source.value) ? (source.value as RawPlay[]) : [];
   const reader = readOnce(readScript);
   const plays = await Promise.all(rawPlays.map((raw, index) => buildPlay(findings, raw, [index], reader, isClean)));
-  const diagnostics = [...schemaProblems, ...findings.diagnostics].sort(byPosition);
-  if (diagnostics.length > 0) throw new OctoiError('invalid-input', diagnostics);
-  return { file: source.file, plays };
-}
-
-/**
- * Which paths the schema found no fault in: services there are still checked, so one run reports
- * every problem.
- */
-export function cleanOf(schemaProblems: readonly Diagnostic[]): (path: YamlPath) => boolean {
-  const faulty = new Set(schemaProblems.map((problem) => problem.field));
-  return (path) => {
-    const field = fieldName(PLAYBOOK_ROOT, path);
-    return ![...faulty].some((other) => other === undefined || other === field || other.startsWith(`${field}.`) || other.startsWith(`${field}[`));
-  };
+  return { playbook: { file: source.file, plays }, diagnostics: [...schemaProblems, ...findings.diagnostics].sort(byPosition) };
 }
 
 /** Templated plays read a `src` again for every host: the file is read once. */
@@ -85,14 +90,14 @@ async function buildPlay(findings: Findings, raw: RawPlay, path: YamlPath, readS
   const hardening = raw.hardening ?? DEFAULT_HARDENING;
   // Templated services are built for each host; the others are checked here, before any host.
   const services = await buildServices(findings, raw.services, servicesPath, readScript, (at) => isClean(at) && !templated.has(Number(at.at(-1))), hardening);
-  const servicesVary = templated.size > 0;
+  const playTemplates = templates ? { source: findings.source, path, parsed: templates.parsed, headerVaries: templates.headerVaries } : undefined;
   return {
     name: raw.name ?? hosts,
     hosts,
-    services: servicesVary ? [] : services,
+    services: playTemplates && templated.size > 0 ? templatedServices(playTemplates, readScript, hardening) : { kind: 'fixed', services },
     position: findings.source.positionOf(path),
     hardening,
-    ...(templates ? { templates: { source: findings.source, path, parsed: templates.parsed, headerVaries: templates.headerVaries, servicesVary, readScript } } : {}),
+    ...(playTemplates ? { templates: playTemplates } : {}),
     ...(raw.vars === undefined ? {} : { vars: raw.vars }),
     ...(raw.serial === undefined ? {} : { serial: (Array.isArray(raw.serial) ? raw.serial : [raw.serial]).map(batchSize) }),
     ...(raw.max_fail_percentage === undefined ? {} : { maxFailPercentage: raw.max_fail_percentage }),
@@ -101,53 +106,6 @@ async function buildPlay(findings: Findings, raw: RawPlay, path: YamlPath, readS
   };
 }
 
-/** Builds the services of a play's `services` list (skipping those not `isClean`) and checks them against each other. */
-export async function buildServices(
-  findings: Findings,
-  raw: unknown,
-  servicesPath: YamlPath,
-  readScript: ScriptReader,
-  isClean: (path: YamlPath) => boolean,
-  playHardening: HardeningLevel,
-): Promise<ServiceSpec[]> {
-  const rawServices = Array.isArray(raw) ? (raw as RawService[]) : [];
-  const clean = rawServices.map((service, index) => ({ service, path: [...servicesPath, index] })).filter((entry) => isClean(entry.path));
-  const services = await Promise.all(clean.map((entry) => buildService(findings, entry.service, entry.path, readScript, playHardening)));
-  checkServicesApart(findings, services, clean.map((entry) => entry.path));
-  return services;
-}
-
 function batchSize(raw: RawBatchSize): BatchSize {
   return typeof raw === 'number' ? { kind: 'count', count: raw } : { kind: 'percent', percent: Number.parseInt(raw, 10) };
-}
-
-/** Services of one play land on the same hosts: names, script paths and listeners must not meet. */
-function checkServicesApart(findings: Findings, services: readonly ServiceSpec[], paths: readonly YamlPath[]): void {
-  services.forEach((service, index) => {
-    const at = (...rest: YamlPath): YamlPath => [...(paths[index] ?? []), ...rest];
-    for (const earlier of services.slice(0, index)) {
-      const where = `first at ${formatPosition(earlier.position)}`;
-      if (earlier.name === service.name) {
-        findings.add(at('name'), `service name \`${service.name}\` is used twice in this play (${where})`, 'give each service its own name');
-      }
-      // Same names give the same default script path: the name diagnostic says it all.
-      if (earlier.name !== service.name && earlier.script.path === service.script.path) {
-        findings.add(at('script'), `script path ${service.script.path} is also used by service \`${earlier.name}\` (${where})`, 'give each service its own script path');
-      }
-      for (const address of service.listen) {
-        const taken = earlier.listen.find((other) => listenersCollide(address, other));
-        if (taken) {
-          findings.add(at('listen'), `listen ${address.unitValue} collides with ${taken.unitValue} of service \`${earlier.name}\` (${where})`, 'two sockets cannot listen on one port of a host');
-        }
-      }
-    }
-    checkOwnListeners(findings, service, at('listen'));
-  });
-}
-
-function checkOwnListeners(findings: Findings, service: ServiceSpec, path: YamlPath): void {
-  service.listen.forEach((address, index) => {
-    const taken = service.listen.slice(0, index).find((other) => listenersCollide(address, other));
-    if (taken) findings.add([...path, index], `listen ${address.unitValue} collides with ${taken.unitValue} listed before it`, 'list each address once');
-  });
 }

@@ -1,8 +1,8 @@
-import type { SourcePosition } from '../diagnostics.js';
+import type { Diagnostic, SourcePosition } from '../diagnostics.js';
 import type { Hardening, HardeningLevel } from '../units/hardening.js';
 import type { Directive, ListenAddress, ServiceCheck } from '../units/types.js';
-import type { ScriptReader } from './script-source.js';
 import type { Template } from '../template/template.js';
+import type { Variables } from '../template/variables.js';
 import type { YamlPath, YamlSource } from '../source/yaml-source.js';
 
 export type ServiceUser = { kind: 'dynamic' } | { kind: 'fixed'; user: string; group: string | null };
@@ -59,8 +59,7 @@ export interface Play {
   name: string;
   /** Inventory host pattern. */
   hosts: string;
-  /** Empty when `templates.servicesVary`: then each host has its own (`renderServicesForHost`). */
-  services: ServiceSpec[];
+  services: PlayServices;
   position: SourcePosition;
   /** `hardening:` of the play: the level of its services that name none. */
   hardening: HardeningLevel;
@@ -78,6 +77,15 @@ export interface Play {
   rollback?: boolean;
 }
 
+/**
+ * A play's services: the same on every host (`fixed`), or, when a service holds `{{ }}`, rendered
+ * and checked for each host with its variables (`templated`).
+ */
+export type PlayServices = { kind: 'fixed'; services: ServiceSpec[] } | { kind: 'templated'; render(host: string, variables: Variables): Promise<RenderedServices> };
+
+/** One host's services of a templated play, or why they are invalid for that host (each diagnostic names it). */
+export type RenderedServices = { services: ServiceSpec[]; diagnostics?: never } | { services?: never; diagnostics: Diagnostic[] };
+
 /** What rendering a play's `{{ }}` fields needs: where they were written and their parsed form. */
 export interface PlayTemplates {
   /** The playbook as written; the play is at `path`. */
@@ -87,9 +95,6 @@ export interface PlayTemplates {
   parsed: ReadonlyMap<string, Template>;
   /** `name:` or `hosts:` holds a template: rendered once with the play's vars and extra vars. */
   headerVaries: boolean;
-  /** A service holds a template: services are rendered and checked for each host. */
-  servicesVary: boolean;
-  readScript: ScriptReader;
 }
 
 export interface Playbook {

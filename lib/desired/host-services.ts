@@ -2,52 +2,21 @@ import { OctoiError, type Diagnostic } from '../diagnostics.js';
 import type { Inventory } from '../inventory/index.js';
 import { desiredService } from './render.js';
 import type { DesiredService } from '../units/types.js';
-import { mapTemplateTexts } from '../config/play-templates.js';
-import { buildServices, cleanOf, PLAYBOOK_ROOT } from '../config/playbook.js';
+import { PLAYBOOK_ROOT, renderedValidator, renderPlayTexts } from '../config/play-services.js';
 import { Findings } from '../config/service.js';
-import { describeRenderProblem, renderTemplate } from '../template/template.js';
-import type { Play, Playbook, PlayTemplates, ServiceSpec } from '../config/types.js';
-import { byPosition, valueValidator, type ValueValidator } from '../config/validate.js';
+import type { Play, Playbook, RenderedServices } from '../config/types.js';
+import { byPosition } from '../config/validate.js';
 import { type Variables } from '../template/variables.js';
 import { hostVariables, playVariables } from './variables.js';
-import type { YamlPath } from '../source/yaml-source.js';
-
-/** The schema as rendered values must meet it: the same rules, with no template allowed any more. */
-let renderedValidators: Record<'service' | 'hosts' | 'line', ValueValidator> | undefined;
-
-function renderedValidator(definition: 'service' | 'hosts' | 'line'): ValueValidator {
-  renderedValidators ??= {
-    service: valueValidator('playbook.schema.json', PLAYBOOK_ROOT, { definition: 'service', without: 'template' }),
-    hosts: valueValidator('playbook.schema.json', PLAYBOOK_ROOT, { definition: 'hosts', without: 'template' }),
-    line: valueValidator('playbook.schema.json', PLAYBOOK_ROOT, { definition: 'line', without: 'template' }),
-  };
-  return renderedValidators[definition];
-}
-
-type RenderedServices = { services: ServiceSpec[]; diagnostics?: never } | { services?: never; diagnostics: Diagnostic[] };
 
 /**
- * A play's services for one host: its `{{ }}` rendered with `variables`, then checked by the same
- * schema and semantic checks as services written out. Diagnostics name the host and the position of
- * the field as written. A play without templates returns its services as they are.
+ * A play's services for one host: a templated play's rendered with `variables` and checked (its
+ * diagnostics name the host and the field as written), a fixed play's as they are.
  */
 export async function renderServicesForHost(play: Play, host: string, variables: Variables): Promise<RenderedServices> {
-  const rendered = await renderForHost(play, host, variables);
+  if (play.services.kind === 'fixed') return { services: play.services.services };
+  const rendered = await play.services.render(host, variables);
   return rendered.diagnostics ? { diagnostics: namingHosts(rendered.diagnostics) } : rendered;
-}
-
-/** `renderServicesForHost` with diagnostics tagged by `host` only, to be merged over hosts. */
-async function renderForHost(play: Play, host: string, variables: Variables): Promise<RenderedServices> {
-  const templates = play.templates;
-  if (!templates?.servicesVary) return { services: play.services };
-  const servicesPath = [...templates.path, 'services'];
-  const findings = new Findings(templates.source, PLAYBOOK_ROOT);
-  const rendered = renderTexts(valueAt(templates.source.value, servicesPath), servicesPath, templates, variables, findings, HOST_SCOPE_HINT);
-  if (findings.diagnostics.length > 0 || !Array.isArray(rendered)) return { diagnostics: onHost(findings.diagnostics, host) };
-  const schemaProblems = rendered.flatMap((service, index) => renderedValidator('service')(service, templates.source, [...servicesPath, index]));
-  const services = await buildServices(findings, rendered, servicesPath, templates.readScript, cleanOf(schemaProblems), play.hardening);
-  const diagnostics = [...schemaProblems, ...findings.diagnostics];
-  return diagnostics.length > 0 ? { diagnostics: onHost(diagnostics, host) } : { services };
 }
 
 /**
@@ -62,7 +31,7 @@ export function renderPlayHeaders(playbook: Playbook, extraVars: Variables): Pla
     const findings = new Findings(templates.source, PLAYBOOK_ROOT);
     const render = (field: 'name' | 'hosts'): unknown => {
       const path = [...templates.path, field];
-      const value = renderTexts(valueAt(templates.source.value, path), path, templates, playVariables(play, extraVars), findings, HEADER_SCOPE_HINT);
+      const value = renderPlayTexts(templates, path, playVariables(play, extraVars), findings, HEADER_SCOPE_HINT);
       if (value !== undefined) findings.diagnostics.push(...renderedValidator(field === 'name' ? 'line' : 'hosts')(value, templates.source, path));
       return value;
     };
@@ -88,15 +57,16 @@ export async function desiredStateByHost(plays: readonly { play: Play; hosts: re
   const problems: Diagnostic[] = [];
   for (const [index, { play, hosts }] of plays.entries()) {
     const byHost = new Map<string, DesiredService[]>();
-    const shared = play.templates?.servicesVary ? null : play.services.map(desiredService);
-    for (const host of hosts) {
-      if (shared) {
-        byHost.set(host, shared);
-        continue;
+    const services = play.services;
+    if (services.kind === 'fixed') {
+      const shared = services.services.map(desiredService);
+      for (const host of hosts) byHost.set(host, shared);
+    } else {
+      for (const host of hosts) {
+        const rendered = await services.render(host, hostVariables(inventory, host, play, extraVars));
+        if (rendered.diagnostics) problems.push(...rendered.diagnostics);
+        else byHost.set(host, rendered.services.map(desiredService));
       }
-      const rendered = await renderForHost(play, host, hostVariables(inventory, host, play, extraVars));
-      if (rendered.diagnostics) problems.push(...rendered.diagnostics);
-      else byHost.set(host, rendered.services.map(desiredService));
     }
     state.set(index, byHost);
   }
@@ -111,22 +81,7 @@ export function servicesOf(state: DesiredState, playIndex: number, host: string)
   return services;
 }
 
-const HOST_SCOPE_HINT = "define it in the play's `vars:`, in the inventory (host_vars/, group_vars/ or the host's entry) or with -e NAME=VALUE";
 const HEADER_SCOPE_HINT = "`name:` and `hosts:` see only the play's `vars:` and -e extra vars, not inventory variables";
-
-function renderTexts(value: unknown, path: YamlPath, templates: PlayTemplates, variables: Variables, findings: Findings, scopeHint: string): unknown {
-  return mapTemplateTexts(value, path, (text, at) => {
-    const template = templates.parsed.get(text);
-    if (!template) throw new Error(`template ${JSON.stringify(text)} at ${at.join('.')} was not parsed when the playbook was loaded`);
-    const result = renderTemplate(template, variables);
-    if (result.problem) findings.add(at, ...describeRenderProblem(result.problem, scopeHint));
-    return result.text ?? text;
-  });
-}
-
-function onHost(diagnostics: readonly Diagnostic[], host: string): Diagnostic[] {
-  return diagnostics.map((diagnostic) => ({ ...diagnostic, host }));
-}
 
 const HOSTS_NAMED = 5;
 
@@ -144,13 +99,4 @@ function namingHosts(diagnostics: readonly Diagnostic[]): Diagnostic[] {
     const named = hosts.slice(0, HOSTS_NAMED).join(', ') + (hosts.length > HOSTS_NAMED ? ` and ${hosts.length - HOSTS_NAMED} more` : '');
     return { ...diagnostic, message: `${hosts.length === 1 ? 'host' : 'hosts'} ${named}: ${diagnostic.message}` };
   });
-}
-
-function valueAt(value: unknown, path: YamlPath): unknown {
-  let node = value;
-  for (const segment of path) {
-    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, segment)) return undefined;
-    node = (node as Record<string | number, unknown>)[segment];
-  }
-  return node;
 }

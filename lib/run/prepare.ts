@@ -8,6 +8,7 @@ import { loadPlaybook } from '../config/playbook.js';
 import type { Playbook } from '../config/types.js';
 import { loadInventory, type Inventory } from '../inventory/index.js';
 import { loadVaultKeyring, type VaultPasswordOptions } from '../source/vault.js';
+import type { Variables } from '../template/variables.js';
 import { targetPlays, type PlayTarget } from './run-playbook.js';
 import { parseShard, shardPlays } from './shard.js';
 import type { Shard } from './types.js';
@@ -40,6 +41,27 @@ interface PrepareOptions {
   vault?: VaultPasswordOptions;
 }
 
+interface PlaySelection {
+  /** `--limit` patterns: they narrow every play. */
+  limit?: readonly string[];
+  /** Extra vars (`-e`), which `name:` and `hosts:` may use. */
+  extraVars?: Variables;
+  /** Only these hosts (the resolved targets): the plays' others are left out, as a limit leaves them. */
+  among?: { has(host: string): boolean };
+}
+
+/** Every play with its hosts: `name:` and `hosts:` rendered, patterns matched, narrowed by the limit. */
+export function selectPlays(playbook: Playbook, inventory: Inventory, selection: PlaySelection = {}): PlayTarget[] {
+  const targeted = targetPlays(renderPlayHeaders(playbook, selection.extraVars ?? new Map()), inventory, selection.limit ?? []);
+  const among = selection.among;
+  return among ? targeted.map((target) => ({ ...target, hosts: target.hosts.filter((host) => among.has(host)) })) : targeted;
+}
+
+/** Every host of the plays once, in inventory order. */
+function hostsOfPlays(plays: readonly PlayTarget[]): string[] {
+  return [...new Set(plays.flatMap((target) => target.hosts))];
+}
+
 /**
  * Everything a run needs that can be known without a host: the playbook and inventory read and
  * validated, patterns matched, every host's services rendered. All of it fails before any host is
@@ -53,13 +75,13 @@ export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> 
     readExtraVars(options.extraVars, vault),
   ]);
   return withInventoryWarnings(inventory, async () => {
-    const targeted = targetPlays(renderPlayHeaders(playbook, extraVars), inventory, options.limit);
+    const targeted = selectPlays(playbook, inventory, { limit: options.limit, extraVars });
     const shard = options.shard ? parseShard(options.shard) : undefined;
     const plays = shard ? shardPlays(targeted, shard) : targeted;
     const desired = await desiredStateByHost(plays, inventory, extraVars);
     const playbookText = await readFile(playbook.file, 'utf8');
     const runId = sha256(JSON.stringify([playbook.file, sha256(playbookText), targeted.map((target) => target.hosts)]));
-    return { playbook, inventory, plays, desired, hosts: [...new Set(plays.flatMap((target) => target.hosts))], runId, ...(shard ? { shard } : {}) };
+    return { playbook, inventory, plays, desired, hosts: hostsOfPlays(plays), runId, ...(shard ? { shard } : {}) };
   });
 }
 

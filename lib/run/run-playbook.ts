@@ -28,7 +28,7 @@ export function targetPlays(playbook: Playbook, inventory: Inventory, limit: rea
   return playbook.plays.map((play) => ({ play, hosts: selectHosts(inventory, play.hosts, limit) }));
 }
 
-export interface RunOptions {
+interface RunOptions {
   /** What the run is reported as; a sharded run's parts share `runId`. */
   command: ReportedCommand;
   runId: string;

@@ -3,13 +3,13 @@ import { Connector, type ConnectOptions, type HostSession, type RemoteSession } 
 import type { ConnectionRefusal, SshTarget } from '../ssh/types.js';
 
 /** How to reach a host, and whether commands run there as the login user or through sudo. */
-interface SshHostTarget {
+export interface SshHostTarget {
   ssh: SshTarget;
   become?: BecomeOptions;
 }
 
 /** A host octoi will not reach, and why: it fails with reason `refused` while the others go on. */
-interface RefusedHostTarget {
+export interface RefusedHostTarget {
   refusal: ConnectionRefusal;
 }
 

@@ -7,6 +7,7 @@ import { OctoiError, formatDiagnostic, formatPosition } from '../../lib/diagnost
 import { loadPlaybook, parsePlaybook } from '../../lib/config/playbook.js';
 import { MAX_YAML_BYTES } from '../../lib/source/yaml-source.js';
 import { packageRoot } from '../../lib/paths.js';
+import { fixedServices } from '../helpers/plays.js';
 
 const fixtures = join(packageRoot(), 'test', 'fixtures', 'playbooks');
 
@@ -67,7 +68,7 @@ describe('valid playbooks', async () => {
 
   it('the shipped helloworld playbook declares the seed service', async () => {
     const playbook = await loadPlaybook(join(packageRoot(), 'playbooks', 'helloworld.yml'));
-    const service = playbook.plays[0]?.services[0];
+    const service = fixedServices(playbook.plays[0])[0];
     assert.equal(service?.name, 'octoi-helloworld');
     assert.deepEqual(service?.listen, [{ host: null, family: 'any', port: 13063, unitValue: '13063' }]);
     assert.deepEqual(service?.user, { kind: 'dynamic' });
@@ -95,7 +96,7 @@ describe('parsePlaybook', () => {
       },
     );
     assert.deepEqual(asked, ['bin/a.sh']);
-    assert.equal(playbook.plays[0]?.services[0]?.script.content, '#!/bin/sh\necho a\n');
+    assert.equal(fixedServices(playbook.plays[0])[0]?.script.content, '#!/bin/sh\necho a\n');
   });
 
   it('reports a reader failure at the src value', async () => {
@@ -126,7 +127,7 @@ describe('parsePlaybook', () => {
 
   it('keeps script content byte for byte, control characters included', async () => {
     const playbook = await parsePlaybook('p.yml', '- hosts: all\n  services:\n    - name: a\n      listen: 1\n      script: { content: "#!/bin/sh\\r\\n\\tprintf \'%s\\\\n\' $1\\n" }\n');
-    assert.equal(playbook.plays[0]?.services[0]?.script.content, "#!/bin/sh\r\n\tprintf '%s\\n' $1\n");
+    assert.equal(fixedServices(playbook.plays[0])[0]?.script.content, "#!/bin/sh\r\n\tprintf '%s\\n' $1\n");
   });
 });
 

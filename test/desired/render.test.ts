@@ -12,6 +12,7 @@ import { desiredService, MANAGED_HEADER, renderServiceUnit, renderSocketUnit } f
 import { secretGroupOf } from '../../lib/units/names.js';
 import { parseUnitFile } from '../../lib/units/unit-file.js';
 import { stringify } from 'yaml';
+import { fixedServices } from '../helpers/plays.js';
 
 const SEED_SOCKET = `[Unit]
 Description=OCTOI HelloWorld Socket for Per-Connection Servers
@@ -70,14 +71,14 @@ RestrictAddressFamilies=AF_UNIX
 
 async function seedService(): Promise<ServiceSpec> {
   const playbook = await loadPlaybook(join(packageRoot(), 'playbooks', 'helloworld.yml'));
-  const service = playbook.plays[0]?.services[0];
+  const service = fixedServices(playbook.plays[0])[0];
   assert.ok(service);
   return service;
 }
 
 async function serviceFrom(fields: Record<string, unknown>): Promise<ServiceSpec> {
   const text = stringify([{ hosts: 'all', services: [{ name: 'svc', listen: 1, script: { content: '#!/bin/sh\n' }, ...fields }] }]);
-  const service = (await parsePlaybook('p.yml', text)).plays[0]?.services[0];
+  const service = fixedServices((await parsePlaybook('p.yml', text)).plays[0])[0];
   assert.ok(service);
   return service;
 }
@@ -240,8 +241,8 @@ function serviceDirectives(unit: string): { key: string; value: string }[] {
 describe('hardening levels', () => {
   for (const { name, playbook, socket, service } of beforeHardening.cases) {
     it(`none renders ${name} byte for byte as octoi did before levels, set on the service or on the play`, async () => {
-      const onService = (await parsePlaybook('p.yml', playbook.replace(/\n(\s+)listen:/, '\n$1hardening: none\n$1listen:'))).plays[0]?.services[0];
-      const onPlay = (await parsePlaybook('p.yml', playbook.replace(/^- hosts:/, '- hardening: none\n  hosts:'))).plays[0]?.services[0];
+      const onService = fixedServices((await parsePlaybook('p.yml', playbook.replace(/\n(\s+)listen:/, '\n$1hardening: none\n$1listen:'))).plays[0])[0];
+      const onPlay = fixedServices((await parsePlaybook('p.yml', playbook.replace(/^- hosts:/, '- hardening: none\n  hosts:'))).plays[0])[0];
       for (const spec of [onService, onPlay]) {
         assert.ok(spec);
         assert.equal(spec.hardening.level, 'none');
@@ -292,7 +293,7 @@ describe('hardening levels', () => {
     const text = stringify([{ hosts: 'all', hardening: 'baseline', services: [{ name: 'a', listen: 1, script: { content: 'x' } }, { name: 'b', listen: 2, hardening: 'strict', script: { content: 'x' } }] }]);
     const play = (await parsePlaybook('p.yml', text)).plays[0];
     assert.equal(play?.hardening, 'baseline');
-    assert.deepEqual(play?.services.map((service) => service.hardening.level), ['baseline', 'strict']);
+    assert.deepEqual(fixedServices(play).map((service) => service.hardening.level), ['baseline', 'strict']);
   });
 
   it('the schema offers exactly the levels octoi renders', () => {

@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { resolveTargets } from '../../lib/cli/targets.js';
+import { resolveTargets } from '../../lib/run/targets.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { loadInventory } from '../../lib/inventory/index.js';
 import { runCommand } from '../../lib/lab/run-command.js';
@@ -112,7 +112,7 @@ describe('octoi over real-world SSH on a lab with a bastion', { timeout: 900_000
 
   it('holds one connection to the bastion while sessions to both hosts behind it are open', async () => {
     const hosts = ['gw03', 'gw04'];
-    const pool = new SessionPool(await resolveTargets(await loadInventory([suite.lab.inventoryPath]), hosts, undefined, false), {});
+    const pool = new SessionPool(await resolveTargets(await loadInventory([suite.lab.inventoryPath]), hosts), {});
     const before = await logins('bastion');
     try {
       const sessions = await Promise.all(hosts.map((host) => pool.get(host)));

@@ -16,6 +16,7 @@ import { desiredService } from '../../lib/desired/render.js';
 import type { JsonReport } from '../../lib/report/json.js';
 import { readJsonReport, runOctoi, type CliResult } from './cli.js';
 import type { TestLab } from './lab.js';
+import { fixedServices } from './plays.js';
 
 export interface ServiceOptions {
   name: string;
@@ -52,7 +53,7 @@ export interface ManagedFile {
 /** Every file the playbook manages, with the hash of what octoi renders for it. */
 export async function managedFiles(playbookFile: string): Promise<ManagedFile[]> {
   const playbook = await loadPlaybook(playbookFile);
-  return playbook.plays.flatMap((play) => play.services.map(desiredService)).flatMap((service) =>
+  return playbook.plays.flatMap((play) => fixedServices(play).map(desiredService)).flatMap((service) =>
     service.files.map((file) => ({ path: file.path, sha256: sha256(file.content) })));
 }
 

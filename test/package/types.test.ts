@@ -46,11 +46,22 @@ function productionClosure(): Map<string, string> {
   return found;
 }
 
-const consumerSource = `import { loadInventory, inventoryConnection, SessionPool, type Inventory, type SshTarget } from 'octoi';
+const consumerSource = `import { apply, loadInventory, plan, resolveTargets, status, validatePlaybook, inventoryConnection, SessionPool, type ApplyOptions, type Fleet, type PlayServices, type SshTarget } from 'octoi';
 
-const inventory: Inventory = await loadInventory(['gw1,']);
+const { playbook, diagnostics } = await validatePlaybook('site.yml');
+const { inventory, warnings } = await loadInventory('gw1,');
 const connection = inventoryConnection(inventory, 'gw1');
 const target: Partial<SshTarget> = { name: connection.name };
+const services: PlayServices | undefined = playbook?.plays[0]?.services;
+const names = services?.kind === 'fixed' ? services.services.map((service) => service.name) : [];
+const options: ApplyOptions = { forks: 5, check: true, diff: true, rollback: { windowSeconds: null }, onEvent: (event) => void event.type };
+export async function rollout(): Promise<number> {
+  if (!playbook) return diagnostics.length + warnings.length;
+  const fleet: Fleet = { playbook, inventory, targets: await resolveTargets(inventory, 'all', { acceptNew: true }) };
+  const pending = (await plan(fleet)).pending.length;
+  const changed = (await apply(fleet, options)).results.filter((result) => result.status === 'changed').length;
+  return pending + changed + Object.keys((await status(fleet)).hosts).length + names.length;
+}
 export const pool: typeof SessionPool = SessionPool;
 export { target };
 `;

@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveTargets } from '../../lib/cli/targets.js';
+import { resolveTargets } from '../../lib/run/targets.js';
 import { prepareRun } from '../../lib/run/prepare.js';
 import { runPlaybook } from '../../lib/run/run-playbook.js';
 import { SessionPool } from '../../lib/run/session-pool.js';
@@ -97,7 +97,7 @@ async function capture(lab: TestLab, version: string, name: string, how: string)
   writeFileSync(groups, `${version}:\n  hosts:\n    ${HOST}:\n`);
   const prepared = await prepareRun({ playbookFile: join(sessionFixtures, 'playbook.yml'), inventories: [lab.inventoryPath, groups], limit: [HOST], extraVars: [] });
   const exchanges: Exchange[] = [];
-  const real = new SessionPool(await resolveTargets(prepared.inventory, prepared.hosts, undefined, false), {});
+  const real = new SessionPool(await resolveTargets(prepared.inventory, prepared.hosts), {});
   const sessions = new (class extends SessionPool {
     override async get(host: string): Promise<HostSession> {
       return recordedSession(await real.get(host), exchanges);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { resolveTargets } from '../../lib/cli/targets.js';
+import { resolveTargets } from '../../lib/run/targets.js';
 import type { BatchSize } from '../../lib/config/types.js';
 import { prepareRun } from '../../lib/run/prepare.js';
 import { runPlaybook, type RunSummary } from '../../lib/run/run-playbook.js';
@@ -40,7 +40,7 @@ interface ReplayedRun {
 /** `octoi play` of the captured playbook on the hosts `limit` names, with `rollout` as its play's serial and budget. */
 async function replayedRun(limit: string, rollout: Rollout = {}, options: { forks?: number; abortAfterFirst?: boolean } = {}): Promise<ReplayedRun> {
   const prepared = await prepareRun({ playbookFile: join(sessionFixtures, 'playbook.yml'), inventories: [join(sessionFixtures, 'fleet.yml')], limit: [limit], extraVars: [] });
-  const pool = new ReplayPool(await resolveTargets(prepared.inventory, prepared.hosts, '/dev/null', false), transcriptOf);
+  const pool = new ReplayPool(await resolveTargets(prepared.inventory, prepared.hosts, { sshConfig: '/dev/null' }), transcriptOf);
   const events: RunEvent[] = [];
   const controller = new AbortController();
   const summary = await runPlaybook({

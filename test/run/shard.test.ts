@@ -4,7 +4,7 @@ import type { Play } from '../../lib/config/types.js';
 import { OctoiError } from '../../lib/diagnostics.js';
 import { parseShard, shardPlays } from '../../lib/run/shard.js';
 
-const play = (name: string): Play => ({ name, hosts: 'all', services: [], hardening: 'strict', position: { file: 'p.yml', line: 1, column: 1 } });
+const play = (name: string): Play => ({ name, hosts: 'all', services: { kind: 'fixed', services: [] }, hardening: 'strict', position: { file: 'p.yml', line: 1, column: 1 } });
 const hosts = Array.from({ length: 7 }, (_, index) => `gw${index + 1}`);
 
 describe('shards', () => {
