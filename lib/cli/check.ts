@@ -3,7 +3,7 @@ import { servicesOf, type DesiredState } from '../desired/host-services.js';
 import { ExitCode } from '../exit-codes.js';
 import { runPlaybook, type PlayTarget } from '../run/run-playbook.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
-import { commonOptions, prepareFleet, reportOptions, runFleetCommand, runViews } from './fleet-command.js';
+import { commonOptions, readFleetInput, reportOptions, runFleetCommand, runViews } from './fleet-command.js';
 import { fleetOptions, fleetSettings, readAnsibleConfig } from './targets.js';
 
 const checkUsage = `usage: octoi check PLAYBOOK -i INVENTORY [options]
@@ -32,7 +32,7 @@ export async function runCheckCommand(argv: string[]): Promise<number> {
       if (!playbookFile || extra.length > 0) throw usageError('octoi check takes exactly one playbook', checkUsage);
       const config = readAnsibleConfig();
       const settings = fleetSettings(values, config);
-      const { prepared, targets } = await prepareFleet(command, playbookFile, values, config, settings);
+      const { prepared, targets } = await readFleetInput(command, playbookFile, values, config, settings);
       if (!declaresCheck(prepared.plays, prepared.desired)) {
         throw usageError(`no service of ${playbookFile} declares a check for the targeted hosts`, 'add e.g. `check: { expect: "Hello World" }` to a service');
       }

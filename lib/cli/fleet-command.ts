@@ -85,7 +85,7 @@ export interface PlaybookValues {
  * The playbook and inventory read and every targeted host resolved, before any host is contacted;
  * the inventory's warnings are shown (with the errors, when there are any).
  */
-export async function prepareFleet(command: FleetCommand, playbookFile: string, values: PlaybookValues, config: AnsibleConfig, settings: FleetSettings): Promise<{ prepared: PreparedRun; targets: Map<string, HostTarget> }> {
+export async function readFleetInput(command: FleetCommand, playbookFile: string, values: PlaybookValues, config: AnsibleConfig, settings: FleetSettings): Promise<{ prepared: PreparedRun; targets: Map<string, HostTarget> }> {
   const { inventories, limit, vault } = settings;
   const prepared = await prepareRun({ playbookFile, inventories, limit, extraVars: values['extra-vars'] ?? [], shard: values.shard, vault });
   const targets = await withInventoryWarnings(prepared.inventory, () => connectionTargets(prepared.inventory, prepared.hosts, values, config));

@@ -3,7 +3,7 @@ import { ExitCode } from '../exit-codes.js';
 import { idempotence, planSummary } from '../run/results.js';
 import { apply, plan } from '../api/run.js';
 import { exitCodeOfPlan, exitCodeOfRun, reportError, usageError } from './exit.js';
-import { commonOptions, prepareFleet, reportOptions, runFleetCommand, runViews } from './fleet-command.js';
+import { commonOptions, readFleetInput, reportOptions, runFleetCommand, runViews } from './fleet-command.js';
 import { fleetOptions, fleetSettings, readAnsibleConfig } from './targets.js';
 
 const playUsage = `usage: octoi play PLAYBOOK -i INVENTORY [options]
@@ -67,7 +67,7 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
       const config = readAnsibleConfig();
       const settings = fleetSettings(values, config);
       const rollback = values['no-rollback'] === true ? null : { windowSeconds: rollbackWindow(String(values['rollback-window'] ?? '300')) };
-      const { prepared, targets } = await prepareFleet(command, playbookFile, values, config, settings);
+      const { prepared, targets } = await readFleetInput(command, playbookFile, values, config, settings);
       const fleet = { ...prepared, targets };
       const { forks, lockWaitSeconds, commandTimeoutMs } = settings;
       const options = { forks, sessions: command.connect(targets, settings), onEvent: command.show, signal: command.signal, lockWaitSeconds, commandTimeoutMs };

@@ -7,7 +7,7 @@ import { loadVaultKeyring } from '../source/vault.js';
 import { status, type StatusFleet } from '../api/status.js';
 import { UNIT_DIRECTORY } from '../units/names.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
-import { connectionTargets, prepareFleet, runFleetCommand, statusViews, type FleetCommand, type PlaybookValues } from './fleet-command.js';
+import { connectionTargets, readFleetInput, runFleetCommand, statusViews, type FleetCommand, type PlaybookValues } from './fleet-command.js';
 import { fleetOptions, fleetOptionsUsage, fleetSettings, readAnsibleConfig, type FleetSettings } from './targets.js';
 
 const statusUsage = `usage: octoi status -i INVENTORY [PLAYBOOK] [options]
@@ -56,7 +56,7 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
 
 /** The services a playbook targets each host with. */
 async function playbookFleet(command: FleetCommand, playbookFile: string, values: PlaybookValues, config: AnsibleConfig, settings: FleetSettings): Promise<StatusFleet> {
-  const { prepared, targets } = await prepareFleet(command, playbookFile, values, config, settings);
+  const { prepared, targets } = await readFleetInput(command, playbookFile, values, config, settings);
   return { ...prepared, targets };
 }
 

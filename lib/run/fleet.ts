@@ -5,7 +5,7 @@ import { classifyFailure } from './host-failure.js';
 import type { SessionPool } from './session-pool.js';
 
 /** How a command's hosts are reached: connections, how many at once, and the interrupt. */
-export interface Fleet {
+export interface FleetReach {
   sessions: SessionPool;
   forks: number;
   signal?: AbortSignal | undefined;
@@ -27,14 +27,14 @@ export interface HostWork<R> {
  * hosts at once on the pool's connections, none started once interrupted, and every error
  * classified as `classifyFailure` does. `record` gets each host's result as it ends.
  */
-export async function forEachHost<R>(hosts: readonly string[], fleet: Fleet, work: HostWork<R>, record: (result: R, host: string) => void): Promise<void> {
+export async function forEachHost<R>(hosts: readonly string[], fleet: FleetReach, work: HostWork<R>, record: (result: R, host: string) => void): Promise<void> {
   await forEachLimited(hosts, fleet.forks, async (host) => record(await oneHost(host, fleet, work), host), {
     ...(fleet.signal ? { signal: fleet.signal } : {}),
     onSkipped: (host) => record(work.notStarted(host), host),
   });
 }
 
-async function oneHost<R>(host: string, fleet: Fleet, work: HostWork<R>): Promise<R> {
+async function oneHost<R>(host: string, fleet: FleetReach, work: HostWork<R>): Promise<R> {
   const startedAt = Date.now();
   work.connecting?.(host);
   let phase: HostPhase = 'connect';

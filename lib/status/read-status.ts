@@ -4,7 +4,7 @@ import { parseProbe } from '../facts/parse-probe.js';
 import { probeScript } from '../facts/probe.js';
 import type { HostFacts } from '../facts/types.js';
 import type { HostStatusEntry } from '../host/status.js';
-import { forEachHost, type Fleet, type HostWork } from '../run/fleet.js';
+import { forEachHost, type FleetReach, type HostWork } from '../run/fleet.js';
 import type { PlayTarget } from '../run/run-playbook.js';
 import type { RunEventListener } from '../run/types.js';
 import type { HostSession } from '../ssh/session.js';
@@ -52,7 +52,7 @@ export function discoveryQueries(hosts: readonly string[]): Map<string, StatusQu
  * `octoi status` on a fleet: one remote command per host, on the run's host loop, each host's
  * entry shown as it is read, then all of them in inventory order. Returns them too.
  */
-export async function readFleetStatus(queries: ReadonlyMap<string, StatusQuery>, fleet: Fleet, onEvent: RunEventListener): Promise<{ hosts: Record<string, HostStatusEntry>; interrupted: boolean }> {
+export async function readFleetStatus(queries: ReadonlyMap<string, StatusQuery>, fleet: FleetReach, onEvent: RunEventListener): Promise<{ hosts: Record<string, HostStatusEntry>; interrupted: boolean }> {
   const hosts = [...queries.keys()];
   onEvent({ type: 'status-started', hosts });
   const entries = new Map<string, HostStatusEntry>();
