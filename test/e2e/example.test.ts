@@ -3,14 +3,13 @@
  * on a lab of 2 hosts, one of them reached as a non-root user with become.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { packageRoot } from '../../lib/paths.js';
-import type { CliResult } from '../helpers/cli.js';
+import { runNodeScript, type CliResult } from '../helpers/cli.js';
 import { labSuite } from '../helpers/lab.js';
 import { readFromPort } from '../helpers/tcp.js';
 
@@ -27,15 +26,7 @@ const playbookText = `- name: example
 `;
 
 function rollout(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(packageRoot(), 'dist', 'examples', 'rollout.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
-  });
+  return runNodeScript(join(packageRoot(), 'dist', 'examples', 'rollout.js'), args);
 }
 
 describe('examples/rollout.ts on a lab of 2 hosts', { timeout: 600_000 }, () => {

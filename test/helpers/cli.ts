@@ -12,8 +12,13 @@ export interface CliResult {
 
 /** Runs the real `octoi` command, as a user would, without a terminal. */
 export function runOctoi(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  return runNodeScript(join(packageRoot(), 'bin', 'octoi'), args, options);
+}
+
+/** Runs a Node.js script as its own process, without a terminal, and collects what it printed. */
+export function runNodeScript(script: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'octoi'), ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       cwd: options.cwd ?? packageRoot(),
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
