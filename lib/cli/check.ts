@@ -4,7 +4,8 @@ import { ExitCode } from '../exit-codes.js';
 import { runPlaybook, type PlayTarget } from '../run/run-playbook.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
 import { commonOptions, readFleetInput, reportOptions, runFleetCommand, runViews } from './fleet-command.js';
-import { fleetOptions, fleetSettings, readAnsibleConfig } from './targets.js';
+import { fleetOptions, fleetSettings, ansibleConfigWarnings } from './targets.js';
+import { loadAnsibleConfig } from '../config/ansible-cfg.js';
 
 const checkUsage = `usage: octoi check PLAYBOOK -i INVENTORY [options]
 
@@ -30,7 +31,8 @@ export async function runCheckCommand(argv: string[]): Promise<number> {
     return await runFleetCommand(await runViews(values), async (command) => {
       const [playbookFile, ...extra] = positionals;
       if (!playbookFile || extra.length > 0) throw usageError('octoi check takes exactly one playbook', checkUsage);
-      const config = readAnsibleConfig();
+      const config = loadAnsibleConfig();
+      command.warn(ansibleConfigWarnings(config));
       const settings = fleetSettings(values, config);
       const { prepared, targets } = await readFleetInput(command, playbookFile, values, config, settings);
       if (!declaresCheck(prepared.plays, prepared.desired)) {

@@ -1,5 +1,5 @@
 import type { AnsibleConfig } from '../config/ansible-cfg.js';
-import { OctoiError } from '../diagnostics.js';
+import { OctoiError, type Diagnostic } from '../diagnostics.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { Inventory } from '../inventory/index.js';
 import { EventsFileView } from '../report/events-view.js';
@@ -37,8 +37,8 @@ export interface FleetCommand {
   signal: AbortSignal;
   /** The command's connections: closed when it ends, or at once on a second interrupt. */
   connect(targets: ReadonlyMap<string, HostTarget>, settings: Pick<FleetSettings, 'connectTimeoutMs' | 'commandTimeoutMs'>): SessionPool;
-  /** An inventory's warnings, in every view. */
-  warn(inventory: Inventory): void;
+  /** Warnings about the input (ansible.cfg, the inventory), in every view. */
+  warn(warnings: readonly Diagnostic[]): void;
 }
 
 /**
@@ -55,8 +55,8 @@ export async function runFleetCommand(views: readonly View[], body: (command: Fl
     show,
     signal: interruption.signal,
     connect: (targets, { connectTimeoutMs, commandTimeoutMs }) => (sessions = new SessionPool(targets, { connectTimeoutMs, commandTimeoutMs })),
-    warn: (inventory) => {
-      if (inventory.warnings.length > 0) show({ type: 'diagnostics', diagnostics: [...inventory.warnings] });
+    warn: (warnings) => {
+      if (warnings.length > 0) show({ type: 'diagnostics', diagnostics: [...warnings] });
     },
   };
   try {
@@ -89,7 +89,7 @@ export async function readFleetInput(command: FleetCommand, playbookFile: string
   const { inventories, limit, vault } = settings;
   const prepared = await prepareRun({ playbookFile, inventories, limit, extraVars: values['extra-vars'] ?? [], shard: values.shard, vault });
   const targets = await withInventoryWarnings(prepared.inventory, () => connectionTargets(prepared.inventory, prepared.hosts, values, config));
-  command.warn(prepared.inventory);
+  command.warn(prepared.inventory.warnings);
   return { prepared, targets };
 }
 

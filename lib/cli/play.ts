@@ -4,7 +4,8 @@ import { idempotence, planSummary } from '../run/results.js';
 import { apply, plan } from '../api/run.js';
 import { exitCodeOfPlan, exitCodeOfRun, reportError, usageError } from './exit.js';
 import { commonOptions, readFleetInput, reportOptions, runFleetCommand, runViews } from './fleet-command.js';
-import { fleetOptions, fleetSettings, readAnsibleConfig } from './targets.js';
+import { fleetOptions, fleetSettings, ansibleConfigWarnings } from './targets.js';
+import { loadAnsibleConfig } from '../config/ansible-cfg.js';
 
 const playUsage = `usage: octoi play PLAYBOOK -i INVENTORY [options]
 
@@ -64,7 +65,8 @@ async function runPlaybookCommand(argv: string[], mode: Mode): Promise<number> {
     return await runFleetCommand(await runViews(values), async (command) => {
       const [playbookFile, ...extra] = positionals;
       if (!playbookFile || extra.length > 0) throw usageError(`octoi ${mode} takes exactly one playbook`, usage);
-      const config = readAnsibleConfig();
+      const config = loadAnsibleConfig();
+      command.warn(ansibleConfigWarnings(config));
       const settings = fleetSettings(values, config);
       const rollback = values['no-rollback'] === true ? null : { windowSeconds: rollbackWindow(String(values['rollback-window'] ?? '300')) };
       const { prepared, targets } = await readFleetInput(command, playbookFile, values, config, settings);

@@ -8,7 +8,8 @@ import { status, type StatusFleet } from '../api/status.js';
 import { UNIT_DIRECTORY } from '../units/names.js';
 import { exitCodeOfRun, reportError, usageError } from './exit.js';
 import { connectionTargets, readFleetInput, runFleetCommand, statusViews, type FleetCommand, type PlaybookValues } from './fleet-command.js';
-import { fleetOptions, fleetOptionsUsage, fleetSettings, readAnsibleConfig, type FleetSettings } from './targets.js';
+import { fleetOptions, fleetOptionsUsage, fleetSettings, ansibleConfigWarnings, type FleetSettings } from './targets.js';
+import { loadAnsibleConfig } from '../config/ansible-cfg.js';
 
 const statusUsage = `usage: octoi status -i INVENTORY [PLAYBOOK] [options]
 
@@ -42,7 +43,8 @@ export async function runStatusCommand(argv: string[]): Promise<number> {
     return await runFleetCommand(statusViews(values), async (command) => {
       const [playbookFile, ...extra] = positionals;
       if (extra.length > 0) throw usageError('octoi status takes at most one playbook', statusUsage);
-      const config = readAnsibleConfig();
+      const config = loadAnsibleConfig();
+      command.warn(ansibleConfigWarnings(config));
       const settings = fleetSettings(values, config);
       // Everything is read and checked before any host is contacted.
       const fleet = playbookFile ? await playbookFleet(command, playbookFile, values, config, settings) : await inventoryFleet(command, values, config, settings);
@@ -64,6 +66,6 @@ async function playbookFleet(command: FleetCommand, playbookFile: string, values
 async function inventoryFleet(command: FleetCommand, values: PlaybookValues, config: AnsibleConfig, settings: FleetSettings): Promise<StatusFleet> {
   const inventory = await loadInventory(settings.inventories, { vault: await loadVaultKeyring(settings.vault) });
   const targets = await withInventoryWarnings(inventory, () => connectionTargets(inventory, selectHosts(inventory, 'all', settings.limit), values, config));
-  command.warn(inventory);
+  command.warn(inventory.warnings);
   return { inventory, targets };
 }

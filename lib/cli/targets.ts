@@ -1,5 +1,5 @@
 import { loadAnsibleConfig, type AnsibleConfig } from '../config/ansible-cfg.js';
-import { formatDiagnostic } from '../diagnostics.js';
+import { formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import type { VaultPasswordOptions } from '../source/vault.js';
 import { usageError } from './exit.js';
 
@@ -78,14 +78,19 @@ export function vaultPasswordOptions(values: { 'vault-password-file'?: string[] 
 }
 
 /**
- * ansible.cfg, with its warnings and the settings octoi ignores written once to `stderr`.
- * `host_key_checking = False` becomes accept-new.
+ * ansible.cfg, with its warnings and the settings octoi ignores written once to `stderr`: for the
+ * commands without views (config, inventory). `host_key_checking = False` becomes accept-new.
  */
-export function readAnsibleConfig(stderr: NodeJS.WritableStream = process.stderr): AnsibleConfig {
+export function readAnsibleConfig(stderr: NodeJS.WritableStream): AnsibleConfig {
   const config = loadAnsibleConfig();
-  for (const warning of config.warnings) stderr.write(`${formatDiagnostic(warning)}\n`);
-  if (config.file && config.ignored.length > 0) stderr.write(`octoi: warning: ${config.file.path}: octoi ignores ${config.ignored.join(', ')}\n`);
+  for (const warning of ansibleConfigWarnings(config)) stderr.write(`${formatDiagnostic(warning)}\n`);
   return config;
+}
+
+/** What ansible.cfg's reading warns about, the settings octoi ignores among it. */
+export function ansibleConfigWarnings(config: AnsibleConfig): Diagnostic[] {
+  const ignored: Diagnostic[] = config.file && config.ignored.length > 0 ? [{ severity: 'warning', message: `${config.file.path}: octoi ignores ${config.ignored.join(', ')}` }] : [];
+  return [...config.warnings, ...ignored];
 }
 
 function positiveInteger(text: string, option: string): number {

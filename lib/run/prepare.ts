@@ -69,11 +69,11 @@ function hostsOfPlays(plays: readonly PlayTarget[]): string[] {
  */
 export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> {
   const vault = await loadVaultKeyring(options.vault);
-  const [playbook, inventory, extraVars] = await Promise.all([
+  const [playbook, inventory, extraVars] = await everyInput(
     loadPlaybook(options.playbookFile),
     loadInventory([...options.inventories], { playbookDir: dirname(resolve(options.playbookFile)), vault }),
     readExtraVars(options.extraVars, vault),
-  ]);
+  );
   return withInventoryWarnings(inventory, async () => {
     const targeted = selectPlays(playbook, inventory, { limit: options.limit, extraVars });
     const shard = options.shard ? parseShard(options.shard) : undefined;
@@ -90,6 +90,21 @@ export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> 
  * warnings come first among the diagnostics, as they often say why (a misspelt `hosts:` key, and no
  * host matches).
  */
+/**
+ * The playbook, the inventory and the extra vars, read at once. When any is invalid, one error says
+ * all that is wrong with them, after the inventory's warnings (which often explain it).
+ */
+async function everyInput<P, V>(playbook: Promise<P>, inventory: Promise<Inventory>, extraVars: Promise<V>): Promise<[P, Inventory, V]> {
+  const [read, loaded, vars] = await Promise.allSettled([playbook, inventory, extraVars]);
+  if (read.status === 'fulfilled' && loaded.status === 'fulfilled' && vars.status === 'fulfilled') return [read.value, loaded.value, vars.value];
+  const errors = [read, loaded, vars].flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  const inputErrors = errors.filter((error): error is OctoiError => error instanceof OctoiError);
+  const [first] = inputErrors;
+  if (!first || inputErrors.length < errors.length) throw errors.find((error) => !(error instanceof OctoiError)) ?? errors[0];
+  const warnings = loaded.status === 'fulfilled' ? loaded.value.warnings : [];
+  throw new OctoiError(first.kind, [...warnings, ...inputErrors.flatMap((error) => error.diagnostics)]);
+}
+
 export async function withInventoryWarnings<T>(inventory: Inventory, work: () => Promise<T>): Promise<T> {
   try {
     return await work();

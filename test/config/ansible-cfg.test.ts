@@ -107,7 +107,7 @@ describe('octoi config and the commands that read ansible.cfg', () => {
     assert.match(result.stdout, new RegExp(`\nbecome_user +app +${cfg}:6 \\[privilege_escalation\\] become_user\n`));
     assert.match(result.stdout, /\nhost_key_checking +True +default\n/);
     assert.match(result.stdout, /\nremote_user +- +not set\n/);
-    assert.equal(result.stderr, `octoi: warning: ${cfg}: octoi ignores [defaults] roles_path (line 4)\n`);
+    assert.equal(result.stderr, `warning: ${cfg}: octoi ignores [defaults] roles_path (line 4)\n`);
   });
 
   it('ansible.cfg\'s inventory is used without -i; -i wins', async () => {

@@ -43,6 +43,7 @@ describe('invalid input reaches --json and --events', () => {
       const typo = report.diagnostics.find((diagnostic) => diagnostic.field === 'plays[0].servics');
       assert.deepEqual(typo?.position, { file: 'bad.yml', line: 3, column: 3 });
       assert.equal(typo?.severity, 'error');
+      assert.deepEqual(report.diagnostics[0]?.position, { file: 'inv.yml', line: 4, column: 7 }, "the inventory's warning comes first");
       const events = await readEvents(`${command}.jsonl`);
       assert.deepEqual(events.map((event) => event.type), ['diagnostics']);
       assert.deepEqual(events[0]?.diagnostics, report.diagnostics);
@@ -90,4 +91,21 @@ describe("an inventory's warnings reach every view", () => {
     assert.equal(report.hosts.gw01?.status, 'failed');
     assert.deepEqual((await readEvents('status.jsonl')).map((event) => event.type), ['diagnostics', 'status-started', 'host-status', 'status-finished']);
   });
+});
+
+describe("ansible.cfg's warnings reach every view", () => {
+  for (const command of [['plan', 'site.yml'], ['check', 'site.yml'], ['status']]) {
+    it(`octoi ${command[0]}: the setting octoi ignores, on stderr, in the JSON document and as the first event`, async () => {
+      const cfg = join(dir, `${command[0]}-ansible.cfg`);
+      await writeFile(cfg, '[defaults]\ngathering = smart\n');
+      const result = await runOctoi([...command, '-i', 'inv.yml', '--json', `${command[0]}-cfg.json`, '--events', `${command[0]}-cfg.jsonl`], { cwd: dir, env: { ANSIBLE_CONFIG: cfg } });
+      const ignored = `${cfg}: octoi ignores [defaults] gathering (line 2)`;
+      assert.ok(result.stderr.includes(`warning: ${ignored}\n`), result.stderr);
+      const { diagnostics } = await readJson<{ diagnostics?: { severity: string; message: string }[] }>(`${command[0]}-cfg.json`);
+      assert.ok(diagnostics?.some((diagnostic) => diagnostic.severity === 'warning' && diagnostic.message === ignored), JSON.stringify(diagnostics));
+      const [first] = await readEvents(`${command[0]}-cfg.jsonl`);
+      assert.equal(first?.type, 'diagnostics');
+      assert.ok(JSON.stringify(first?.diagnostics).includes('octoi ignores [defaults] gathering'));
+    });
+  }
 });
