@@ -1,6 +1,6 @@
 import type { AnsibleConfig } from '../config/ansible-cfg.js';
 import { OctoiError, type Diagnostic } from '../diagnostics.js';
-import type { ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { Inventory } from '../inventory/index.js';
 import { EventsFileView } from '../report/events-view.js';
 import { JsonFileView } from '../report/json.js';
@@ -13,7 +13,7 @@ import type { RunEventListener } from '../run/types.js';
 import { prepareRun, withInventoryWarnings, type PreparedRun } from '../run/prepare.js';
 import { resolveTargets } from '../run/targets.js';
 import { fleetOptionsUsage, type FleetSettings } from './targets.js';
-import { inputErrorOf, reportError } from './exit.js';
+import { inputErrorOf } from './exit.js';
 
 export const reportOptions = {
   events: { type: 'string' },
@@ -49,8 +49,8 @@ export interface FleetCommand {
  */
 export async function runFleetCommand(views: readonly View[], body: (command: FleetCommand) => Promise<ExitCodeValue>): Promise<ExitCodeValue> {
   let sessions: SessionPool | undefined;
-  const interruption = onInterrupt(async () => sessions?.closeAll());
   const show = broadcast(views);
+  const interruption = onInterrupt(show, async () => sessions?.closeAll());
   const command: FleetCommand = {
     show,
     signal: interruption.signal,
@@ -63,9 +63,10 @@ export async function runFleetCommand(views: readonly View[], body: (command: Fl
     return await body(command);
   } catch (error) {
     const input = inputErrorOf(error);
-    if (!input) return reportError(error);
-    show({ type: 'diagnostics', diagnostics: [...input.diagnostics] });
-    return input.exitCode;
+    // A bug reaches the reports too, so a CI job reading them sees that the run broke, and why.
+    const internal: Diagnostic = { severity: 'error', message: `internal error: ${(error as Error)?.stack ?? String(error)}` };
+    show({ type: 'diagnostics', diagnostics: input ? [...input.diagnostics] : [internal] });
+    return input?.exitCode ?? ExitCode.internal;
   } finally {
     interruption.dispose();
     await sessions?.closeAll();
@@ -121,7 +122,9 @@ function fileViews(values: { json?: string | undefined; events?: string | undefi
  * their step for a few seconds; a second one, or the grace period running out, closes every
  * connection at once. Either way the recap says what was done.
  */
-function onInterrupt(closeConnections: () => Promise<void>): { signal: AbortSignal; dispose: () => void } {
+const INTERRUPT_GRACE_SECONDS = 5;
+
+function onInterrupt(show: RunEventListener, closeConnections: () => Promise<void>): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const handler = (signal: NodeJS.Signals): void => {
@@ -129,9 +132,9 @@ function onInterrupt(closeConnections: () => Promise<void>): { signal: AbortSign
       void closeConnections();
       return;
     }
-    process.stderr.write(`octoi: ${signal}: no new host starts; hosts in progress get 5 s to finish (again to stop now)\n`);
+    show({ type: 'interrupt', signal, graceSeconds: INTERRUPT_GRACE_SECONDS });
     controller.abort(new OctoiError('interrupted', [{ severity: 'error', message: `interrupted by ${signal}` }]));
-    timer = setTimeout(() => void closeConnections(), 5000);
+    timer = setTimeout(() => void closeConnections(), INTERRUPT_GRACE_SECONDS * 1000);
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

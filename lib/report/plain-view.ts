@@ -1,7 +1,7 @@
 import type { RunEvent } from '../run/types.js';
 import { hostResultLines } from './host-lines.js';
 import { formatRecap } from './recap.js';
-import { formatDiagnostics, formatIdempotence, formatPlanSummary, writeShown, type HumanStreams } from './summary-lines.js';
+import { formatIdempotence, formatPlanSummary, writeShown, type HumanStreams, writeNotice } from './summary-lines.js';
 import type { View } from './view.js';
 
 /** Line-oriented output for CI logs and pipes: every line names its host; input errors and warnings go to `err`. */
@@ -15,7 +15,8 @@ export class PlainView implements View {
   onEvent(event: RunEvent): void {
     switch (event.type) {
       case 'diagnostics':
-        writeShown(this.#streams, { text: formatDiagnostics(event.diagnostics), error: true });
+      case 'interrupt':
+        writeNotice(this.#streams, event);
         break;
       case 'run-started':
         this.#write(`octoi: ${event.playbook}: ${event.hosts.length} ${event.hosts.length === 1 ? 'host' : 'hosts'}${event.check ? ' (check mode: nothing is changed)' : ''}`);

@@ -2,7 +2,7 @@ import { Listr, type ListrTask } from 'listr2';
 import type { HostResult, RunEvent } from '../run/types.js';
 import { hostResultLines } from './host-lines.js';
 import { formatRecap, hostSummary } from './recap.js';
-import { formatDiagnostics, formatIdempotence, formatPlanSummary, writeShown, type HumanStreams, type ShownText } from './summary-lines.js';
+import { formatIdempotence, formatPlanSummary, writeShown, type HumanStreams, type ShownText, writeNotice } from './summary-lines.js';
 import type { View } from './view.js';
 
 interface HostLine {
@@ -31,7 +31,8 @@ export class ProgressView implements View {
   onEvent(event: RunEvent): void {
     switch (event.type) {
       case 'diagnostics':
-        writeShown(this.#streams, { text: formatDiagnostics(event.diagnostics), error: true });
+      case 'interrupt':
+        writeNotice(this.#streams, event);
         break;
       case 'run-started':
         this.#started = true;

@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { formatExposure } from '../facts/exposure.js';
 import type { HostStatusEntry, ServiceStatus } from '../host/status.js';
-import { formatDiagnostics, writeShown, type HumanStreams } from './summary-lines.js';
+import { writeShown, type HumanStreams, writeNotice } from './summary-lines.js';
 import type { View } from './view.js';
 
 /** The document of `octoi status --json FILE`; other tools read these names, keep them stable. */
@@ -53,7 +53,7 @@ export function formatStatusTable(report: StatusReport): string {
 export function statusTableView(streams: HumanStreams): View {
   return {
     onEvent(event) {
-      if (event.type === 'diagnostics') writeShown(streams, { text: formatDiagnostics(event.diagnostics), error: true });
+      writeNotice(streams, event);
       if (event.type === 'status-finished') writeShown(streams, { text: formatStatusTable({ hosts: event.hosts }), error: false });
     },
     close: async () => {},

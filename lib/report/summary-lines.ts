@@ -34,6 +34,14 @@ export interface ShownText {
   error: boolean;
 }
 
+/** What every human view writes to `err` as it comes: input errors and warnings, and an interrupt's notice. */
+export function writeNotice(streams: HumanStreams, event: RunEvent): void {
+  if (event.type === 'diagnostics') writeShown(streams, { text: formatDiagnostics(event.diagnostics), error: true });
+  if (event.type === 'interrupt') {
+    writeShown(streams, { text: `octoi: ${event.signal}: no new host starts; hosts in progress get ${event.graceSeconds} s to finish (again to stop now)`, error: true });
+  }
+}
+
 export function writeShown(streams: HumanStreams, { text, error }: ShownText): void {
   (error ? streams.err : streams.out).write(`${text}\n`);
 }

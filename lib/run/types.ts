@@ -50,6 +50,8 @@ type HostStatusRead = { type: 'host-status'; host: string; status: HostStatusEnt
  * what comes after it (plan's fleet summary, the idempotence pass), and octoi status's reads.
  */
 export type RunEvent =
+  /** The first SIGINT or SIGTERM: no new host starts; those in progress get `graceSeconds` to finish. */
+  | { type: 'interrupt'; signal: string; graceSeconds: number }
   | { type: 'diagnostics'; diagnostics: Diagnostic[] }
   | RunStarted
   | { type: 'play-started'; play: string; hosts: string[] }

@@ -208,3 +208,35 @@ describe('octoi status in every view', () => {
     assert.deepEqual(lines[2]?.status, statusEntries.gw02);
   });
 });
+
+describe('an interrupt in every view', () => {
+  const interrupted: RunEvent[] = [
+    started,
+    { type: 'interrupt', signal: 'SIGINT', graceSeconds: 5 },
+    { type: 'host-finished', result: drifted },
+    { type: 'run-finished', results: [drifted], interrupted: true, durationMs: 900 },
+  ];
+  const notice = 'octoi: SIGINT: no new host starts; hosts in progress get 5 s to finish (again to stop now)\n';
+
+  it('plain lines: the notice on stderr as it comes, the recap on stdout says the run was interrupted', async () => {
+    const { out, err, text } = streams();
+    await show([new PlainView({ out, err })], interrupted);
+    const shown = text();
+    assert.equal(shown.err, notice);
+    assert.match(shown.out, /interrupted/i);
+  });
+
+  it('the status table: the notice on stderr', async () => {
+    const { out, err, text } = streams();
+    await show([statusTableView({ out, err })], [{ type: 'status-started', hosts: ['gw01'] }, { type: 'interrupt', signal: 'SIGTERM', graceSeconds: 5 }]);
+    assert.equal(text().err, notice.replace('SIGINT', 'SIGTERM'));
+  });
+
+  it('events: the interrupt where it came, with its signal', async () => {
+    const file = join(dir, 'interrupted.jsonl');
+    await show([new EventsFileView(file)], interrupted);
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as { type: string; signal?: string });
+    assert.deepEqual(lines.map((line) => line.type), ['run-started', 'interrupt', 'host-finished', 'run-finished']);
+    assert.equal(lines[1]?.signal, 'SIGINT');
+  });
+});
