@@ -185,10 +185,11 @@ export async function restoreSystemctl(lab: TestLab, host: string): Promise<void
 
 /**
  * Kills the slowed-down systemctl and the sleep it waits in: a step still running on a host holds
- * octoi's lock there (it inherited the lock's file), as it should, until it ends.
+ * octoi's lock there (it inherited the lock's file), as it should, until it ends. The wrapper is
+ * stopped first: woken by its sleep's death, it would go on to run the real systemctl.
  */
 export async function killSlowSystemctl(lab: TestLab, host: string): Promise<void> {
-  const result = await lab.exec(host, ['sh', '-c', 'pid=$(cat "$1") && pkill -KILL -P "$pid"; kill -KILL "$pid"', 'sh', SLOW_SYSTEMCTL_PID]);
+  const result = await lab.exec(host, ['sh', '-c', 'pid=$(cat "$1") && kill -STOP "$pid" && pkill -KILL -P "$pid"; kill -KILL "$pid"', 'sh', SLOW_SYSTEMCTL_PID]);
   assert.equal(result.exitCode, 0, result.stderr);
 }
 
