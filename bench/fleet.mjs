@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Fleet benchmark: octoi against the SSH floors (OpenSSH with its default key exchange and with
-// curve25519-sha256, which ssh2 negotiates; the project's ssh2 floor) and against Ansible, on one
-// lab per fleet size, with octoi's start-up measured on its own first.
+// curve25519-sha256, which ssh2 negotiates; the project's ssh2 floor), against the same job done by
+// hand over OpenSSH and against Ansible, on real lab hosts per fleet size, with octoi's start-up
+// measured on its own first.
 // Run as root from a checkout after `npm ci`:  npm run bench [-- options]
-//   --hosts 10,50        fleet sizes, one lab each (at most one lab up at a time)
+//   --hosts 10,50        fleet sizes, one fleet up at a time: one lab, or several above a lab's
+//                        size (one /24), their inventories joined
+//   --forks-sweep LIST   then --runs rounds of octoi fresh and no-op at each of these --forks (e.g. 10,25,100,200)
 //   --runs 5             octoi and floor runs per size (medians with min–max)
 //   --startup-runs 15    start-up measurements (process start to the first connection attempt)
 //   --ansible-runs N     Ansible runs per variant (default 3 up to 10 hosts, 1 above)
@@ -16,7 +19,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, totalmem, tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     ansible: { type: 'string', default: 'default,tuned,mitogen' },
     'no-ansible': { type: 'boolean', default: false },
     forks: { type: 'string', default: '50' },
+    'forks-sweep': { type: 'string', default: '' },
     out: { type: 'string', default: join(root, 'bench/results/fleet') },
     'no-build': { type: 'boolean', default: false },
   },
@@ -38,10 +42,11 @@ const sizes = values.hosts.split(',').map(Number);
 const runs = Number(values.runs);
 const startupRuns = Number(values['startup-runs']);
 const forks = Number(values.forks);
+const sweep = values['forks-sweep'].split(',').filter(Boolean).map(Number).filter((value) => value !== forks);
 const ansibleVariants = values['no-ansible'] ? [] : values.ansible.split(',').filter(Boolean);
 const ansibleRunsFor = (hosts) => Number(values['ansible-runs'] ?? (hosts <= 10 ? 3 : 1));
 if (process.getuid?.() !== 0) fail('the lab needs root: sudo npm run bench');
-if (![...sizes, runs, startupRuns, forks].every((n) => Number.isInteger(n) && n > 0)) fail('--hosts, --runs and --forks take whole numbers');
+if (![...sizes, runs, startupRuns, forks, ...sweep].every((n) => Number.isInteger(n) && n > 0)) fail('--hosts, --runs, --forks and --forks-sweep take whole numbers');
 const unknownVariant = ansibleVariants.find((variant) => !['default', 'tuned', 'mitogen'].includes(variant));
 if (unknownVariant) fail(`unknown Ansible variant ${unknownVariant}: use default, tuned, mitogen`);
 requireCommand('/usr/bin/time', 'apt-get install time');
@@ -72,6 +77,8 @@ if (!values['no-build']) {
 const { labUp, labDown, ensureImage } = await import(join(root, 'dist/lib/lab/index.js'));
 const { cgroup2Mount } = await import(join(root, 'dist/lib/lab/cgroup.js'));
 const { labCgroupName, labId } = await import(join(root, 'dist/lib/lab/names.js'));
+const { maxHosts } = await import(join(root, 'dist/lib/lab/subnet.js'));
+const { parse: parseYaml, stringify: stringifyYaml } = await import('yaml');
 
 const work = mkdtempSync(join(tmpdir(), 'octoi-fleet-bench-'));
 const octoi = join(root, 'bin/octoi');
@@ -82,11 +89,11 @@ const playbooks = {
 };
 const ansibleDir = join(root, 'bench/ansible');
 
-/** CPU seconds the lab's hosts used so far (their cgroup): sshd, systemd, the remote commands. */
-let hostsCgroup;
+/** CPU seconds the fleet's hosts used so far (their labs' cgroups): sshd, systemd, the remote commands. */
+let hostsCgroups = [];
 function hostsCpuSeconds() {
   try {
-    return Number(/usage_usec (\d+)/.exec(readFileSync(join(hostsCgroup, 'cpu.stat'), 'utf8'))[1]) / 1e6;
+    return hostsCgroups.reduce((sum, cgroup) => sum + Number(/usage_usec (\d+)/.exec(readFileSync(join(cgroup, 'cpu.stat'), 'utf8'))[1]) / 1e6, 0);
   } catch {
     return NaN;
   }
@@ -184,8 +191,8 @@ async function measureStartup() {
   }
 }
 
-function octoiArgs(playbook, inventory, json) {
-  return ['play', relative(root, playbook), '-i', inventory, '--plain', '-f', String(forks), '--json', json];
+function octoiArgs(playbook, inventory, json, concurrency = forks) {
+  return ['play', relative(root, playbook), '-i', inventory, '--plain', '-f', String(concurrency), '--json', json];
 }
 
 /** Per-host counters of an octoi run, from its --json report; every host must have converged. */
@@ -200,11 +207,11 @@ function octoiCounters(json, hosts) {
   return { execs: perHost('execs'), uploads: perHost('uploads'), status: [...new Set(entries.map(([, e]) => e.status))].join('/') };
 }
 
-async function runOctoi(scenario, playbook, inventory, hosts) {
+async function runOctoi(scenario, playbook, inventory, hosts, concurrency = forks) {
   const json = join(work, `${scenario}.json`);
-  const args = octoiArgs(playbook, inventory, json);
+  const args = octoiArgs(playbook, inventory, json, concurrency);
   const { stdout: _stdout, ...result } = await measure(`octoi ${scenario}`, octoi, args);
-  return { ...result, ...octoiCounters(json, hosts), command: shownCommand(`./bin/octoi ${args.join(' ')}`) };
+  return { ...result, ...octoiCounters(json, hosts), forks: concurrency, command: shownCommand(`./bin/octoi ${args.join(' ')}`) };
 }
 
 async function runFloor(inventory, hosts) {
@@ -216,11 +223,55 @@ async function runFloor(inventory, hosts) {
   return { ...result, execs: Math.max(...Object.values(report.execs)), uploads: 0, command: shownCommand(`node ${relative(root, args[0])} ${args.slice(1).join(' ')}`) };
 }
 
-/** `ssh HOST true` per host, with OpenSSH's default key exchange or the one given. */
-async function runOpenSshFloor(inventory, kex) {
-  const args = [join(root, 'bench/openssh-floor.mjs'), '-i', inventory, '-f', String(forks), ...(kex ? ['--', '-o', `KexAlgorithms=${kex}`] : [])];
-  const { stdout: _stdout, ...result } = await measure(`OpenSSH floor ${kex ?? 'default KEX'}`, process.execPath, args);
+/**
+ * `ssh HOST true` per host, with OpenSSH's default key exchange or the one given; with a script,
+ * `ssh HOST sh -s` reading it instead.
+ */
+async function runOpenSshFloor(inventory, { kex, script, label = `OpenSSH floor ${kex ?? 'default KEX'}` } = {}) {
+  const args = [join(root, 'bench/openssh-floor.mjs'), '-i', inventory, '-f', String(forks), ...(script ? ['--script', script] : []), ...(kex ? ['--', '-o', `KexAlgorithms=${kex}`] : [])];
+  const { stdout: _stdout, ...result } = await measure(label, process.execPath, args);
   return { ...result, execs: 1, uploads: 0, command: shownCommand(`node ${relative(root, args[0])} ${args.slice(1).join(' ')}`) };
+}
+
+/**
+ * The job written by hand, as one shell script over one OpenSSH login (curve25519), what no tool
+ * doing it can go below. Fresh: the files of bench/ansible/files written in place,
+ * `systemctl daemon-reload`, `systemctl enable --now` and an `ss` check; no diff, no lock, no
+ * rollback, no atomic rename. Check: what a no-op must read (the files' digests, the socket's
+ * state, the listener). The undo script (not timed) returns the host to fresh.
+ */
+function byHandScripts() {
+  const files = [
+    { path: '/etc/systemd/system/octoi-helloworld.socket', mode: '0644' },
+    { path: '/etc/systemd/system/octoi-helloworld@.service', mode: '0644' },
+    { path: '/opt/octoi-helloworld/octoi-helloworld.sh', mode: '0755' },
+  ];
+  const paths = files.map((file) => file.path);
+  const written = ({ path, mode }) => [`cat > ${path} <<'EOF'`, readFileSync(join(ansibleDir, 'files', basename(path)), 'utf8').trimEnd(), 'EOF', `chmod ${mode} ${path}`];
+  const install = [
+    'set -e',
+    'mkdir -p /opt/octoi-helloworld',
+    ...files.flatMap(written),
+    'systemctl daemon-reload',
+    'systemctl enable --now octoi-helloworld.socket',
+    'ss -H -tln sport = :13063 | grep -q .',
+  ];
+  const check = [
+    `sha256sum ${paths.join(' ')}`,
+    'systemctl show -p UnitFileState -p ActiveState octoi-helloworld.socket',
+    'ss -H -tln sport = :13063 | grep -q .',
+  ];
+  const undo = [
+    'systemctl disable --now octoi-helloworld.socket',
+    `rm -rf ${paths.join(' ')} /opt/octoi-helloworld`,
+    'systemctl daemon-reload',
+  ];
+  const scripts = { install, check, undo };
+  return Object.fromEntries(Object.entries(scripts).map(([name, lines]) => {
+    const file = join(work, `by-hand-${name}.sh`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    return [name, file];
+  }));
 }
 
 /** ANSIBLE_CONFIG picks the variant; fresh starts with no ControlPersist master, the re-run reuses the fresh run's. */
@@ -237,40 +288,69 @@ async function runAnsible(variant, scenario, inventory, hosts, controlDir) {
   return { ...result, command: shownCommand(`ANSIBLE_CONFIG=${relative(root, config)} ansible-playbook ${shown.join(' ')}`) };
 }
 
-/** The lab of the size being measured: taken down on Ctrl-C too. */
-let currentLab;
+/** The labs of the size being measured: taken down on Ctrl-C too. */
+let currentLabs = [];
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {
-    console.error(`bench/fleet.mjs: ${signal}: taking the lab down`);
-    if (currentLab) await labDown({ dir: currentLab }).catch(() => undefined);
+    console.error(`bench/fleet.mjs: ${signal}: taking the labs down`);
+    await Promise.all(currentLabs.map((dir) => labDown({ dir }).catch(() => undefined)));
     process.exit(130);
   });
 }
 
 /** A command as the results show it: the lab's inventory and the report file are temporary. */
 function shownCommand(command) {
-  return command.replace(/\S*inventory\.yml/, 'INVENTORY').replace(/--json \S+/, '--json FILE');
+  return command.replace(/\S*inventory\.yml/, 'INVENTORY').replace(/--json \S+/, '--json FILE').replace(/--script \S+/, '--script SCRIPT');
 }
 
 const loadOf = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join('/');
 
-/** One fleet size on its own lab: floor and octoi interleaved round by round, then Ansible. */
+/** Hosts per lab for a fleet: as few labs as hold it, as even as can be. */
+function labSizes(hosts) {
+  const labs = Math.ceil(hosts / maxHosts);
+  return Array.from({ length: labs }, (_, index) => Math.floor(hosts / labs) + (index < hosts % labs ? 1 : 0));
+}
+
+/**
+ * One inventory for several labs: every lab names its hosts gw01, gw02, ..., so the hosts of the
+ * second lab on become lab2-gw01, ...; each keeps its own address, key and known_hosts.
+ */
+function joinInventories(paths) {
+  if (paths.length === 1) return paths[0];
+  const children = {};
+  paths.forEach((path, index) => {
+    const rename = (name) => (index === 0 ? name : `lab${index + 1}-${name}`);
+    for (const [group, { hosts }] of Object.entries(parseYaml(readFileSync(path, 'utf8')).all.children)) {
+      const members = Object.fromEntries(Object.entries(hosts).map(([name, vars]) => [rename(name), vars]));
+      children[group] = { hosts: { ...children[group]?.hosts, ...members } };
+    }
+  });
+  const joined = join(work, 'fleet-inventory.yml');
+  writeFileSync(joined, stringifyYaml({ all: { children } }));
+  return joined;
+}
+
+/** One fleet size on its own labs: floors and octoi interleaved round by round, then the forks sweep, then Ansible. */
 async function benchSize(hosts) {
-  const dir = mkdtempSync(join(tmpdir(), 'octoi-fleet-lab-'));
-  currentLab = dir;
-  hostsCgroup = join(await cgroup2Mount(), labCgroupName(labId(dir)));
+  const dirs = labSizes(hosts).map(() => mkdtempSync(join(tmpdir(), 'octoi-fleet-lab-')));
+  currentLabs = dirs;
+  const mount = await cgroup2Mount();
+  hostsCgroups = dirs.map((dir) => join(mount, labCgroupName(labId(dir))));
   const samples = [];
   const add = (tool, scenario, sample) => {
-    samples.push({ tool, scenario, ...sample });
-    console.error(`${hosts} hosts  ${tool.padEnd(15)} ${scenario.padEnd(8)} ${sample.seconds.toFixed(2)} s  ${sample.rssMb.toFixed(0)} MB  load ${sample.load}`);
+    samples.push({ tool, scenario, forks, ...sample });
+    console.error(`${hosts} hosts  ${tool.padEnd(15)} ${scenario.padEnd(13)} -f ${String(sample.forks ?? forks).padEnd(4)} ${sample.seconds.toFixed(2)} s  ${sample.rssMb.toFixed(0)} MB  load ${sample.load}`);
   };
   const bootStarted = performance.now();
   try {
-    const lab = await labUp({ dir, hosts, onProgress: () => undefined });
-    const inventory = lab.inventoryPath;
+    const labs = [];
+    for (const [index, dir] of dirs.entries()) labs.push(await labUp({ dir, hosts: labSizes(hosts)[index], onProgress: () => undefined }));
+    const inventory = joinInventories(labs.map((lab) => lab.inventoryPath));
     const boot = (performance.now() - bootStarted) / 1000;
-    console.error(`${hosts} hosts: lab up in ${boot.toFixed(1)} s (load ${loadOf()})`);
+    console.error(`${hosts} hosts: ${labs.length} lab(s) up in ${boot.toFixed(1)} s (load ${loadOf()})`);
     const reset = () => measure('reset', octoi, octoiArgs(playbooks.absent, inventory, join(work, 'reset.json')));
+    const byHand = byHandScripts();
+    const curve = 'curve25519-sha256';
     // Warm-up, not timed: page cache, first logins of every host.
     await runFloor(inventory, hosts);
     await runOpenSshFloor(inventory);
@@ -278,11 +358,21 @@ async function benchSize(hosts) {
     for (let round = 0; round < runs; round += 1) {
       add('floor', 'connect', await runFloor(inventory, hosts));
       add('openssh', 'default KEX', await runOpenSshFloor(inventory));
-      add('openssh', 'curve25519', await runOpenSshFloor(inventory, 'curve25519-sha256'));
+      add('openssh', 'curve25519', await runOpenSshFloor(inventory, { kex: curve }));
       await reset();
+      add('openssh', 'by-hand fresh', await runOpenSshFloor(inventory, { kex: curve, script: byHand.install, label: 'by-hand fresh' }));
+      await runOpenSshFloor(inventory, { kex: curve, script: byHand.undo, label: 'by-hand undo' });
       add('octoi', 'fresh', await runOctoi('fresh', playbooks.converge, inventory, hosts));
       add('octoi', 'no-op', await runOctoi('no-op', playbooks.converge, inventory, hosts));
+      add('openssh', 'by-hand check', await runOpenSshFloor(inventory, { kex: curve, script: byHand.check, label: 'by-hand check' }));
       add('octoi', 'changed', await runOctoi('changed', playbooks.changed, inventory, hosts));
+    }
+    for (let round = 0; round < runs; round += 1) {
+      for (const concurrency of sweep) {
+        await reset();
+        add('octoi', 'fresh', await runOctoi('fresh', playbooks.converge, inventory, hosts, concurrency));
+        add('octoi', 'no-op', await runOctoi('no-op', playbooks.converge, inventory, hosts, concurrency));
+      }
     }
     for (const variant of ansibleVariants) {
       for (let round = 0; round < ansibleRunsFor(hosts); round += 1) {
@@ -293,11 +383,13 @@ async function benchSize(hosts) {
         add(`ansible ${variant}`, 're-run', await runAnsible(variant, 're-run', inventory, hosts, controlDir));
       }
     }
-    return { hosts, boot, samples };
+    return { hosts, labs: labs.length, boot, samples };
   } finally {
-    await labDown({ dir }).catch((error) => console.error(`lab down: ${error.message}`));
-    currentLab = undefined;
-    rmSync(dir, { recursive: true, force: true });
+    for (const dir of dirs) {
+      await labDown({ dir }).catch((error) => console.error(`lab down: ${error.message}`));
+      rmSync(dir, { recursive: true, force: true });
+    }
+    currentLabs = [];
   }
 }
 
@@ -311,7 +403,7 @@ const f = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 function summarize(result) {
   const groups = new Map();
   for (const sample of result.samples) {
-    const key = `${sample.tool}|${sample.scenario}`;
+    const key = `${sample.tool}|${sample.scenario}|${sample.forks}`;
     groups.set(key, [...(groups.get(key) ?? []), sample]);
   }
   return [...groups.values()].map((set) => {
@@ -320,6 +412,7 @@ function summarize(result) {
       hosts: result.hosts,
       tool: set[0].tool,
       scenario: set[0].scenario,
+      forks: set[0].forks,
       runs: set.length,
       median: median(seconds),
       min: Math.min(...seconds),
@@ -338,11 +431,12 @@ function summarize(result) {
 }
 
 function ratioLines(rows, hosts) {
-  const at = (tool, scenario) => rows.find((row) => row.hosts === hosts && row.tool === tool && row.scenario === scenario)?.median;
+  const at = (tool, scenario) => rows.find((row) => row.hosts === hosts && row.forks === forks && row.tool === tool && row.scenario === scenario)?.median;
   const floor = at('floor', 'connect');
   const curve = at('openssh', 'curve25519');
   const lines = [`OpenSSH default KEX / curve25519: ${f(at('openssh', 'default KEX') / curve)}×; ssh2 floor / OpenSSH curve25519: ${f(floor / curve)}×`];
   for (const scenario of ['fresh', 'no-op', 'changed']) lines.push(`octoi ${scenario} / OpenSSH curve25519 floor: ${f(at('octoi', scenario) / curve)}× (/ ssh2 floor: ${f(at('octoi', scenario) / floor)}×)`);
+  lines.push(`by hand over OpenSSH: octoi fresh / by-hand fresh ${f(at('octoi', 'fresh') / at('openssh', 'by-hand fresh'))}×, octoi no-op / by-hand check ${f(at('octoi', 'no-op') / at('openssh', 'by-hand check'))}×`);
   for (const variant of ansibleVariants) {
     lines.push(`Ansible ${variant} / octoi: fresh ${f(at(`ansible ${variant}`, 'fresh') / at('octoi', 'fresh'), 1)}×, re-run ${f(at(`ansible ${variant}`, 're-run') / at('octoi', 'no-op'), 1)}×`);
   }
@@ -367,17 +461,17 @@ function markdown(info, rows, results, startup) {
   const out = [];
   out.push(`## ${info.date}: ${results.map((r) => r.hosts).join(' and ')} hosts`, '');
   out.push(`Machine: ${info.cores} cores (${info.cpu}), ${info.memoryGb} GB, Linux ${info.kernel}, Node ${info.node}${info.ansible ? `, ${info.ansible}` : ''}.`);
-  out.push(`Lab hosts (\`octoi lab\`), one lab per size: ${results.map((r) => `${r.hosts} booted in ${f(r.boot, 1)} s`).join(', ')}.`);
+  out.push(`Lab hosts (\`octoi lab\`, at most ${maxHosts} a lab): ${results.map((r) => `${r.hosts} in ${r.labs} lab${r.labs > 1 ? 's' : ''} booted in ${f(r.boot, 1)} s`).join(', ')}.`);
   out.push(`The machine's ${info.cores} cores are shared with other work: the 1-minute load is given per row, and each figure as median (min–max).`);
-  out.push(`octoi and floors: ${runs} runs each, interleaved round by round (ssh2 floor, OpenSSH floor with its default key exchange, OpenSSH floor with curve25519-sha256, reset, fresh, no-op, changed); --forks ${forks}.`);
+  out.push(`octoi and floors: ${runs} runs each, interleaved round by round (ssh2 floor, OpenSSH floor with its default key exchange, OpenSSH floor with curve25519-sha256, reset, the fresh job by hand over OpenSSH and its undo, octoi fresh, no-op, the check by hand, changed); --forks ${forks}.`);
   if (ansibleVariants.length > 0) out.push(`Ansible: ${results.map((r) => `${ansibleRunsFor(r.hosts)} run(s) per variant at ${r.hosts} hosts`).join(', ')}.`);
   const { octoi: up, node } = startup;
   const ms = (median, min, max) => `${f(median * 1000, 0)} ms (${f(min * 1000, 0)}–${f(max * 1000, 0)})`;
   out.push(`Start-up, process start to the first connection attempt (${startup.runs} runs): octoi ${ms(up.median, up.min, up.max)} wall, ${ms(up.cpuMedian, up.cpuMin, up.cpuMax)} CPU; \`node -e\` connecting at once ${ms(node.median, node.min, node.max)} wall, ${ms(node.cpuMedian, node.cpuMin, node.cpuMax)} CPU; load ${up.load}.`);
   out.push('', '| hosts | run | median s (min–max) | / OpenSSH curve25519 | / ssh2 floor | cmds/host | uploads/host | controller CPU s | controller CPU ms/host | hosts CPU ms/host | peak RSS MB | peak fds | load (1 min) |');
   out.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
-  for (const row of rows) {
-    const medianOf = (tool, scenario) => rows.find((r) => r.hosts === row.hosts && r.tool === tool && r.scenario === scenario)?.median;
+  for (const row of rows.filter((r) => r.forks === forks)) {
+    const medianOf = (tool, scenario) => rows.find((r) => r.hosts === row.hosts && r.forks === forks && r.tool === tool && r.scenario === scenario)?.median;
     const ratio = (floor) => (row.tool === 'octoi' ? `${f(row.median / floor)}×` : '');
     const counters = row.tool.startsWith('ansible') ? ['', ''] : [row.execs, row.uploads];
     const perHost = (cpuSeconds) => f((cpuSeconds * 1000) / row.hosts, 1);
@@ -386,10 +480,27 @@ function markdown(info, rows, results, startup) {
   }
   out.push('');
   for (const result of results) out.push(`- ${result.hosts} hosts: ${ratioLines(rows, result.hosts).join('; ')}`);
+  if (sweep.length > 0) out.push('', ...sweepTable(rows));
   out.push('', 'Commands (the inventory is the lab\'s `inventory.yml`):', '', '```');
   for (const command of new Set(rows.map((row) => row.command))) out.push(command);
   out.push('```', '');
   return out.join('\n');
+}
+
+/** octoi fresh and no-op at each --forks of the sweep, beside the main rounds' --forks. */
+function sweepTable(rows) {
+  const out = [`octoi at each --forks of the sweep (${runs} round${runs > 1 ? 's' : ''} after those above, each --forks in turn) and at --forks ${forks} (the rounds above); medians:`, ''];
+  out.push('| hosts | --forks | fresh s | no-op s | no-op controller CPU ms/host | no-op peak RSS MB | no-op peak fds |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const octoiRows = rows.filter((row) => row.tool === 'octoi');
+  for (const hosts of new Set(octoiRows.map((row) => row.hosts))) {
+    for (const concurrency of [...new Set(octoiRows.map((row) => row.forks))].sort((a, b) => a - b)) {
+      const at = (scenario) => octoiRows.find((row) => row.hosts === hosts && row.forks === concurrency && row.scenario === scenario);
+      const noop = at('no-op');
+      if (!noop) continue;
+      out.push(`| ${hosts} | ${concurrency} | ${f(at('fresh')?.median)} | ${f(noop.median)} | ${f((noop.cpuSeconds * 1000) / hosts, 1)} | ${f(noop.rssMb, 0)} | ${noop.peakFds} |`);
+    }
+  }
+  return out;
 }
 
 let results = [];
@@ -407,7 +518,7 @@ const rows = results.flatMap(summarize);
 const section = markdown(info, rows, results, startup);
 const { header, earlier } = readResults(`${values.out}.md`);
 writeFileSync(`${values.out}.md`, `${header}\n${section}${earlier ? `\n${earlier}` : ''}`);
-writeFileSync(`${values.out}.json`, `${JSON.stringify({ machine: info, runs, forks, startup, rows, samples: results }, null, 1)}\n`);
+writeFileSync(`${values.out}.json`, `${JSON.stringify({ machine: info, runs, forks, sweep, startup, rows, samples: results }, null, 1)}\n`);
 process.stdout.write(`${section}\n`);
 
 /** The hand-written part above the first measured section, and the earlier sections (the newest comes first). */
