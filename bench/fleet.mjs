@@ -332,7 +332,8 @@ function joinInventories(paths) {
 
 /** One fleet size on its own labs: floors and octoi interleaved round by round, then the forks sweep, then Ansible. */
 async function benchSize(hosts) {
-  const dirs = labSizes(hosts).map(() => mkdtempSync(join(tmpdir(), 'octoi-fleet-lab-')));
+  const perLab = labSizes(hosts);
+  const dirs = perLab.map(() => mkdtempSync(join(tmpdir(), 'octoi-fleet-lab-')));
   currentLabs = dirs;
   const mount = await cgroup2Mount();
   hostsCgroups = dirs.map((dir) => join(mount, labCgroupName(labId(dir))));
@@ -344,7 +345,7 @@ async function benchSize(hosts) {
   const bootStarted = performance.now();
   try {
     const labs = [];
-    for (const [index, dir] of dirs.entries()) labs.push(await labUp({ dir, hosts: labSizes(hosts)[index], onProgress: () => undefined }));
+    for (const [index, dir] of dirs.entries()) labs.push(await labUp({ dir, hosts: perLab[index], onProgress: () => undefined }));
     const inventory = joinInventories(labs.map((lab) => lab.inventoryPath));
     const boot = (performance.now() - bootStarted) / 1000;
     console.error(`${hosts} hosts: ${labs.length} lab(s) up in ${boot.toFixed(1)} s (load ${loadOf()})`);
