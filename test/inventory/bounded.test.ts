@@ -16,8 +16,15 @@ import { MAX_INVENTORY_HOSTS } from '../../lib/inventory/inventory-data.js';
 const scratch = mkdtempSync(join(tmpdir(), 'octoi-bounded-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** A bound from tiny to absurd, with the zero padding and letters Ansible's ranges allow. */
-const bound = fc.oneof(fc.integer({ min: 0, max: 20 }).map(String), fc.integer({ min: 0, max: 2 ** 40 }).map(String), fc.constantFrom('01', '09', '99999999', 'a', 'z', 'Z', ''));
+/**
+ * A bound from tiny to absurd, with the zero padding and letters Ansible's ranges allow. Small bounds
+ * weigh most: one absurd bound refuses its whole inventory, and the property needs loaded ones too.
+ */
+const bound = fc.oneof(
+  { arbitrary: fc.integer({ min: 0, max: 20 }).map(String), weight: 8 },
+  { arbitrary: fc.integer({ min: 0, max: 2 ** 40 }).map(String), weight: 1 },
+  { arbitrary: fc.constantFrom('01', '09', '99999999', 'a', 'z', 'Z', ''), weight: 1 },
+);
 const range = fc.tuple(bound, bound, fc.option(fc.integer({ min: -3, max: 1000 }))).map(([begin, end, step]) => `[${begin}:${end}${step === null ? '' : `:${step}`}]`);
 const hostEntry = fc.tuple(fc.constantFrom('gw', 'db-', 'e', ''), fc.array(range, { maxLength: 3 }), fc.constantFrom('', '.lan', ':2222')).map(([head, ranges, tail]) => `${head || 'h'}${ranges.join('x')}${tail}`);
 const groupName = fc.constantFrom('g1', 'g2', 'g3', 'web', 'all', 'ungrouped');
@@ -34,15 +41,27 @@ const iniInventory = fc
   .map((sections) => ({ name: 'inventory.ini', text: `${sections.join('\n')}\n` }));
 
 const yamlInventory = fc
-  .tuple(fc.array(fc.tuple(groupName, fc.array(hostEntry, { maxLength: 4 }), fc.array(groupName, { maxLength: 2 })), { maxLength: 5 }), fc.integer({ min: 0, max: 12 }))
+  .tuple(
+    // Unique keys: a YAML mapping refuses a duplicate key, which would refuse most generated inventories.
+    fc.uniqueArray(fc.tuple(groupName, fc.uniqueArray(hostEntry, { maxLength: 4 }), fc.uniqueArray(groupName, { maxLength: 2 })), { maxLength: 5, selector: ([group]) => group }),
+    fc.oneof({ arbitrary: fc.integer({ min: 0, max: 3 }), weight: 3 }, { arbitrary: fc.integer({ min: 0, max: 12 }), weight: 1 }),
+  )
   .map(([groups, aliasDepth]) => {
     // A chain of anchors, each listing the previous one ten times: 10^depth values if aliases were unbounded.
-    const anchors = Array.from({ length: aliasDepth }, (_, i) => `  a${i}: &a${i} [${i === 0 ? '"x"' : Array(10).fill(`*a${i - 1}`).join(', ')}]`);
-    const body = groups.map(([group, hosts, children]) =>
-      [`${group}:`, '  hosts:', ...hosts.map((host) => `    ${host}: {}`), '  children:', ...children.map((child) => `    ${child}:`)].join('\n'),
+    const anchors = Array.from({ length: aliasDepth }, (_, i) => `    a${i}: &a${i} [${i === 0 ? '"x"' : Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    const vars = aliasDepth > 0 ? ['  vars:', ...anchors] : [];
+    const withAll = groups.some(([group]) => group === 'all') ? groups : [...groups, ['all', [], []] as const];
+    const body = withAll.map(([group, hosts, children]) =>
+      [
+        `${group}:`,
+        '  hosts:',
+        ...hosts.map((host) => `    ${host}: {}`),
+        '  children:',
+        ...children.map((child) => `    ${child}:`),
+        ...(group === 'all' ? vars : []),
+      ].join('\n'),
     );
-    const vars = aliasDepth > 0 ? [`all:`, `  vars:`, ...anchors.map((line) => `  ${line}`)] : [];
-    return { name: 'inventory.yml', text: `${[...body, ...vars].join('\n')}\n` };
+    return { name: 'inventory.yml', text: `${body.join('\n')}\n` };
   });
 
 function assertPositioned(diagnostics: readonly Diagnostic[], file: string): void {
