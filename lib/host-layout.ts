@@ -14,6 +14,8 @@ export interface HostLayout {
   systemUnitDirectories: string[];
   /** Names the host's PID 1: octoi manages hosts whose PID 1 is systemd. */
   initName: string;
+  /** Folders (a glob may stand for the multiarch one) where a distribution puts libsystemd-shared-N.so. */
+  systemdLibraryDirectories: string[];
 }
 
 export const HOST_LAYOUT: HostLayout = {
@@ -21,6 +23,7 @@ export const HOST_LAYOUT: HostLayout = {
   lockDirectory: '/run/octoi',
   systemUnitDirectories: ['/run/systemd/system', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'],
   initName: '/proc/1/comm',
+  systemdLibraryDirectories: ['/usr/lib/systemd', '/lib/systemd', '/usr/lib/*/systemd', '/usr/lib64/systemd'],
 };
 
 /** The files and folders octoi created or adopted: one `file HEX` or `dir HEX` line each (HEX: the path's UTF-8 bytes). */

@@ -3,11 +3,13 @@
 # with a NAME@.service template beside it (Accept=yes) or else a NAME.service (Accept=no) — and
 # reads their sockets' state (and the plain service's), and the host's TCP listeners. Masked units
 # (links to /dev/null) are no regular files and are left out. Runs after probe.sh.
-# Set before this file: the file naming PID 1 and the unit folder.
-: "${octoi_init_name:?}" "${octoi_unit_directory:?}"
+# Set before this file: the file naming PID 1, the folders of systemd's library (separated by
+# spaces) and the unit folder.
+: "${octoi_init_name:?}" "${octoi_systemd_libraries:?}" "${octoi_unit_directory:?}"
 octoi_marker probe 1
 octoi_tools
-octoi_init "$octoi_init_name"
+# shellcheck disable=SC2086 # one argument a folder
+octoi_init "$octoi_init_name" $octoi_systemd_libraries
 for octoi_socket in "$octoi_unit_directory"/*.socket; do
   octoi_name=${octoi_socket##*/}
   octoi_name=${octoi_name%.socket}

@@ -13,7 +13,7 @@ const DISCOVERY = shellFile(import.meta.url, 'discover.sh');
  * their state (discover.sh says how). Parse its output with `parseDiscovery`.
  */
 export function discoveryScript(unitDirectory: string = UNIT_DIRECTORY): string {
-  return `${PROBE_FUNCTIONS}${shellAssignments({ octoi_init_name: HOST_LAYOUT.initName, octoi_unit_directory: unitDirectory })}${DISCOVERY}`;
+  return `${PROBE_FUNCTIONS}${shellAssignments({ octoi_init_name: HOST_LAYOUT.initName, octoi_systemd_libraries: HOST_LAYOUT.systemdLibraryDirectories.join(' '), octoi_unit_directory: unitDirectory })}${DISCOVERY}`;
 }
 
 export interface DiscoveredService {

@@ -18,15 +18,40 @@ octoi_tools() {
     command -v "$octoi_tool" >/dev/null 2>&1 || octoi_marker missing-tool "$octoi_tool"
   done
 }
-# Argument: the file naming PID 1. Prints that name and, when it is systemd, its version: octoi
-# manages systemd units only.
+# Arguments: the file naming PID 1, then the folders that may hold systemd's shared library. Prints
+# that name and, when it is systemd, its version: octoi manages systemd units only.
 octoi_init() {
   octoi_marker init
   if IFS= read -r octoi_pid1 < "$1"; then
     printf '%s
 ' "$octoi_pid1"
-    if [ "$octoi_pid1" = systemd ]; then systemctl --version; fi
+    shift
+    if [ "$octoi_pid1" = systemd ]; then octoi_systemd_version "$@"; fi
   fi 2>/dev/null
+}
+# Arguments: folders, which may hold a glob. Prints `systemd N` as `systemctl --version` starts, N
+# read with builtins alone from the name of the library systemctl links (libsystemd-shared-N.so,
+# from the same package): that process is most of a host's probe time after `systemctl show`. A
+# name that is not a bare number (a distribution's own tag), or libraries that disagree, ask
+# systemctl itself.
+octoi_systemd_version() {
+  octoi_version=
+  for octoi_dir in "$@"; do
+    # shellcheck disable=SC2231 # the folder's glob is meant to expand; octoi's folders hold no spaces
+    for octoi_lib in $octoi_dir/libsystemd-shared-*.so; do
+      [ -f "$octoi_lib" ] || continue
+      octoi_tag=${octoi_lib##*/libsystemd-shared-}
+      octoi_tag=${octoi_tag%.so}
+      case $octoi_tag in
+        '' | *[!0-9]*) octoi_version=ask ;;
+        *) if [ -z "$octoi_version" ]; then octoi_version=$octoi_tag; elif [ "$octoi_version" != "$octoi_tag" ]; then octoi_version=ask; fi ;;
+      esac
+    done
+  done
+  case $octoi_version in
+    '' | ask) systemctl --version ;;
+    *) printf 'systemd %s\n' "$octoi_version" ;;
+  esac
 }
 # Prints a file's lines as they are, with builtins only; a link is never followed.
 octoi_cat() {

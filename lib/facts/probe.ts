@@ -23,6 +23,16 @@ export function unitDirectoryOf(service: DesiredService): string {
   return posix.dirname(socket.path);
 }
 
+/**
+ * How the probe asks for the plain NAME.service: by name when it is the service's own unit
+ * (Accept=no). Otherwise all octoi needs of it is whether it runs or failed, which only a loaded
+ * unit can, so a pattern matching that one name lists it only if systemd has it loaded: asked by
+ * name, systemd would look for it in every unit folder at every run.
+ */
+function plainServiceQuery(service: Pick<DesiredService, 'accept' | 'state' | 'mainService'>): string {
+  return service.accept || service.state === 'absent' ? service.mainService.replace(/\.service$/, '[.]service') : service.mainService;
+}
+
 /** `NAME@*.service`: the pattern matching a template's instances. */
 export function instancePattern(template: string): string {
   return template.replace(/@\.service$/, '@*.service');
@@ -98,15 +108,15 @@ export function probeCommands(services: readonly DesiredService[], options: Prob
   const lines = [
     'octoi_marker probe 1',
     'octoi_tools',
-    ...(options.again ? [] : [shellCommand(['octoi_init', layout.initName])]),
+    ...(options.again ? [] : [shellCommand(['octoi_init', layout.initName, ...layout.systemdLibraryDirectories])]),
     shellCommand(['octoi_records', ownedRecord(layout), pendingRecord(layout)]),
     fileSectionsCommand(files),
     ...(options.contents ? files.map((path) => sectionCommand('octoi_content', path)) : []),
     pairsCommand('octoi_dirs', probedDirectories(services)),
     // `systemctl show` refuses a template name (NAME@.service): its loaded instances are asked for
-    // by pattern, in the same call as the socket and the plain NAME.service of Accept=no, as each
-    // systemctl costs a process and a D-Bus call.
-    ...services.map((s) => sectionCommand('octoi_unit', s.socketUnit, [s.socketUnit, s.mainService, instancePattern(s.serviceTemplate)])),
+    // by pattern, in the same call as the socket and the plain NAME.service, as each systemctl
+    // costs a process and a D-Bus call.
+    ...services.map((s) => sectionCommand('octoi_unit', s.socketUnit, [s.socketUnit, plainServiceQuery(s), instancePattern(s.serviceTemplate)])),
     ...programs.map((path) => sectionCommand('octoi_program', path)),
     ...groupsCommand(services),
     ...services.map((s) => {

@@ -42,17 +42,22 @@ interface Shapes {
   secret?: string;
   argvPort?: number;
   state?: 'present' | 'absent';
+  /** The counter's port served the other way: an instance per connection, each printing its PID. */
+  counterPerConnection?: boolean;
 }
 
-function playbook({ script = counterScript('v1'), greeting = GREETING, argvSuffix = '', secret = SECRET, argvPort = ARGV_PORT, state = 'present' }: Shapes): string {
+const INSTANCE_SCRIPT = '#!/bin/sh\necho "instance|$$"\n';
+
+function playbook({ script = counterScript('v1'), greeting = GREETING, argvSuffix = '', secret = SECRET, argvPort = ARGV_PORT, state = 'present', counterPerConnection = false }: Shapes): string {
   const present = state === 'present';
+  const counter = counterPerConnection
+    ? { name: 'octoi-counter', listen: COUNTER_PORT, accept: true, script: { content: INSTANCE_SCRIPT } }
+    : { name: 'octoi-counter', listen: COUNTER_PORT, accept: false, script: { content: script }, environment: { GREETING: `{{ inventory_hostname }} ${greeting}` } };
   return stringify([
     {
       hosts: 'gateways',
       services: [
-        present
-          ? { name: 'octoi-counter', listen: COUNTER_PORT, accept: false, script: { content: script }, environment: { GREETING: `{{ inventory_hostname }} ${greeting}` } }
-          : { name: 'octoi-counter', state },
+        present ? counter : { name: 'octoi-counter', state },
         present
           ? { name: 'octoi-argv', listen: argvPort, exec: ['/usr/bin/python3', '-c', ARGV_PROGRAM, ...HOSTILE_ARGUMENTS, `suffix${argvSuffix}`], secret: true, environment: { TOKEN: secret } }
           : { name: 'octoi-argv', state },
@@ -187,5 +192,20 @@ describe('both shapes of socket activation on a lab of 1 host', { timeout: 600_0
     const left = await onHost('sh', '-c', 'ls -d /etc/systemd/system/octoi-* /opt/octoi-* /etc/octoi 2>/dev/null; systemctl list-units --all --plain --no-legend "octoi-*"');
     assert.equal(left, '', 'no unit, script, environment file, folder or loaded unit is left');
     await assertInSync({ state: 'absent' });
+  });
+
+  it('accept: true in place of a running Accept=no daemon stops the daemon, and each connection then has a process of its own', async () => {
+    assert.equal((await play({})).exitCode, ExitCode.ok);
+    const daemon = (await ask()).pid;
+    assert.equal(await mainPid(), daemon);
+    const run = await play({ counterPerConnection: true });
+    assert.equal(run.exitCode, ExitCode.ok, run.stdout + run.stderr);
+    assert.match(run.stdout, /stop octoi-counter\.service/, 'the plan names the daemon it stops');
+    assert.equal(await onHost('systemctl', 'show', '-p', 'ActiveState', '--value', 'octoi-counter.service'), 'inactive');
+    const [first, second] = [await readFromPort(host().address, COUNTER_PORT), await readFromPort(host().address, COUNTER_PORT)].map((answer) => answer.trim().split('|'));
+    assert.equal(first?.[0], 'instance');
+    assert.notEqual(first?.[1], second?.[1], 'two connections, two processes');
+    assert.ok(![first?.[1], second?.[1]].includes(String(daemon)));
+    await assertInSync({ counterPerConnection: true });
   });
 });

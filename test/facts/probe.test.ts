@@ -3,12 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseProbe } from '../../lib/facts/parse-probe.js';
 import { MARKER } from '../../lib/facts/probe-format.js';
 import { fileSectionsCommand, PROBE_FUNCTIONS, probeScript, sectionCommand } from '../../lib/facts/probe.js';
-import { shellQuote } from '../../lib/shell.js';
+import { shellCommand, shellQuote } from '../../lib/shell.js';
+import type { DesiredService } from '../../lib/units/types.js';
 import { fixtureCases, outputText, type OutputFixture } from './fixture-cases.js';
 import { helloService, makeShellHost, type ShellHost } from './shell-host.js';
 
@@ -67,7 +68,7 @@ describe('probeScript run by /bin/sh', () => {
     assert.ok(mine?.processes.some((p) => p.pid === process.pid), 'ss reports this test process on its port');
     assert.ok(!existsSync('PWNED') && !existsSync(join(unitDir, 'PWNED')), 'no name was run as a command');
     assert.deepEqual(host.systemctlCalls(), [
-      'show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,Listen,NAccepted,NConnections,NRefused,MainPID,FragmentPath,DropInPaths -- octoi-helloworld.socket hello.service hello@*.service',
+      'show -p Id,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,Listen,NAccepted,NConnections,NRefused,MainPID,FragmentPath,DropInPaths -- octoi-helloworld.socket hello[.]service hello@*.service',
     ]);
   });
 
@@ -102,6 +103,87 @@ describe('probeScript run by /bin/sh', () => {
       [join(host.root, 'usr')]: 'not-executable',
     });
     assert.ok(!existsSync('PWNED') && !existsSync(join(bin, 'PWNED')), 'no name was run as a command');
+  });
+});
+
+describe('the plain service in the probe', () => {
+  let host: ShellHost;
+  before(() => {
+    host = makeShellHost();
+  });
+  after(() => host.cleanup());
+
+  const shownNames = (service: DesiredService): string => {
+    const before = host.systemctlCalls().length;
+    host.run(probeScript([service], { layout: host.layout }));
+    return host.systemctlCalls().slice(before).join('\n').replace(/^show -p \S+ -- /, '');
+  };
+
+  it('asks for NAME.service by name when it is the service of an Accept=no socket', () => {
+    const service = { ...helloService(join(host.root, 'etc'), join(host.root, 'opt', 'hello')), accept: false };
+    assert.equal(shownNames(service), 'hello.socket hello.service hello@*.service');
+  });
+
+  it('asks by a pattern only a loaded unit matches for an Accept=yes socket and an absent service, which need to know only whether it runs', () => {
+    const present = helloService(join(host.root, 'etc'), join(host.root, 'opt', 'hello'));
+    assert.equal(shownNames(present), 'hello.socket hello[.]service hello@*.service');
+    assert.equal(shownNames({ ...present, accept: false, state: 'absent' }), 'hello.socket hello[.]service hello@*.service');
+  });
+
+  it('reads a running NAME.service the pattern listed as running, and one it did not list as not running', () => {
+    const service = helloService(join(host.root, 'etc'), join(host.root, 'opt', 'hello'));
+    host.setSystemctlShow('Id=hello.socket\nLoadState=loaded\nActiveState=active\n\nId=hello.service\nLoadState=loaded\nActiveState=active\n');
+    assert.equal(parseProbe(host.run(probeScript([service], { layout: host.layout })).stdout).units['hello.service']?.activeState, 'active');
+    host.setSystemctlShow('Id=hello.socket\nLoadState=loaded\nActiveState=active\n');
+    const facts = parseProbe(host.run(probeScript([service], { layout: host.layout })).stdout);
+    assert.equal(facts.units['hello.service'], undefined);
+    assert.deepEqual(facts.unreadable, []);
+  });
+});
+
+describe("systemd's version in the probe", () => {
+  /** The fake systemctl answers `--version` with 252: a library's other number shows it was not asked. */
+  const cases: { name: string; libraries: string[]; version: string }[] = [
+    { name: 'from the one library systemd ships (Debian 11, Arch)', libraries: ['usr/lib/systemd/libsystemd-shared-246.so'], version: 'systemd 246' },
+    { name: "from the multiarch folder's library (Debian 12 and 13)", libraries: ['usr/lib/x86_64-linux-gnu/systemd/libsystemd-shared-257.so'], version: 'systemd 257' },
+    { name: 'from two folders that agree', libraries: ['usr/lib/systemd/libsystemd-shared-249.so', 'usr/lib/aarch64-linux-gnu/systemd/libsystemd-shared-249.so'], version: 'systemd 249' },
+    { name: 'by asking systemctl when two libraries disagree', libraries: ['usr/lib/systemd/libsystemd-shared-246.so', 'usr/lib/systemd/libsystemd-shared-255.so'], version: 'systemd 252 (252.39-1~deb12u2)' },
+    { name: "by asking systemctl when the library bears a distribution's tag", libraries: ['usr/lib/systemd/libsystemd-shared-255.4-1.fc40.so'], version: 'systemd 252 (252.39-1~deb12u2)' },
+    { name: 'by asking systemctl when a number sits beside a tag', libraries: ['usr/lib/systemd/libsystemd-shared-246.so', 'usr/lib/x86_64-linux-gnu/systemd/libsystemd-shared-246-custom.so'], version: 'systemd 252 (252.39-1~deb12u2)' },
+    { name: 'by asking systemctl when no library is found', libraries: [], version: 'systemd 252 (252.39-1~deb12u2)' },
+    { name: 'by asking systemctl when the name is a folder, not a library', libraries: ['usr/lib/systemd/libsystemd-shared-246.so/'], version: 'systemd 252 (252.39-1~deb12u2)' },
+  ];
+  for (const { name, libraries, version } of cases) {
+    it(name, () => {
+      const host = makeShellHost();
+      try {
+        for (const library of libraries) {
+          const path = join(host.root, library);
+          mkdirSync(library.endsWith('/') ? path : dirname(path), { recursive: true });
+          if (!library.endsWith('/')) writeFileSync(path, '');
+        }
+        const init = shellCommand(['octoi_init', host.layout.initName, ...host.layout.systemdLibraryDirectories]);
+        const result = host.run(`${PROBE_FUNCTIONS}${init}\n`);
+        assert.equal(result.stdout, `${MARKER} init\nsystemd\n${version}\n`);
+      } finally {
+        host.cleanup();
+      }
+    });
+  }
+
+  it('fails a host whose library names a systemd older than octoi supports, as systemctl would', () => {
+    const host = makeShellHost();
+    try {
+      const library = join(host.root, 'usr/lib/systemd/libsystemd-shared-246.so');
+      mkdirSync(dirname(library), { recursive: true });
+      writeFileSync(library, '');
+      const service = helloService(join(host.root, 'etc'), join(host.root, 'opt', 'hello'));
+      assert.deepEqual(parseProbe(host.run(probeScript([service], { layout: host.layout })).stdout).unsupported, [
+        'systemd 246 is older than 247, the oldest octoi supports (Debian 11\'s)',
+      ]);
+    } finally {
+      host.cleanup();
+    }
   });
 });
 

@@ -64,6 +64,7 @@ export function makeShellHost(): ShellHost {
     lockDirectory: join(root, 'run', 'octoi'),
     systemUnitDirectories: [join(root, 'lib', 'systemd', 'system')],
     initName: join(root, 'proc-1-comm'),
+    systemdLibraryDirectories: [join(root, 'usr', 'lib', 'systemd'), join(root, 'usr', 'lib', '*', 'systemd')],
   };
   writeFileSync(layout.initName, 'systemd\n');
   return {
