@@ -22,6 +22,7 @@ import { availableParallelism, totalmem, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { prependSection } from './results-file.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -517,19 +518,7 @@ try {
 const info = machine();
 const rows = results.flatMap(summarize);
 const section = markdown(info, rows, results, startup);
-const { header, earlier } = readResults(`${values.out}.md`);
-writeFileSync(`${values.out}.md`, `${header}\n${section}${earlier ? `\n${earlier}` : ''}`);
+prependSection(`${values.out}.md`, section, '# Fleet benchmark\n');
 writeFileSync(`${values.out}.json`, `${JSON.stringify({ machine: info, runs, forks, sweep, startup, rows, samples: results }, null, 1)}\n`);
 process.stdout.write(`${section}\n`);
 
-/** The hand-written part above the first measured section, and the earlier sections (the newest comes first). */
-function readResults(file) {
-  try {
-    const text = readFileSync(file, 'utf8');
-    const cut = text.search(/^## \d{4}-\d\d-\d\d/m);
-    if (cut < 0) return { header: `${text.trimEnd()}\n`, earlier: '' };
-    return { header: `${text.slice(0, cut).trimEnd()}\n`, earlier: text.slice(cut).trimEnd() + '\n' };
-  } catch {
-    return { header: '# Fleet benchmark\n', earlier: '' };
-  }
-}

@@ -5,11 +5,12 @@
 // socket start) shows as the life of the systemctl call that waits for it.
 // Run as root from a checkout after `npm run build`:  node bench/fresh-breakdown.mjs [--runs 3]
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { prependSection } from './results-file.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, out: { type: 'string', default: join(root, 'bench/results/fresh-breakdown.md') } } });
@@ -105,12 +106,5 @@ const rows = programs.map((program) => {
 for (const row of rows.sort((a, b) => b.life - a.life)) out.push(`| ${row.program} | ${row.count} | ${ms(row.life)} |`);
 out.push('');
 const section = out.join('\n');
-let earlier = '';
-try {
-  const text = readFileSync(values.out, 'utf8');
-  earlier = text.slice(Math.max(0, text.search(/^## /m)));
-} catch {
-  // first results
-}
-writeFileSync(values.out, `# Fresh converge, host side\n\nWritten by \`node bench/fresh-breakdown.mjs\`; the newest first.\n\n${section}\n${earlier}`);
+prependSection(values.out, section, '# Fresh converge, host side\n\nWritten by `node bench/fresh-breakdown.mjs`; the newest first.\n');
 process.stdout.write(`${section}\n`);
