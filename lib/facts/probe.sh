@@ -31,8 +31,8 @@ octoi_init() {
 }
 # Arguments: folders, which may hold a glob. Prints `systemd N` as `systemctl --version` starts, N
 # read with builtins alone from the name of the library systemctl links (libsystemd-shared-N.so,
-# from the same package): that process is most of a host's probe time after `systemctl show`. A
-# name that is not a bare number (a distribution's own tag), or libraries that disagree, ask
+# from the same package): starting systemctl cost each host milliseconds at every run. No library,
+# a name that is not a bare number (a distribution's own tag), or libraries that disagree ask
 # systemctl itself.
 octoi_systemd_version() {
   octoi_version=
