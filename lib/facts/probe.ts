@@ -57,6 +57,11 @@ interface ProbeOptions {
   layout?: HostLayout;
 }
 
+/** The call that prints the init section: the name of PID 1 and, when it is systemd, its version. */
+export function initCommand(layout: HostLayout): string {
+  return shellCommand(['octoi_init', layout.initName, ...layout.systemdLibraryDirectories]);
+}
+
 /** A call of one of the probe functions: the section's name, hex-encoded, then its arguments. */
 export function sectionCommand(fn: string, name: string, args: readonly string[] = [name]): string {
   return shellCommand([fn, hexName(name), ...args]);
@@ -108,7 +113,7 @@ export function probeCommands(services: readonly DesiredService[], options: Prob
   const lines = [
     'octoi_marker probe 1',
     'octoi_tools',
-    ...(options.again ? [] : [shellCommand(['octoi_init', layout.initName, ...layout.systemdLibraryDirectories])]),
+    ...(options.again ? [] : [initCommand(layout)]),
     shellCommand(['octoi_records', ownedRecord(layout), pendingRecord(layout)]),
     fileSectionsCommand(files),
     ...(options.contents ? files.map((path) => sectionCommand('octoi_content', path)) : []),

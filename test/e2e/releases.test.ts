@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { ExitCode } from '../../lib/exit-codes.js';
-import { PROBE_FUNCTIONS } from '../../lib/facts/probe.js';
+import { initCommand, PROBE_FUNCTIONS } from '../../lib/facts/probe.js';
 import { MARKER } from '../../lib/facts/probe-format.js';
 import { HOST_LAYOUT } from '../../lib/host-layout.js';
-import { shellCommand } from '../../lib/shell.js';
 import { packageRoot } from '../../lib/paths.js';
 import type { StatusReport } from '../../lib/report/status-table.js';
 import { readJsonReport, runOctoi } from '../helpers/cli.js';
@@ -30,11 +29,10 @@ describe('a mixed fleet: Debian 11, 12 and 13, and a host without systemd (gw04)
 
   it('boots each release with the systemd version the README lists, and gw04 with sshd as PID 1', async () => {
     // The probe reads the version from the library's name, without starting systemctl: the same number.
-    const init = shellCommand(['octoi_init', HOST_LAYOUT.initName, ...HOST_LAYOUT.systemdLibraryDirectories]);
     for (const host of managed()) {
       const version = await suite.lab.exec(host.name, ['systemctl', '--version']);
       assert.match(version.stdout, new RegExp(`^systemd ${systemdOf[host.release]} \\(`), host.name);
-      const probed = await suite.lab.exec(host.name, ['sh', '-c', `${PROBE_FUNCTIONS}systemctl() { echo "systemctl $*"; }\n${init}`]);
+      const probed = await suite.lab.exec(host.name, ['sh', '-c', `${PROBE_FUNCTIONS}systemctl() { echo "systemctl $*"; }\n${initCommand(HOST_LAYOUT)}`]);
       assert.equal(probed.stdout, `${MARKER} init\nsystemd\nsystemd ${systemdOf[host.release]}\n`, host.name);
     }
     assert.equal((await suite.lab.exec('gw04', ['cat', '/proc/1/comm'])).stdout, 'sshd\n');

@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseProbe } from '../../lib/facts/parse-probe.js';
 import { MARKER } from '../../lib/facts/probe-format.js';
-import { fileSectionsCommand, PROBE_FUNCTIONS, probeScript, sectionCommand } from '../../lib/facts/probe.js';
-import { shellCommand, shellQuote } from '../../lib/shell.js';
+import { fileSectionsCommand, initCommand, PROBE_FUNCTIONS, probeScript, sectionCommand } from '../../lib/facts/probe.js';
+import { shellQuote } from '../../lib/shell.js';
 import type { DesiredService } from '../../lib/units/types.js';
 import { fixtureCases, outputText, type OutputFixture } from './fixture-cases.js';
 import { helloService, makeShellHost, type ShellHost } from './shell-host.js';
@@ -162,8 +162,7 @@ describe("systemd's version in the probe", () => {
           mkdirSync(library.endsWith('/') ? path : dirname(path), { recursive: true });
           if (!library.endsWith('/')) writeFileSync(path, '');
         }
-        const init = shellCommand(['octoi_init', host.layout.initName, ...host.layout.systemdLibraryDirectories]);
-        const result = host.run(`${PROBE_FUNCTIONS}${init}\n`);
+        const result = host.run(`${PROBE_FUNCTIONS}${initCommand(host.layout)}\n`);
         assert.equal(result.stdout, `${MARKER} init\nsystemd\n${version}\n`);
       } finally {
         host.cleanup();
